@@ -1,0 +1,3 @@
+"""dvcremote: versioned data remotes in the style of DVC."""
+
+__version__ = "0.1.0"
