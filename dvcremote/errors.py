@@ -124,3 +124,133 @@ class UnknownScheme(ConfigError):
 
 class RepoError(DvcRemoteError):
     """Base for errors about the repository (workspace, .dvc files, cache)."""
+
+
+class ScmError(RepoError):
+    """A git operation failed; the message names the revision or path involved."""
+
+
+class NotAGitRepository(ScmError):
+    """A git operation was asked for outside any git work tree."""
+
+
+class RevisionNotFound(ScmError):
+    """A revision name (branch, tag, sha, ``HEAD~N``) does not resolve to a commit."""
+
+    def __init__(self, revision: str, detail: str | None = None) -> None:
+        self.revision = revision
+        message = f"revision {revision!r} not found"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class ShallowHistory(ScmError):
+    """The answer needs commits that a shallow clone does not have.
+
+    Going on with the partial history would silently miss objects (and let gc
+    delete data older commits still need), so this is an error.
+    """
+
+    def __init__(self, wanted: str, boundary: tuple[str, ...]) -> None:
+        self.wanted = wanted
+        self.boundary = boundary
+        stops = ", ".join(sha[:12] for sha in boundary) or "unknown commits"
+        super().__init__(
+            f"{wanted} needs history this shallow clone does not have (it stops at {stops});"
+            " fetch the full history first (git fetch --unshallow)"
+        )
+
+
+class ScmPathError(ScmError):
+    """A path given to a git operation is outside the work tree, ignored, or absent."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path!r}: {reason}")
+
+
+class CheckoutConflict(ScmError):
+    """A checkout would overwrite local changes; nothing was changed."""
+
+    def __init__(self, revision: str, paths: tuple[str, ...]) -> None:
+        self.revision = revision
+        self.paths = paths
+        shown = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+        super().__init__(
+            f"checking out {revision!r} would overwrite local changes to {shown or 'the work tree'}"
+        )
+
+
+class HistoricDvcfileError(ScmError):
+    """A ``.dvc`` file stored in a commit could not be parsed; names the commit and path."""
+
+    def __init__(self, path: str, revision: str, others: int = 0) -> None:
+        self.path = path
+        self.revision = revision
+        also = f" (and {others} other place{'s' if others != 1 else ''} in history)" if others else ""
+        super().__init__(f"cannot parse {path!r} at revision {revision}{also}")
+
+
+# --------------------------------------------------------------- repository (issue 3)
+class NotARepository(RepoError):
+    """No ``.dvc`` folder was found at or above the given path."""
+
+
+class PathOutsideRepo(RepoError):
+    """A target lies outside the repository (or inside its ``.dvc`` / ``.git`` folders)."""
+
+    def __init__(self, path: str, root: str) -> None:
+        self.path = path
+        self.root = root
+        super().__init__(f"{path!r} is outside the repository {root!r}")
+
+
+class TargetNotFound(RepoError):
+    """A target names neither an existing path nor a tracked output."""
+
+    def __init__(self, target: str, detail: str = "does not exist") -> None:
+        self.target = target
+        super().__init__(f"{target!r} {detail}")
+
+
+class DvcFileError(RepoError):
+    """A ``.dvc`` file cannot be parsed or does not have DVC's structure."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot use {path!r}: {reason}")
+
+
+class InvalidManifest(RepoError):
+    """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
+
+    def __init__(self, oid: str, reason: str) -> None:
+        self.oid = oid
+        self.reason = reason
+        super().__init__(f"directory manifest {oid!r} is invalid: {reason}")
+
+
+class ObjectMissing(RepoError):
+    """An object needed for the operation is in neither the cache nor the remote."""
+
+    def __init__(self, oid: str, detail: str = "") -> None:
+        self.oid = oid
+        super().__init__(f"object {oid!r} is not in the cache{': ' + detail if detail else ''}")
+
+
+class RemoteNotFound(ConfigError):
+    """The remote named (or the default remote) is not configured."""
+
+
+class ConfirmationRequired(RepoError):
+    """A destructive operation needs ``force=True`` or a confirming callback."""
+
+
+# ------------------------------------------------------------ storage plugins (issue 6)
+class VersioningNotEnabled(BackendError, ConfigError):
+    """A version-aware remote points at storage that keeps no versions (e.g. a bucket
+    with versioning off): a config problem, raised before anything is written.
+    """
+
+    default_message = "versioning is not enabled on the storage"

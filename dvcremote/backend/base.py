@@ -188,25 +188,31 @@ class Backend(ABC):
             self._require(_C.VERSIONING, p)
         if p == paths.ROOT and version_id is None:
             return True
-        with self._guard(p):
-            try:
+        try:  # outside the guard, so a native not-found the guard maps is caught too
+            with self._guard(p):
                 return self._exists(p, version_id)
-            except NotFound:
-                return False
+        except NotFound:
+            return False
 
     def is_file(self, path: str) -> bool:
         p = self._path(path)
         if p == paths.ROOT:
             return False
-        with self._guard(p):
-            return self._is_file(p)
+        try:
+            with self._guard(p):
+                return self._is_file(p)
+        except NotFound:
+            return False
 
     def is_folder(self, path: str) -> bool:
         p = self._path(path)
         if p == paths.ROOT:
             return True
-        with self._guard(p):
-            return self._is_folder(p)
+        try:
+            with self._guard(p):
+                return self._is_folder(p)
+        except NotFound:
+            return False
 
     def read(self, path: str, *, version_id: str | None = None) -> BinaryIO:
         """A binary stream of the file; close it when done."""
@@ -246,12 +252,16 @@ class Backend(ABC):
         """Files under a folder (paths relative to the backend root); nothing if it is missing."""
         p = self._path(path)
         self._require(_C.LIST, p)
-        return self._guard_iter(p, iter(self._list_files(p, recursive)))
+        with self._guard(p):  # a hook that is not a generator does its I/O right here
+            items = iter(self._list_files(p, recursive))
+        return self._guard_iter(p, items)
 
     def list_folders(self, path: str = "") -> Iterator[FolderInfo]:
         p = self._path(path)
         self._require(_C.LIST, p)
-        return self._guard_iter(p, iter(self._list_folders(p)))
+        with self._guard(p):
+            items = iter(self._list_folders(p))
+        return self._guard_iter(p, items)
 
     # ----------------------------------------------------------------- writes
     def write(
@@ -414,6 +424,7 @@ class Backend(ABC):
     ) -> list[TransferResult]:
         """Download ``(remote_path, local_path[, version_id])`` items; failures are returned."""
         self._require(_C.READ)
+        items = [(self._path(item[0]), *item[1:]) for item in items]  # bad input: raise, no I/O
 
         def one(item: tuple[str, ...]) -> TransferResult:
             src, dst = item[0], item[1]

@@ -1,0 +1,262 @@
+"""The local content-addressed cache (``.dvc/cache``), DVC's layout and permissions.
+
+Every object enters through a temporary file in the cache's own temp folder and
+is renamed into place, read-only (0444), only once complete and verified: a
+crash leaves at most a stray temp file, never a partial or wrong object.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+
+from dvcremote import manifest as manifest_mod
+from dvcremote.errors import ObjectMissing
+from dvcremote.links import Linker, hardlink, reflink, symlink
+from dvcremote.manifest import Manifest
+from dvcremote.objects import FILES_PREFIX, Obj, oid_from_parts
+
+READONLY = 0o444
+TMP_DIR = ".dvcremote-tmp"
+#: Above this many lookups, one listing of the cache beats a stat per object.
+_LIST_THRESHOLD = 2048
+
+
+class LocalCache:
+    def __init__(self, root: str | os.PathLike[str], link_types: Iterable[str]) -> None:
+        self.root = os.path.abspath(os.fspath(root))
+        self.linker = Linker(tuple(link_types))
+        self.tmp_dir = os.path.join(self.root, TMP_DIR)
+        self._dirs: set[str] = set()
+        self._dirs_lock = threading.Lock()
+        self._manifests: dict[Obj, Manifest] = {}
+        self._probed = False
+
+    # -- layout --------------------------------------------------------------------------
+    def path(self, obj: Obj) -> str:
+        return os.path.join(self.root, *obj.relpath(FILES_PREFIX).split("/"))
+
+    def exists(self, obj: Obj) -> bool:
+        try:
+            return stat.S_ISREG(os.stat(self.path(obj)).st_mode)
+        except OSError:
+            return False
+
+    def present(self, objs: Iterable[Obj]) -> set[Obj]:
+        """The subset of ``objs`` held by the cache (listing the cache when that is cheaper)."""
+        wanted = set(objs)
+        if len(wanted) <= _LIST_THRESHOLD:
+            return {o for o in wanted if self.exists(o)}
+        return wanted & set(self.list_all())
+
+    def list_all(self) -> Iterator[Obj]:
+        """Every object in the cache, both layouts; non-object files are skipped."""
+        for legacy, base in ((False, os.path.join(self.root, *FILES_PREFIX.split("/"))),
+                             (True, self.root)):
+            try:
+                prefixes = list(os.scandir(base))
+            except FileNotFoundError:
+                continue
+            for prefix in prefixes:
+                if len(prefix.name) != 2 or not prefix.is_dir(follow_symlinks=False):
+                    continue
+                with os.scandir(prefix.path) as it:
+                    for entry in it:
+                        oid = oid_from_parts(prefix.name, entry.name)
+                        if oid is not None and entry.is_file(follow_symlinks=False):
+                            yield Obj(oid, legacy)
+
+    # -- writing objects -----------------------------------------------------------------
+    def _ensure_dir(self, path: str) -> None:
+        parent = os.path.dirname(path)
+        if parent in self._dirs:
+            return
+        os.makedirs(parent, exist_ok=True)
+        with self._dirs_lock:
+            self._dirs.add(parent)
+
+    def tmp_path(self, obj: Obj | None = None) -> str:
+        """A fresh temp name inside the cache (same filesystem, so a rename publishes it)."""
+        if self.tmp_dir not in self._dirs:
+            os.makedirs(self.tmp_dir, exist_ok=True)
+            with self._dirs_lock:
+                self._dirs.add(self.tmp_dir)
+        name = obj.oid if obj is not None else "tmp"
+        return os.path.join(self.tmp_dir, f"{name}.{uuid.uuid4().hex[:16]}")
+
+    def commit_tmp(self, tmp: str, obj: Obj) -> None:
+        """Publish a complete, verified temp file as ``obj`` (read-only)."""
+        final = self.path(obj)
+        self._ensure_dir(final)
+        os.chmod(tmp, READONLY)
+        os.replace(tmp, final)
+
+    def add_bytes(self, obj: Obj, data: bytes) -> None:
+        tmp = self.tmp_path(obj)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READONLY)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+            final = self.path(obj)
+            self._ensure_dir(final)
+            os.replace(tmp, final)
+        except BaseException:
+            _unlink_quiet(tmp)
+            raise
+
+    def probe_links(self) -> None:
+        """Drop link types this filesystem refuses, once, before the first big job."""
+        if self._probed:
+            return
+        self._probed = True
+        types = self.linker.types
+        if types[self.linker._start] != "reflink":
+            return
+        src = self.tmp_path()
+        dst = self.tmp_path()
+        try:
+            with open(src, "wb") as f:
+                f.write(b"probe")
+            try:
+                reflink(src, dst)
+            except OSError:
+                if len(types) > self.linker._start + 1:
+                    self.linker._start += 1
+        finally:
+            _unlink_quiet(src)
+            _unlink_quiet(dst)
+
+    def store_file(self, src: str, obj: Obj, *, data: bytes | None = None,
+                   in_cache: bool = False) -> bool:
+        """Make sure ``obj`` holds ``src``'s content and link ``src`` per the link types.
+
+        ``data``, when given, is ``src``'s content already read. Returns True when
+        the workspace file was replaced by a link (its stat changed).
+        """
+        kinds = self.linker.types[self.linker._start:]
+        for i, kind in enumerate(kinds):
+            last = i == len(kinds) - 1
+            try:
+                if kind == "copy":
+                    if not in_cache:
+                        if data is not None:
+                            self.add_bytes(obj, data)
+                        else:
+                            self._copy_in(src, obj)
+                    return False
+                if kind == "reflink":
+                    if not in_cache:
+                        self._via_tmp(obj, lambda tmp: reflink(src, tmp))
+                    return False
+                if kind == "hardlink":
+                    if not in_cache:
+                        self._via_tmp(obj, lambda tmp: hardlink(src, tmp))
+                        return False  # src is now the cache file itself
+                    self._replace_with(src, lambda tmp: hardlink(self.path(obj), tmp))
+                    return True
+                # symlink: the cache gets its own copy (or the same inode), src becomes a link
+                if not in_cache:
+                    try:
+                        self._via_tmp(obj, lambda tmp: hardlink(src, tmp))
+                    except OSError:
+                        self._copy_in(src, obj)
+                self._replace_with(src, lambda tmp: symlink(self.path(obj), tmp))
+                return True
+            except OSError as exc:
+                if last or not _unsupported(exc):
+                    raise
+                with self.linker._lock:
+                    self.linker._start = max(self.linker._start, self.linker.types.index(kind) + 1)
+        return False
+
+    def _copy_in(self, src: str, obj: Obj) -> None:
+        import shutil
+
+        self._via_tmp(obj, lambda tmp: shutil.copyfile(src, tmp))
+
+    def _via_tmp(self, obj: Obj, make: object) -> None:
+        tmp = self.tmp_path(obj)
+        try:
+            make(tmp)  # type: ignore[operator]
+            self.commit_tmp(tmp, obj)
+        except BaseException:
+            _unlink_quiet(tmp)
+            raise
+
+    def _replace_with(self, dst: str, make: object) -> None:
+        """Atomically replace workspace file ``dst`` by what ``make(tmp)`` creates."""
+        tmp = f"{dst}.{uuid.uuid4().hex[:12]}.dvcremote-tmp"
+        try:
+            make(tmp)  # type: ignore[operator]
+            os.replace(tmp, dst)
+        except BaseException:
+            _unlink_quiet(tmp)
+            raise
+
+    # -- reading objects -----------------------------------------------------------------
+    def read_bytes(self, obj: Obj) -> bytes:
+        try:
+            with open(self.path(obj), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise ObjectMissing(str(obj)) from None
+
+    def load_manifest(self, obj: Obj) -> Manifest:
+        """A directory's manifest from the cache (checked for unsafe paths), memoised."""
+        cached = self._manifests.get(obj)
+        if cached is None:
+            cached = manifest_mod.parse(self.read_bytes(obj), obj.oid)
+            self._manifests[obj] = cached
+        return cached
+
+    def remember_manifest(self, obj: Obj, manifest: Manifest) -> None:
+        self._manifests[obj] = manifest
+
+    def checkout(self, obj: Obj, dst: str) -> str:
+        """Create ``dst`` (must not exist) from the cache; returns the link type used."""
+        return self.linker.link(self.path(obj), dst)
+
+    # -- removing ------------------------------------------------------------------------
+    def remove(self, obj: Obj) -> None:
+        _unlink_quiet(self.path(obj))
+        self._manifests.pop(obj, None)
+
+    def clean_tmp(self, older_than: float = 3600.0) -> int:
+        """Delete temp files left by interrupted runs; returns how many."""
+        removed = 0
+        cutoff = time.time() - older_than
+        try:
+            entries = list(os.scandir(self.tmp_dir))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
+
+def _unsupported(exc: OSError) -> bool:
+    from dvcremote.links import _UNSUPPORTED
+
+    return exc.errno in _UNSUPPORTED
+
+
+def _unlink_quiet(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass

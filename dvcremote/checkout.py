@@ -1,0 +1,260 @@
+"""Restoring workspace paths from the cache, losing nothing that is not safe elsewhere.
+
+A workspace file is replaced or deleted only when its current content is in the
+cache (so it can be checked out again) or when forced; otherwise it is kept and
+reported. Nothing is written through a symlink that leads out of the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from dvcremote.errors import DvcRemoteError
+from dvcremote.index import output_obj
+from dvcremote.manifest import Manifest
+from dvcremote.objects import Obj
+from dvcremote.progress import NULL, Progress
+from dvcremote.results import CheckoutResult
+from dvcremote.staging import Stager
+from dvcremote.state import StatKey
+
+if TYPE_CHECKING:
+    from dvcremote.dvcfile import Output
+    from dvcremote.repo import Repo
+
+KEPT = "local changes kept (their content is not in the cache; use force to overwrite)"
+UNTRACKED_KEPT = "untracked file kept (its content is not in the cache; use force to delete)"
+
+
+class _Checkout:
+    def __init__(self, repo: Repo, *, force: bool, jobs: int | None, progress: Progress) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.real_root = os.path.realpath(repo.root)
+        self.cache = repo.cache
+        self.force = force
+        self.jobs = max(1, jobs or (os.cpu_count() or 1))
+        self.progress = progress
+        self.stager = Stager(repo.root, repo.state, None, jobs=jobs)
+        self.added: list[str] = []
+        self.modified: list[str] = []
+        self.deleted: list[str] = []
+        self.unchanged = 0
+        self.failed: dict[str, str] = {}
+        self._safe_dirs: set[str] = set()
+        self._lock = threading.Lock()
+
+    def full(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/"))
+
+    def _inside(self, full: str) -> bool:
+        """Whether writing ``full`` stays in the workspace (its folder resolves inside)."""
+        parent = os.path.dirname(full)
+        if parent in self._safe_dirs:
+            return True
+        probe = parent
+        while not os.path.lexists(probe):
+            probe = os.path.dirname(probe)
+        real = os.path.realpath(probe)
+        ok = real == self.real_root or real.startswith(self.real_root + os.sep)
+        if ok:
+            self._safe_dirs.add(parent)
+        return ok
+
+    # -- one output ----------------------------------------------------------------------
+    def output(self, out: Output) -> None:
+        path = out.repo_path
+        obj, manifest = output_obj(out)
+        if obj is None:
+            self.failed[path] = "no hash recorded in its .dvc file"
+            return
+        if not self._inside(self.full(path)):
+            self.failed[path] = "leads outside the workspace through a symlink; not touched"
+            return
+        if obj.is_dir:
+            if manifest is None:
+                try:
+                    manifest = self.cache.load_manifest(obj)
+                except DvcRemoteError as exc:
+                    self.failed[path] = str(exc)
+                    return
+            self.directory(path, obj, manifest)
+        else:
+            self.file(path, obj)
+
+    def _in_cache_or_forced(self, rel: str, hash_name: str) -> bool:
+        if self.force:
+            return True
+        try:
+            current = self.stager.stage(rel, commit=False, hash_name=hash_name)
+        except OSError:
+            return False
+        return self.cache.exists(current.obj)
+
+    def file(self, path: str, obj: Obj) -> None:
+        full = self.full(path)
+        if not self.cache.exists(obj):
+            self.failed[path] = f"object {obj.oid} is not in the cache"
+            return
+        existed = os.path.lexists(full)
+        if existed:
+            if os.path.isdir(full) and not os.path.islink(full):
+                if not self.force:
+                    self.failed[path] = "a directory is in the way (use force to replace it)"
+                    return
+                shutil.rmtree(full)
+            else:
+                try:
+                    current = self.stager.stage(path, commit=False, hash_name=obj.hash_name)
+                except OSError:
+                    current = None
+                if current is not None and current.obj == obj:
+                    self.unchanged += 1
+                    return
+                if not (self.force or (current is not None and self.cache.exists(current.obj))):
+                    self.failed[path] = KEPT
+                    return
+                os.unlink(full)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        self._link(path, obj)
+        (self.modified if existed else self.added).append(path)
+
+    def _link(self, rel: str, obj: Obj) -> None:
+        full = self.full(rel)
+        self.cache.checkout(obj, full)
+        self.repo.state.put(rel, obj.hash_name, StatKey.of(os.stat(full)), obj.oid)
+        self.progress.update(1)
+
+    def directory(self, path: str, obj: Obj, manifest: Manifest) -> None:
+        full = self.full(path)
+        if os.path.lexists(full) and not (os.path.isdir(full) and not os.path.islink(full)):
+            # A file (or a link) sits where the directory goes.
+            if not self._in_cache_or_forced(path, obj.hash_name):
+                self.failed[path] = KEPT
+                return
+            os.unlink(full)
+        existing: dict[str, str] = {}
+        if os.path.isdir(full):
+            staged = self.stager.stage(path, commit=False, hash_name=obj.hash_name)
+            assert staged.manifest is not None
+            existing = dict(staged.manifest.entries)
+        wanted = dict(manifest.entries)
+        legacy = obj.legacy
+        in_cache = self.cache.present(
+            {Obj(m, legacy) for m in wanted.values()} | {Obj(m, legacy) for m in existing.values()}
+        )
+        removed_any = False
+        todo: list[tuple[str, Obj, bool]] = []  # (relpath, object, replaces an existing file)
+        for rel, md5 in existing.items():
+            target = wanted.get(rel)
+            if target == md5:
+                self.unchanged += 1
+                continue
+            child = f"{path}/{rel}"
+            if not (self.force or Obj(md5, legacy) in in_cache):
+                self.failed[child] = KEPT if target is not None else UNTRACKED_KEPT
+                continue
+            os.unlink(self.full(child))
+            removed_any = True
+            if target is None:
+                self.deleted.append(child)
+        if removed_any:
+            _prune_empty_dirs(full)
+        for rel, md5 in wanted.items():
+            if existing.get(rel) == md5:
+                continue
+            child = f"{path}/{rel}"
+            if child in self.failed:
+                continue
+            child_obj = Obj(md5, legacy)
+            if child_obj not in in_cache:
+                self.failed[child] = f"object {md5} is not in the cache"
+                continue
+            todo.append((child, child_obj, rel in existing))
+        os.makedirs(full, exist_ok=True)
+        folders = sorted({posixpath.dirname(c) for c, _, _ in todo} - {path})
+        for folder in folders:
+            folder_full = self.full(folder)
+            if not self._inside(os.path.join(folder_full, "x")):
+                for c, _, _ in todo:
+                    if c.startswith(folder + "/"):
+                        self.failed[c] = "leads outside the workspace through a symlink"
+                continue
+            try:
+                os.makedirs(folder_full, exist_ok=True)
+            except OSError as exc:
+                for c, _, _ in todo:
+                    if c.startswith(folder + "/"):
+                        self.failed[c] = f"cannot create its folder: {exc.strerror}"
+        todo = [t for t in todo if t[0] not in self.failed]
+
+        def one(item: tuple[str, Obj, bool]) -> None:
+            child, child_obj, replaced = item
+            try:
+                self._link(child, child_obj)
+            except OSError as exc:
+                with self._lock:
+                    self.failed[child] = f"cannot write it: {exc.strerror or exc}"
+                return
+            with self._lock:
+                (self.modified if replaced else self.added).append(child)
+
+        if len(todo) > 1 and self.jobs > 1:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                chunks = [todo[i : i + 64] for i in range(0, len(todo), 64)]
+                list(pool.map(lambda chunk: [one(t) for t in chunk], chunks))
+        else:
+            for item in todo:
+                one(item)
+
+    def result(self) -> CheckoutResult:
+        return CheckoutResult(
+            added=tuple(sorted(self.added)),
+            modified=tuple(sorted(self.modified)),
+            deleted=tuple(sorted(self.deleted)),
+            unchanged=self.unchanged,
+            failed=dict(sorted(self.failed.items())),
+        )
+
+
+def _prune_empty_dirs(top: str) -> None:
+    for folder, dirs, files in os.walk(top, topdown=False):
+        if folder != top and not dirs and not files:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+        elif folder != top:
+            # os.walk's lists are stale once children were removed: re-check.
+            try:
+                if not os.listdir(folder):
+                    os.rmdir(folder)
+            except OSError:
+                pass
+
+
+def checkout_outputs(
+    repo: Repo,
+    outputs: Sequence[Output],
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress = NULL,
+) -> CheckoutResult:
+    job = _Checkout(repo, force=force, jobs=jobs, progress=progress)
+    total = sum((o.nfiles or 1) for o in outputs)
+    progress.start("Checking out", total)
+    try:
+        for out in outputs:
+            if out.use_cache:
+                job.output(out)
+    finally:
+        progress.close()
+        repo.state.commit()
+    return job.result()

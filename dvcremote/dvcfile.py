@@ -1,0 +1,283 @@
+"""``.dvc`` files: load, inspect, update and write them in DVC 3.x's exact form.
+
+An output keeps the mapping it was read from (key order, unknown keys, the
+version-aware ``cloud:`` and directory ``files:`` forms), and a file whose data
+did not change is written back as the very bytes it was read from.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dvcremote import yamlio
+from dvcremote.errors import DvcFileError
+from dvcremote.hashing import MD5, MD5_DOS2UNIX
+from dvcremote.manifest import is_dir_oid, is_valid_oid
+
+DVCFILE_SUFFIX = ".dvc"
+
+#: Key order DVC writes an output in (``Output.dumpd``); unknown keys go before ``files``.
+_OUT_ORDER = (
+    "md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "cloud", "hash",
+    "path", "fs_config", "desc", "type", "labels", "meta", "cache", "metric", "plot",
+    "persist", "remote", "push",
+)
+#: Key order of one entry of a directory output's ``files:`` list.
+_FILE_ORDER = ("relpath", "md5", "size", "isexec", "cloud")
+
+
+def is_dvcfile_name(name: str) -> bool:
+    return name.endswith(DVCFILE_SUFFIX) and name != DVCFILE_SUFFIX
+
+
+def _ordered(raw: Mapping[str, Any], order: tuple[str, ...], last: tuple[str, ...] = ()) -> dict[
+    str, Any
+]:
+    known = [k for k in order if k in raw]
+    unknown = [k for k in raw if k not in order and k not in last]
+    tail = [k for k in last if k in raw]
+    return {k: raw[k] for k in (*known, *unknown, *tail)}
+
+
+@dataclass
+class Output:
+    """One entry of ``outs:``; ``raw`` is the mapping as it will be written."""
+
+    raw: dict[str, Any]
+    #: Posix path of the ``.dvc`` file's folder relative to the repo root ("" at the root).
+    wdir: str = ""
+    dvcfile: DvcFile | None = field(default=None, repr=False, compare=False)
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        """The output's path relative to its ``.dvc`` file, as written there."""
+        return str(self.raw["path"])
+
+    @property
+    def repo_path(self) -> str:
+        """The output's path relative to the repository root (posix)."""
+        return posixpath.normpath(posixpath.join(self.wdir, self.path))
+
+    @property
+    def hash_name(self) -> str:
+        """``md5`` for DVC 3.x outputs, ``md5-dos2unix`` for 2.x ones (no ``hash:`` key)."""
+        return MD5 if self.raw.get("hash") == MD5 else MD5_DOS2UNIX
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.hash_name == MD5_DOS2UNIX
+
+    @property
+    def oid(self) -> str | None:
+        """The object id (``<md5>`` or ``<md5>.dir``) or None when not recorded."""
+        value = self.raw.get("md5")
+        if value is not None:
+            return str(value)
+        return None
+
+    @property
+    def isdir(self) -> bool:
+        oid = self.oid
+        return (oid is not None and is_dir_oid(oid)) or "files" in self.raw
+
+    @property
+    def size(self) -> int | None:
+        value = self.raw.get("size")
+        return value if isinstance(value, int) else None
+
+    @property
+    def nfiles(self) -> int | None:
+        value = self.raw.get("nfiles")
+        return value if isinstance(value, int) else None
+
+    @property
+    def use_cache(self) -> bool:
+        return self.raw.get("cache", True) is not False
+
+    @property
+    def can_push(self) -> bool:
+        return self.raw.get("push", True) is not False
+
+    @property
+    def remote(self) -> str | None:
+        """The remote this output is pinned to (``remote:`` key), if any."""
+        value = self.raw.get("remote")
+        return str(value) if value else None
+
+    @property
+    def files(self) -> list[dict[str, Any]] | None:
+        """The ``files:`` list of a directory output in the version-aware form."""
+        value = self.raw.get("files")
+        return value if isinstance(value, list) else None
+
+    @property
+    def cloud(self) -> dict[str, Any] | None:
+        value = self.raw.get("cloud")
+        return value if isinstance(value, dict) else None
+
+    def check_inside_repo(self) -> None:
+        """Refuse an output whose path leads out of the repository (``../`` too far)."""
+        rel = self.repo_path
+        if rel == ".." or rel.startswith("../") or rel == ".":
+            where = self.dvcfile.path if self.dvcfile else "<.dvc file>"
+            raise DvcFileError(where, f"output path {self.path!r} is outside the repository")
+
+    # -- writing -------------------------------------------------------------------------
+    def set_hash(self, oid: str, size: int, nfiles: int | None = None) -> None:
+        """Record new content (as ``dvc add`` does): DVC 3.x md5, plain form, no cloud data."""
+        raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS}
+        raw.update({"md5": oid, "size": size, "hash": MD5})
+        if nfiles is not None:
+            raw["nfiles"] = nfiles
+        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+
+    def set_files(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Switch a directory output to the ``files:`` form (version-aware remotes)."""
+        raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS}
+        raw["hash"] = MD5
+        raw["files"] = [_ordered(dict(e), _FILE_ORDER) for e in entries]
+        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+
+    def set_cloud(self, remote: str, meta: Mapping[str, Any] | None) -> None:
+        """Set (or with None, drop) the ``cloud:`` entry of a file output.
+
+        DVC keeps at most one remote per ``cloud:`` mapping.
+        """
+        raw = dict(self.raw)
+        raw.pop("cloud", None)
+        if meta:
+            raw["cloud"] = {remote: dict(meta)}
+        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+
+
+_CONTENT_KEYS = frozenset(
+    {"md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "cloud", "files"}
+)
+
+
+@dataclass
+class DvcFile:
+    """A parsed ``.dvc`` file; ``path`` is repo-relative posix ("" if not from disk)."""
+
+    path: str
+    raw: dict[str, Any]
+    outs: list[Output]
+    #: The bytes the file was read from, or None for a new file.
+    original: bytes | None = None
+    _loaded: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def wdir(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @classmethod
+    def new(cls, path: str, outs: Iterable[Mapping[str, Any]]) -> DvcFile:
+        dvcfile = cls(path, {}, [])
+        for raw in outs:
+            dvcfile.outs.append(Output(_ordered(dict(raw), _OUT_ORDER, ("files",)), dvcfile.wdir,
+                                       dvcfile))
+        return dvcfile
+
+    def to_data(self) -> dict[str, Any]:
+        data = dict(self.raw)
+        data["outs"] = [o.raw for o in self.outs]
+        if not self.raw:
+            return data
+        return {k: data[k] for k in ([*self.raw] if "outs" in self.raw else ["outs", *self.raw])}
+
+    def dumps(self) -> bytes:
+        """The file's bytes: the original ones when nothing changed, else DVC's form."""
+        data = self.to_data()
+        if self.original is not None and data == self._loaded:
+            return self.original
+        return yamlio.dumps(data).encode("utf-8")
+
+    @property
+    def changed(self) -> bool:
+        return self.original is None or self.to_data() != self._loaded
+
+    def write(self, root: str | os.PathLike[str]) -> bool:
+        """Write under ``root`` if the content changed; True when the file was written."""
+        data = self.dumps()
+        if data == self.original:
+            return False
+        target = os.path.join(os.fspath(root), *self.path.split("/"))
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+        self.original = data
+        self._loaded = copy.deepcopy(self.to_data())
+        return True
+
+    def __iter__(self) -> Iterator[Output]:
+        return iter(self.outs)
+
+
+def loads(data: bytes | str, path: str = "") -> DvcFile:
+    """Parse ``.dvc`` file contents; any problem is a DvcFileError naming ``path``."""
+    name = path or "<.dvc file>"
+    raw_bytes = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        parsed = yamlio.loads(raw_bytes)
+    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise DvcFileError(name, f"not valid YAML{where}: {problem}") from None
+    if not isinstance(parsed, dict):
+        raise DvcFileError(name, "expected a mapping with an 'outs' list")
+    outs = parsed.get("outs")
+    if not isinstance(outs, list) or not outs:
+        raise DvcFileError(name, "expected a non-empty 'outs' list")
+    dvcfile = DvcFile(path, parsed, [], raw_bytes, copy.deepcopy(parsed))
+    for i, out in enumerate(outs):
+        _check_out(name, i, out)
+        output = Output(out, dvcfile.wdir, dvcfile)
+        if path:
+            output.check_inside_repo()
+        dvcfile.outs.append(output)
+    return dvcfile
+
+
+def load(root: str | os.PathLike[str], path: str) -> DvcFile:
+    """Read ``path`` (repo-relative posix) under ``root``."""
+    full = os.path.join(os.fspath(root), *path.split("/"))
+    try:
+        with open(full, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise DvcFileError(path, "no such file") from None
+    except OSError as exc:
+        raise DvcFileError(path, exc.strerror or str(exc)) from None
+    return loads(data, path)
+
+
+def _check_out(name: str, index: int, out: object) -> None:
+    where = f"outs[{index}]"
+    if not isinstance(out, dict):
+        raise DvcFileError(name, f"{where} is not a mapping")
+    path = out.get("path")
+    if not isinstance(path, str) or not path:
+        raise DvcFileError(name, f"{where} has no 'path'")
+    if path.startswith("/") or "\\" in path or "\x00" in path or posixpath.normpath(path) == ".":
+        raise DvcFileError(name, f"{where}: path {path!r} is not a relative posix path")
+    md5 = out.get("md5")
+    if md5 is not None and not (isinstance(md5, str) and is_valid_oid(md5)):
+        raise DvcFileError(name, f"{where}: md5 {md5!r} is not an md5 hash")
+    for key in ("size", "nfiles"):
+        if key in out and not (isinstance(out[key], int) and not isinstance(out[key], bool)):
+            raise DvcFileError(name, f"{where}: {key} must be an integer")
+    files = out.get("files")
+    if files is not None:
+        if not isinstance(files, list):
+            raise DvcFileError(name, f"{where}: files must be a list")
+        for j, entry in enumerate(files):
+            if not isinstance(entry, dict) or not isinstance(entry.get("relpath"), str):
+                raise DvcFileError(name, f"{where}.files[{j}] has no relpath")

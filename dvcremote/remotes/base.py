@@ -1,0 +1,82 @@
+"""The seam between the repository and how a remote lays out tracked data.
+
+A Remote adapter gets the *outputs* (not bare object ids), so an adapter that
+records something per file (a version id, an etag) can write it into the
+outputs; the repository then writes every ``.dvc`` file whose data changed.
+The content-addressed adapter never changes an output.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from dvcremote.progress import NULL, Progress
+
+if TYPE_CHECKING:
+    from dvcremote.backend.base import Backend
+    from dvcremote.config import RemoteConfig
+    from dvcremote.dvcfile import Output
+    from dvcremote.repo import Repo
+    from dvcremote.results import GCResult, StatusResult, TransferSummary
+
+
+class Remote(ABC):
+    """One configured remote, bound to a repository and an open backend."""
+
+    #: The adapter kind, as chosen from the remote's config (see ``dvcremote.remotes``).
+    kind: ClassVar[str] = ""
+
+    def __init__(self, repo: Repo, config: RemoteConfig, backend: Backend) -> None:
+        self.repo = repo
+        self.config = config
+        self.backend = backend
+        self.check()
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def jobs(self, jobs: int | None) -> int | None:
+        """The worker count: the call's ``jobs``, else the remote's ``jobs`` config."""
+        return jobs or self.config.jobs
+
+    def check(self) -> None:
+        """Refuse at once a configuration the backend cannot serve (raise ConfigError)."""
+
+    @abstractmethod
+    def status(
+        self, outputs: Sequence[Output], *, jobs: int | None = None, method: str = "auto"
+    ) -> StatusResult:
+        """Compare the local cache with this remote for the outputs' objects."""
+
+    @abstractmethod
+    def push(
+        self, outputs: Sequence[Output], *, jobs: int | None = None, progress: Progress = NULL
+    ) -> TransferSummary:
+        """Upload what the remote lacks; may record per-file remote data into ``outputs``."""
+
+    @abstractmethod
+    def fetch(
+        self, outputs: Sequence[Output], *, jobs: int | None = None, progress: Progress = NULL
+    ) -> TransferSummary:
+        """Download what the cache lacks, verified, into the cache (not the workspace)."""
+
+    def gc(self, outputs: Sequence[Output], *, jobs: int | None = None) -> GCResult:
+        """Delete from the remote what ``outputs`` do not use."""
+        from dvcremote.errors import ConfigError
+
+        raise ConfigError(f"gc is not supported for {self.kind or type(self).__name__} remotes")
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Remote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, backend={self.backend!r})"

@@ -1,0 +1,464 @@
+"""The repository: a workspace with a ``.dvc`` folder, and every user-facing operation.
+
+Paths given to the API may be absolute or relative to the repository root (the
+CLI makes them absolute from the current directory). All results are typed
+(:mod:`dvcremote.results`); failures of individual files are reported in them,
+while a problem with the request itself raises a :mod:`dvcremote.errors` error.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Literal, overload
+
+from dvcremote import dvcfile as dvcfile_mod
+from dvcremote import gitops
+from dvcremote.cache import LocalCache
+from dvcremote.config import Config
+from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
+from dvcremote.errors import (
+    ConfirmationRequired,
+    NotARepository,
+    ObjectMissing,
+    PathOutsideRepo,
+    RepoError,
+    TargetNotFound,
+)
+from dvcremote.hashing import MD5
+from dvcremote.index import (
+    collect_dvcfiles,
+    find_dvcfiles,
+    outputs_of,
+    to_repo_path,
+    used_objects,
+)
+from dvcremote.progress import NULL, Progress
+from dvcremote.results import (
+    AddedOutput,
+    AddResult,
+    CheckoutResult,
+    GCResult,
+    PullResult,
+    StatusResult,
+    TransferSummary,
+    WorkspaceStatus,
+)
+from dvcremote.state import StateDB
+
+if TYPE_CHECKING:
+    from dvcremote.index import UsedObjects
+    from dvcremote.remotes.base import Remote
+    from dvcremote.scm import Git
+
+DVC_DIR = ".dvc"
+Targets = Sequence["str | os.PathLike[str]"] | None
+
+
+def find_root(path: str | os.PathLike[str] = ".") -> str:
+    """The nearest folder at or above ``path`` holding a ``.dvc`` folder."""
+    current = os.path.abspath(os.fspath(path))
+    while True:
+        if os.path.isdir(os.path.join(current, DVC_DIR)):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            raise NotARepository(
+                f"{os.fspath(path)!r} is not inside a dvcremote repository"
+                " (no .dvc folder found; run: dvcremote init)"
+            )
+        current = parent
+
+
+class Repo:
+    """A DVC-format repository. Cheap to open; the cache, state and git open on first use."""
+
+    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+        self.root = find_root(path)
+        self.dvc_dir = os.path.join(self.root, DVC_DIR)
+        self.tmp_dir = os.path.join(self.dvc_dir, "tmp")
+        self.config = Config(self.dvc_dir)
+        self._cache: LocalCache | None = None
+        self._state: StateDB | None = None
+        self._git: Git | None | bool = False
+
+    def __repr__(self) -> str:
+        return f"Repo({self.root!r})"
+
+    # -- set-up --------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls, path: str | os.PathLike[str] = ".", *, no_scm: bool | None = None,
+        force: bool = False,
+    ) -> Repo:
+        """Create ``.dvc/`` in ``path``. Inside git (unless ``no_scm``) the config and
+        ``.dvc/.gitignore`` are staged; outside git ``core.no_scm`` is recorded, as DVC does."""
+        root = os.path.abspath(os.fspath(path))
+        dvc_dir = os.path.join(root, DVC_DIR)
+        if os.path.exists(dvc_dir) and not force:
+            raise RepoError(f"{root!r} is already initialised (.dvc exists; use force)")
+        git = None if no_scm else gitops.discover(root)
+        os.makedirs(os.path.join(dvc_dir, "tmp"), exist_ok=True)
+        config_path = os.path.join(dvc_dir, "config")
+        if git is None:
+            with open(config_path, "w", encoding="utf-8") as f:
+                f.write("[core]\n    no_scm = True\n")
+        else:
+            if not os.path.exists(config_path) or not force:
+                open(config_path, "w").close()
+            gitignore = os.path.join(dvc_dir, ".gitignore")
+            with open(gitignore, "w", encoding="utf-8") as f:
+                f.write(gitops.DVC_GITIGNORE)
+            gitops.stage(git, [config_path, gitignore])
+        return cls(root)
+
+    @property
+    def cache(self) -> LocalCache:
+        if self._cache is None:
+            self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+        return self._cache
+
+    @property
+    def state(self) -> StateDB:
+        if self._state is None:
+            self._state = StateDB(os.path.join(self.tmp_dir, "dvcremote", "state.sqlite"))
+        return self._state
+
+    @property
+    def git(self) -> Git | None:
+        """The git repository around the workspace, or None (no git, or ``core.no_scm``)."""
+        if self._git is False:
+            self._git = None if self.config.no_scm else gitops.discover(self.root)
+        return self._git  # type: ignore[return-value]
+
+    def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+        if isinstance(self._git, object) and self._git not in (None, False):
+            self._git.close()  # type: ignore[union-attr]
+        self._git = False
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- building blocks -----------------------------------------------------------------
+    def full_path(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/")) if rel else self.root
+
+    def repo_path(self, target: str | os.PathLike[str]) -> str:
+        """``target`` (absolute or root-relative) as a repo-relative posix path, checked."""
+        return to_repo_path(self.root, target)
+
+    def dvcfiles(self, targets: Targets = None) -> list[DvcFile]:
+        """The workspace's ``.dvc`` files named by ``targets`` (all when None)."""
+        return collect_dvcfiles(self.root, targets)
+
+    def outputs(self, targets: Targets = None) -> list[Output]:
+        return outputs_of(self.dvcfiles(targets))
+
+    def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
+        """Objects ``outputs`` use, expanding directories through cached manifests."""
+        cache = self.cache
+
+        def load(obj):  # type: ignore[no-untyped-def]
+            try:
+                return cache.load_manifest(obj)
+            except ObjectMissing:
+                return None
+
+        return used_objects(outputs, load)
+
+    def open_remote(self, name: str | None = None) -> Remote:
+        """The adapter for remote ``name`` (default remote when None)."""
+        from dvcremote.remotes import open_remote
+
+        return open_remote(self, self.config.remote(name))
+
+    def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
+        """Write the ``.dvc`` files whose data changed; returns their repo paths."""
+        return [d.path for d in dvcfiles if d.write(self.root)]
+
+    def _by_remote(self, outputs: Sequence[Output], remote: str | None) -> dict[str | None, list[Output]]:
+        """Group outputs by the remote they go to: ``remote`` if given, else each
+        output's own ``remote:`` key, else the default remote (None)."""
+        groups: dict[str | None, list[Output]] = {}
+        for out in outputs:
+            key = remote if remote is not None else out.remote
+            groups.setdefault(key, []).append(out)
+        return groups
+
+    # -- add -----------------------------------------------------------------------------
+    def add(
+        self,
+        targets: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+        *,
+        commit: bool = False,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """Track files and directories: hash them into the cache, link them back, write
+        ``<target>.dvc`` and (inside git) the ``.gitignore`` entry. ``commit`` stages
+        those files in git's index."""
+        from dvcremote.staging import Stager
+
+        items = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
+        if not items:
+            raise TargetNotFound("", "no targets given")
+        rels = [self._check_add_target(t) for t in items]
+        stager = Stager(self.root, self.state, self.cache, jobs=jobs, progress=progress.update)
+        added: list[AddedOutput] = []
+        dvcfiles: list[DvcFile] = []
+        progress.start("Adding", None)
+        try:
+            for rel in rels:
+                staged = stager.stage(rel, commit=True, hash_name=MD5)
+                dvcfile_rel = f"{rel}.dvc"
+                dvcfile = self._dvcfile_for(dvcfile_rel, posixpath.basename(rel))
+                out = next(o for o in dvcfile.outs if o.repo_path == rel)
+                out.set_hash(staged.obj.oid, staged.size, staged.nfiles)
+                dvcfile.write(self.root)
+                dvcfiles.append(dvcfile)
+                added.append(AddedOutput(rel, staged.obj.oid, staged.size, staged.nfiles,
+                                         dvcfile_rel))
+        finally:
+            progress.close()
+            self.state.commit()
+        gitignores: list[str] = []
+        sha = None
+        git = self.git
+        if git is not None:
+            for a in added:
+                changed = gitops.ignore(git, self.full_path(a.path))
+                if changed:
+                    gitignores.append(os.path.relpath(changed, self.root).replace(os.sep, "/"))
+            if commit:
+                paths = [self.full_path(d.path) for d in dvcfiles]
+                paths += [os.path.join(os.path.dirname(self.full_path(a.path)), ".gitignore")
+                          for a in added]
+                gitops.stage(git, [p for p in paths if os.path.exists(p)])
+        return AddResult(tuple(added), tuple(sorted(set(gitignores))), sha)
+
+    def _check_add_target(self, target: str | os.PathLike[str]) -> str:
+        rel = self.repo_path(target)
+        if not rel:
+            raise PathOutsideRepo(os.fspath(target), f"{self.root} (the root itself cannot be added)")
+        full = self.full_path(rel)
+        if not os.path.lexists(full):
+            raise TargetNotFound(os.fspath(target))
+        real_root = os.path.realpath(self.root)
+        real = os.path.realpath(full)
+        if not (real == real_root or real.startswith(real_root + os.sep)):
+            raise PathOutsideRepo(os.fspath(target), self.root)
+        if is_dvcfile_name(rel):
+            raise TargetNotFound(os.fspath(target), "is a .dvc file, not data to track")
+        for part in rel.split("/"):
+            if part in (".git", DVC_DIR):
+                raise PathOutsideRepo(os.fspath(target), self.root)
+        # Inside a tracked directory? Then it is that directory's data.
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if os.path.isfile(self.full_path(parent + ".dvc")):
+                owner = dvcfile_mod.load(self.root, parent + ".dvc")
+                if any(o.repo_path == parent for o in owner.outs):
+                    raise RepoError(f"{rel!r} is inside the tracked directory {parent!r}")
+        return rel
+
+    def _dvcfile_for(self, dvcfile_rel: str, out_path: str) -> DvcFile:
+        full = self.full_path(dvcfile_rel)
+        if os.path.exists(full):
+            existing = dvcfile_mod.load(self.root, dvcfile_rel)
+            if any(o.path == out_path for o in existing.outs):
+                return existing
+            existing.outs.append(Output({"path": out_path}, existing.wdir, existing))
+            return existing
+        return DvcFile.new(dvcfile_rel, [{"path": out_path}])
+
+    # -- status --------------------------------------------------------------------------
+    @overload
+    def status(self, targets: Targets = ..., *, cloud: Literal[True], remote: str | None = ...,
+               jobs: int | None = ..., method: str = ...) -> StatusResult: ...
+    @overload
+    def status(self, targets: Targets = ..., *, cloud: Literal[False] = ...,
+               remote: None = ..., jobs: int | None = ..., method: str = ...) -> WorkspaceStatus: ...
+    @overload
+    def status(self, targets: Targets = ..., *, cloud: bool = ..., remote: str | None = ...,
+               jobs: int | None = ..., method: str = ...) -> StatusResult | WorkspaceStatus: ...
+
+    def status(
+        self,
+        targets: Targets = None,
+        *,
+        cloud: bool = False,
+        remote: str | None = None,
+        jobs: int | None = None,
+        method: str = "auto",
+    ) -> StatusResult | WorkspaceStatus:
+        """With ``cloud`` (or a ``remote``): cache vs. remote. Otherwise: workspace vs.
+        ``.dvc`` files. ``method`` forces the remote check: ``exists`` or ``list``."""
+        if cloud or remote is not None:
+            return self.remote_status(targets, remote=remote, jobs=jobs, method=method)
+        return self.workspace_status(targets, jobs=jobs)
+
+    def remote_status(
+        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        method: str = "auto",
+    ) -> StatusResult:
+        outputs = self.outputs(targets)
+        results: list[StatusResult] = []
+        for name, outs in self._by_remote(outputs, remote).items():
+            with self.open_remote(name) as adapter:
+                results.append(adapter.status(outs, jobs=jobs, method=method))
+        if not results:
+            cfg = self.config.remote(remote)
+            return StatusResult(remote=cfg.name)
+        return _merge_status(results)
+
+    def workspace_status(self, targets: Targets = None, *, jobs: int | None = None) -> WorkspaceStatus:
+        from dvcremote.index import output_obj
+        from dvcremote.staging import Stager
+
+        stager = Stager(self.root, self.state, None, jobs=jobs)
+        changes: dict[str, str] = {}
+        try:
+            for out in self.outputs(targets):
+                if not out.use_cache:
+                    continue
+                obj, _ = output_obj(out)
+                path = out.repo_path
+                if not os.path.lexists(self.full_path(path)):
+                    changes[path] = "deleted"
+                    continue
+                current = stager.stage(path, commit=False, hash_name=out.hash_name)
+                if obj is None or current.obj.oid != obj.oid:
+                    changes[path] = "modified"
+                elif not self.cache.exists(obj):
+                    changes[path] = "not in cache"
+        finally:
+            self.state.commit()
+        return WorkspaceStatus(dict(sorted(changes.items())))
+
+    # -- push / fetch / pull -------------------------------------------------------------
+    def push(
+        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """Upload every object the targets use that the remote lacks."""
+        dvcfiles = self.dvcfiles(targets)
+        outputs = outputs_of(dvcfiles)
+        summary: TransferSummary | None = None
+        try:
+            for name, outs in self._by_remote(outputs, remote).items():
+                with self.open_remote(name) as adapter:
+                    part = adapter.push(outs, jobs=jobs, progress=progress)
+                summary = part if summary is None else summary.merge(part)
+        finally:
+            self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
+        return summary or TransferSummary(self.config.remote(remote).name)
+
+    def fetch(
+        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """Download into the cache every object the targets use that it lacks (verified)."""
+        outputs = self.outputs(targets)
+        summary: TransferSummary | None = None
+        for name, outs in self._by_remote(outputs, remote).items():
+            with self.open_remote(name) as adapter:
+                part = adapter.fetch(outs, jobs=jobs, progress=progress)
+            summary = part if summary is None else summary.merge(part)
+        return summary or TransferSummary(self.config.remote(remote).name)
+
+    def pull(
+        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        force: bool = False, progress: Progress = NULL,
+    ) -> PullResult:
+        """``fetch`` then ``checkout`` of the same targets."""
+        fetched = self.fetch(targets, remote=remote, jobs=jobs, progress=progress)
+        checked = self.checkout(targets, force=force, jobs=jobs, progress=progress)
+        return PullResult(fetched, checked)
+
+    # -- checkout ------------------------------------------------------------------------
+    def checkout(
+        self, targets: Targets = None, *, force: bool = False, jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> CheckoutResult:
+        """Restore tracked paths from the cache with the configured link type."""
+        from dvcremote.checkout import checkout_outputs
+
+        return checkout_outputs(self, self.outputs(targets), force=force, jobs=jobs,
+                                progress=progress)
+
+    # -- gc ------------------------------------------------------------------------------
+    def gc(
+        self,
+        *,
+        cloud: bool = False,
+        remote: str | None = None,
+        force: bool = False,
+        confirm: Callable[[str], bool] | None = None,
+        jobs: int | None = None,
+    ) -> list[GCResult]:
+        """Remove cache objects no ``.dvc`` file in the workspace uses; with ``cloud``,
+        the same on the remote, after ``confirm(message)`` returns True (or ``force``).
+
+        Refuses (deleting nothing) when a used directory's manifest cannot be read,
+        since the files it names would then look unused.
+        """
+        outputs = self.outputs()
+        used = self.used_objects(outputs)
+        if used.unavailable:
+            first = sorted(used.unavailable)[0]
+            raise ObjectMissing(
+                first.oid, "a tracked directory's manifest is missing, so the files it names"
+                " are unknown; run fetch first. Nothing was deleted"
+            )
+        adapter = None
+        if cloud:
+            adapter = self.open_remote(remote)
+            if not force:
+                message = (
+                    f"This deletes from remote {adapter.name!r} every object that no .dvc file"
+                    " in the workspace uses. Continue?"
+                )
+                if confirm is None:
+                    adapter.close()
+                    raise ConfirmationRequired("deleting from a remote needs force=True or confirm")
+                if not confirm(message):
+                    adapter.close()
+                    raise ConfirmationRequired("not confirmed; nothing was deleted")
+        cache = self.cache
+        garbage = sorted(set(cache.list_all()) - used.objs)
+        for obj in garbage:
+            cache.remove(obj)
+        cache.clean_tmp()
+        results = [GCResult("cache", frozenset(o.oid for o in garbage), len(used.objs))]
+        if adapter is not None:
+            with adapter:
+                results.append(adapter.gc(outputs, jobs=jobs))
+        return results
+
+
+def _merge_status(results: Sequence[StatusResult]) -> StatusResult:
+    if len(results) == 1:
+        return results[0]
+    paths: dict[str, str] = {}
+    for r in results:
+        paths.update(r.paths)
+    names = sorted({r.remote for r in results if r.remote})
+    return StatusResult(
+        ok=frozenset().union(*(r.ok for r in results)),
+        new=frozenset().union(*(r.new for r in results)),
+        deleted=frozenset().union(*(r.deleted for r in results)),
+        missing=frozenset().union(*(r.missing for r in results)),
+        paths=dict(sorted(paths.items())),
+        remote=",".join(names) or None,
+    )
+
+
+__all__ = ["Repo", "find_root", "find_dvcfiles"]

@@ -1,0 +1,135 @@
+"""Typed results of repository operations: plain data, safe to keep and compare."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: Remote status of one object (DVC's words).
+OK = "ok"
+NEW = "new"
+DELETED = "deleted"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """Cache vs. remote, by object id and by workspace path.
+
+    ``ok``: in both; ``new``: only in the cache; ``deleted``: only on the remote;
+    ``missing``: in neither. ``paths`` maps each tracked path (and each file of a
+    tracked directory, ``data/a.txt``) to one of those words.
+    """
+
+    ok: frozenset[str] = frozenset()
+    new: frozenset[str] = frozenset()
+    deleted: frozenset[str] = frozenset()
+    missing: frozenset[str] = frozenset()
+    paths: Mapping[str, str] = field(default_factory=dict)
+    remote: str | None = None
+
+    @property
+    def in_sync(self) -> bool:
+        return not (self.new or self.deleted or self.missing)
+
+    def changed(self) -> dict[str, str]:
+        """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape)."""
+        return {p: s for p, s in self.paths.items() if s != OK}
+
+    def counts(self) -> dict[str, int]:
+        return {OK: len(self.ok), NEW: len(self.new), DELETED: len(self.deleted),
+                MISSING: len(self.missing)}
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    """What a push or fetch moved; failures are listed, not raised.
+
+    ``transferred``: object ids now on the destination because of this run;
+    ``failed``: object id -> the error (e.g. IntegrityError for a corrupt download);
+    ``missing``: ids the source does not have, so they could not be moved;
+    ``up_to_date``: how many were already at the destination.
+    """
+
+    remote: str
+    transferred: frozenset[str] = frozenset()
+    failed: Mapping[str, Exception] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+    up_to_date: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.missing
+
+    def merge(self, other: TransferSummary) -> TransferSummary:
+        return TransferSummary(
+            self.remote if self.remote == other.remote else f"{self.remote},{other.remote}",
+            self.transferred | other.transferred,
+            {**self.failed, **other.failed},
+            self.missing | other.missing,
+            self.up_to_date + other.up_to_date,
+        )
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """Workspace paths restored from the cache, and those that could not be."""
+
+    added: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    unchanged: int = 0
+    #: path -> why it was not restored (object missing, local changes kept, ...)
+    failed: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class PullResult:
+    fetch: TransferSummary
+    checkout: CheckoutResult
+
+    @property
+    def ok(self) -> bool:
+        return self.fetch.ok and self.checkout.ok
+
+
+@dataclass(frozen=True)
+class AddedOutput:
+    path: str
+    oid: str
+    size: int
+    nfiles: int | None
+    dvcfile: str
+
+
+@dataclass(frozen=True)
+class AddResult:
+    outputs: tuple[AddedOutput, ...] = ()
+    #: ``.gitignore`` files changed (repo-relative), when inside git.
+    gitignores: tuple[str, ...] = ()
+    #: Commit sha when ``commit=True`` made one.
+    commit: str | None = None
+
+
+@dataclass(frozen=True)
+class GCResult:
+    """Objects removed from one place (``cache`` or a remote's name)."""
+
+    where: str
+    removed: frozenset[str] = frozenset()
+    kept: int = 0
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``."""
+
+    changes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not self.changes

@@ -1,0 +1,240 @@
+"""Hashing workspace paths into objects, and (for ``add``) storing them in the cache.
+
+One ``scandir`` walk per directory, the stat-keyed state for files seen before,
+and a thread pool for the rest: hashlib and file I/O release the GIL, so both
+cores work. Large files stream in chunks; in copy mode their copy into the cache
+runs beside the hashing instead of after it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from dvcremote.cache import LocalCache
+from dvcremote.hashing import MD5, bytes_md5, file_md5
+from dvcremote.manifest import Manifest
+from dvcremote.objects import Obj
+from dvcremote.state import StatKey, StateDB
+
+#: Files up to this size are read whole (one read, no streaming loop).
+SMALL_FILE = 4 << 20
+#: From this size, copy mode copies into the cache in parallel with hashing.
+PARALLEL_COPY = 32 << 20
+#: Folder names never part of a tracked directory (DVC ignores them too).
+IGNORED_DIRS = frozenset({".git", ".hg", ".dvc"})
+_BATCH = 64
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a workspace path hashes to."""
+
+    obj: Obj
+    size: int
+    nfiles: int | None = None
+    manifest: Manifest | None = None
+
+
+@dataclass
+class _File:
+    rel: str  # relative to the staged path's root ("" for a single file)
+    full: str
+    key: StatKey
+    md5: str | None = None
+
+
+def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
+    """(relpath, full path, stat) of every file under ``root``; symlinked files followed."""
+    found: list[tuple[str, str, os.stat_result]] = []
+    stack = [("", root)]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as it:
+            for entry in it:
+                rel = f"{prefix}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in IGNORED_DIRS:
+                        stack.append((rel + "/", entry.path))
+                    continue
+                if entry.name.endswith(".dvcremote-tmp"):
+                    continue
+                try:
+                    st = entry.stat()  # follows symlinks: a symlink-mode checkout points into the cache
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found.append((rel, entry.path, st))
+    return found
+
+
+class Stager:
+    """Hashes (and optionally caches) workspace paths for one command run."""
+
+    def __init__(
+        self,
+        root: str,
+        state: StateDB,
+        cache: LocalCache | None = None,
+        *,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.root = root
+        self.state = state
+        self.cache = cache
+        self.jobs = max(1, jobs or (os.cpu_count() or 1))
+        self.progress = progress
+        self._lock = threading.Lock()
+
+    def stage(self, relpath: str, *, commit: bool, hash_name: str = MD5) -> Staged:
+        """Hash ``relpath`` (repo-relative posix); with ``commit`` put it in the cache too."""
+        full = os.path.join(self.root, *relpath.split("/"))
+        st = os.stat(full)
+        if stat.S_ISDIR(st.st_mode):
+            return self._stage_dir(relpath, full, commit, hash_name)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileNotFoundError(f"{relpath!r} is not a regular file or directory")
+        f = _File("", full, StatKey.of(st))
+        self._run([f], relpath, commit, hash_name, self.state.load(relpath, hash_name))
+        assert f.md5 is not None
+        return Staged(Obj(f.md5, hash_name != MD5), f.key.size)
+
+    def _stage_dir(self, relpath: str, full: str, commit: bool, hash_name: str) -> Staged:
+        files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk_files(full)]
+        known = self.state.load(relpath, hash_name)
+        self._run(files, relpath, commit, hash_name, known)
+        manifest = Manifest.build(((f.rel, f.md5 or "") for f in files), oid=relpath)
+        obj = Obj(manifest.oid, hash_name != MD5)
+        if commit and self.cache is not None:
+            if not self.cache.exists(obj):
+                self.cache.add_bytes(obj, manifest.to_bytes())
+            self.cache.remember_manifest(obj, manifest)
+        return Staged(obj, sum(f.key.size for f in files), len(files), manifest)
+
+    def _run(
+        self,
+        files: Sequence[_File],
+        base: str,
+        commit: bool,
+        hash_name: str,
+        known: dict[str, tuple[StatKey, str]],
+    ) -> None:
+        todo: list[_File] = []
+        for f in files:
+            state_path = f"{base}/{f.rel}" if f.rel else base
+            hit = known.get(state_path)
+            if hit is not None and hit[0] == f.key:
+                f.md5 = hit[1]
+            todo.append(f)
+        if commit and self.cache is not None:
+            self.cache.probe_links()
+            legacy = hash_name != MD5
+            present = self.cache.present(Obj(f.md5, legacy) for f in todo if f.md5)
+        else:
+            present = set()
+
+        def one(f: _File) -> None:
+            self._one(f, base, commit, hash_name, present)
+
+        batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
+        if len(todo) <= 1 or self.jobs == 1:
+            for f in todo:
+                one(f)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.jobs, len(batches))) as pool:
+            for _ in pool.map(lambda batch: [one(f) for f in batch], batches):
+                pass
+
+    def _one(self, f: _File, base: str, commit: bool, hash_name: str, present: set[Obj]) -> None:
+        legacy = hash_name != MD5
+        cache = self.cache if commit else None
+        state_path = f"{base}/{f.rel}" if f.rel else base
+        if f.md5 is not None:
+            obj = Obj(f.md5, legacy)
+            if cache is None or obj in present:
+                self._tick()
+                return
+            relinked = cache.store_file(f.full, obj)
+        else:
+            data: bytes | None = None
+            copier: _Copier | None = None
+            if f.key.size <= SMALL_FILE:
+                data = _read_all(f.full, f.key.size)
+                f.md5 = bytes_md5(data, hash_name)
+            else:
+                if cache is not None and cache.linker.preferred == "copy" \
+                        and f.key.size >= PARALLEL_COPY:
+                    copier = _Copier(cache, f.full)
+                f.md5 = file_md5(f.full, hash_name)
+            obj = Obj(f.md5, legacy)
+            relinked = False
+            if cache is not None:
+                if copier is not None:
+                    copier.finish(obj, keep=not cache.exists(obj))
+                else:
+                    relinked = cache.store_file(f.full, obj, data=data, in_cache=cache.exists(obj))
+            if not relinked:
+                self.state.put(state_path, hash_name, f.key, f.md5)
+        if relinked:
+            self.state.put(state_path, hash_name, StatKey.of(os.stat(f.full)), obj.oid)
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            with self._lock:
+                self.progress(1)
+
+
+class _Copier:
+    """Copies a big file into a cache temp file on another thread while it is hashed."""
+
+    def __init__(self, cache: LocalCache, src: str) -> None:
+        import shutil
+
+        self.cache = cache
+        self.tmp = cache.tmp_path()
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                shutil.copyfile(src, self.tmp)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in finish()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def finish(self, obj: Obj, *, keep: bool) -> None:
+        self.thread.join()
+        try:
+            if self.error is not None:
+                raise self.error
+            if keep:
+                self.cache.commit_tmp(self.tmp, obj)
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+
+
+def _read_all(path: str, size: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        # The file grew since its stat: read the rest too.
+        parts = [data]
+        while chunk := os.read(fd, 1 << 20):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)

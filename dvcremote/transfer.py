@@ -1,0 +1,149 @@
+"""Moving objects between the local cache and a backend, concurrently and safely.
+
+Uploads use the backend's ``upload_many`` (each object lands whole or not at all).
+Downloads go to a temp file inside the cache, are hashed, and only a file whose
+md5 matches its id (and, for a manifest, whose paths are safe) is renamed into
+the cache. Anything else is deleted and reported: a corrupt object never enters
+the cache, so it can never be checked out.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from dvcremote import manifest as manifest_mod
+from dvcremote.backend import paths
+from dvcremote.cache import LocalCache
+from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError
+from dvcremote.hashing import file_md5
+from dvcremote.objects import Obj
+
+if TYPE_CHECKING:
+    from dvcremote.backend.base import Backend
+    from dvcremote.backend.types import TransferResult
+
+Progress = Callable[[int], None]
+
+
+def upload(
+    backend: Backend,
+    cache: LocalCache,
+    items: Sequence[tuple[Obj, str]],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[set[Obj], dict[Obj, Exception]]:
+    """Upload ``(object, remote path)`` items from the cache; returns (done, failed)."""
+    if not items:
+        return set(), {}
+    by_dst = {paths.normalize(dst): obj for obj, dst in items}
+    done: set[Obj] = set()
+    failed: dict[Obj, Exception] = {}
+    lock = threading.Lock()
+
+    def on_result(res: TransferResult) -> None:
+        obj = by_dst.get(res.dst)
+        with lock:
+            if obj is not None:
+                if res.ok:
+                    done.add(obj)
+                else:
+                    failed[obj] = res.error or BackendError("upload failed", path=res.dst)
+        if progress is not None:
+            progress(1)
+
+    pairs = [(cache.path(obj), dst) for obj, dst in items]
+    results = backend.upload_many(pairs, jobs=jobs, callback=on_result)
+    # Backends that batch may not call back per item: the returned list is authoritative.
+    for res in results:
+        obj = by_dst.get(res.dst)
+        if obj is not None and obj not in done and obj not in failed:
+            if res.ok:
+                done.add(obj)
+            else:
+                failed[obj] = res.error or BackendError("upload failed", path=res.dst)
+    return done, failed
+
+
+def verify(path: str, obj: Obj) -> None:
+    """Raise IntegrityError / InvalidManifest unless the file at ``path`` is ``obj``."""
+    actual = file_md5(path, obj.hash_name)
+    if actual != obj.md5:
+        raise IntegrityError(f"object {obj.oid} is corrupt: its content hashes to {actual}")
+    if obj.is_dir:
+        with open(path, "rb") as f:
+            manifest_mod.parse(f.read(), obj.oid)
+
+
+def download(
+    backend: Backend,
+    cache: LocalCache,
+    items: Sequence[tuple[Obj, str, str | None]],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[set[Obj], dict[Obj, Exception]]:
+    """Download ``(object, remote path, version id)`` items into the cache, verified.
+
+    Returns (objects now in the cache, object -> error). A corrupt download is an
+    IntegrityError naming the object and remote path; nothing of it is kept.
+    """
+    if not items:
+        return set(), {}
+    done: set[Obj] = set()
+    failed: dict[Obj, Exception] = {}
+    lock = threading.Lock()
+    tmps: dict[str, tuple[Obj, str]] = {}
+    jobs_list: list[tuple[str, str, str | None]] = []
+    for obj, src, version_id in items:
+        tmp = cache.tmp_path(obj)
+        tmps[tmp] = (obj, src)
+        jobs_list.append((src, tmp, version_id))
+    handled: set[str] = set()
+
+    def settle(tmp: str, error: Exception | None) -> None:
+        obj, src = tmps[tmp]
+        if error is None:
+            try:
+                verify(tmp, obj)
+                cache.commit_tmp(tmp, obj)
+            except IntegrityError as exc:
+                exc.path, exc.backend = paths.normalize(src), backend.name
+                exc.args = (exc._render(),)
+                error = exc
+            except (DvcRemoteError, OSError) as exc:
+                error = exc
+        if error is not None:
+            _unlink_quiet(tmp)
+        with lock:
+            handled.add(tmp)
+            if error is None:
+                done.add(obj)
+            else:
+                failed[obj] = error
+        if progress is not None:
+            progress(1)
+
+    def on_result(res: TransferResult) -> None:
+        if res.dst in tmps and res.dst not in handled:
+            settle(res.dst, res.error)
+
+    try:
+        results = backend.download_many(jobs_list, jobs=jobs, callback=on_result)
+        for res in results:
+            if res.dst in tmps and res.dst not in handled:
+                settle(res.dst, res.error)
+    finally:
+        for tmp in tmps:  # committed ones were renamed away; the rest must not linger
+            _unlink_quiet(tmp)
+    return done, failed
+
+
+def _unlink_quiet(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,429 @@
+"""S3 as a dvcremote Backend: the core's fsspec adapter over s3fs, plus S3's own answers.
+
+Two classes, because capabilities are declared per class: ``S3Backend`` for a plain
+remote and ``S3VersionedBackend`` for a version-aware (or worktree) one, which
+needs a bucket with versioning enabled. ``S3Backend.from_url`` picks the class
+from the ``version_aware`` / ``worktree`` options.
+
+Where s3fs throws information away, the S3 API is called directly (through s3fs's
+own client, so credentials, retries and encryption settings stay one thing):
+a small write is one ``PutObject`` whose reply carries the etag and version id,
+a file's info is one ``HeadObject`` (which also returns user metadata), and
+version listing is filtered to the exact key (S3 lists by prefix).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import IO, Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from dvcremote.backend import paths
+from dvcremote.backend.base import Backend, ProgressCallback
+from dvcremote.backend.capabilities import Capability
+from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
+from dvcremote.errors import BackendError, VersioningNotEnabled, VersionNotFound
+from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
+from dvcremote_s3.errors import client_error_in, map_s3_error, s3_error_code
+
+_C = Capability
+
+#: Writes up to this size go out as one PutObject (its reply is the write result);
+#: larger ones stream through s3fs's multipart upload.
+SINGLE_PUT_LIMIT = 8 << 20
+#: Largest object CopyObject copies in one request (S3's limit).
+SINGLE_COPY_LIMIT = 5 << 30
+
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound", "400"})
+
+
+class S3Backend(FsspecBackend):
+    """An S3 bucket (or a prefix in one) through s3fs."""
+
+    name: ClassVar[str] = "s3"
+    CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            _C.READ,
+            _C.WRITE,
+            _C.DELETE,
+            _C.LIST,
+            _C.MOVE,  # copy + delete: S3 has no rename
+            _C.COPY,  # server-side
+            _C.METADATA,
+            _C.ATOMIC_WRITE,  # an object appears whole on PutObject/CompleteMultipartUpload
+            _C.SEEKABLE_READ,
+            _C.LAZY_READ,  # ranged GETs as the stream is read
+            _C.USER_METADATA,  # x-amz-meta-* headers
+            _C.WRITE_RESULT_NATIVE,  # PutObject/CopyObject replies carry etag and version
+        }
+    )
+    SECRET_OPTIONS: ClassVar[frozenset[str]] = Backend.SECRET_OPTIONS | S3_SECRET_KEYS
+    WRITES_ARE_ATOMIC: ClassVar[bool] = True
+    CREATE_PARENTS: ClassVar[bool] = False
+    PRUNE_EMPTY_FOLDERS: ClassVar[bool] = False
+
+    def __init__(self, config: S3Config, **options: Any) -> None:
+        from s3fs import S3FileSystem
+
+        fs = S3FileSystem(**config.fs_kwargs)
+        super().__init__(fs, config.location.root, **options)
+        self.config = config
+        self.bucket = config.location.bucket
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> S3Backend:
+        """``s3://bucket/prefix`` plus DVC's S3 remote keys (``endpointurl``, ``region``, ...)."""
+        if cls is S3VersionedBackend and "worktree" not in options:
+            options = {"version_aware": True, **options}
+        config = parse_config(url, options)
+        target: type[S3Backend] = S3VersionedBackend if config.version_aware else S3Backend
+        return target(config, **options)
+
+    # ------------------------------------------------------------- identity
+    @property
+    def location(self) -> str:
+        return self.config.location.url
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint, without any user/password part someone put in the URL."""
+        url = self.config.endpoint_url
+        if not url:
+            return None
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+    def __repr__(self) -> str:
+        endpoint = f", endpoint={self.endpoint_url!r}" if self.endpoint_url else ""
+        return f"{type(self).__name__}(name={self.name!r}, location={self.location!r}{endpoint})"
+
+    def close(self) -> None:
+        """Close the HTTP session now instead of whenever the filesystem is collected."""
+        creator = getattr(self.fs, "_s3creator", None)
+        if creator is not None:
+            try:
+                type(self.fs).close_session(self.fs.loop, creator)
+            except Exception:  # noqa: BLE001, S110 - closing must not fail the caller
+                pass
+            self.fs._s3creator = None
+            self.fs._s3 = None
+
+    # --------------------------------------------------------------- errors
+    def map_error(self, exc: BaseException, path: str | None) -> BackendError | None:
+        mapped = map_s3_error(exc, path=path, backend=self.name, redact=self.redact)
+        return mapped if mapped is not None else super().map_error(exc, path)
+
+    # ---------------------------------------------------------------- paths
+    def _key(self, path: str) -> str:
+        prefix = self.config.location.prefix
+        return f"{prefix}/{path}" if prefix else path
+
+    def _version_arg(self, version_id: str | None) -> dict[str, str]:
+        return {"VersionId": version_id} if version_id is not None else {}
+
+    # ---------------------------------------------------------------- reads
+    def _file_info(self, path: str, version_id: str | None) -> FileInfo:
+        """One HeadObject: size, etag, version and user metadata together."""
+        try:
+            head = self.fs.call_s3(
+                "head_object", Bucket=self.bucket, Key=self._key(path),
+                **self._version_arg(version_id),
+            )
+        except OSError as exc:
+            error = client_error_in(exc)
+            if error is None or s3_error_code(error) not in _MISSING_CODES:
+                raise
+            # No such object: the adapter tells a folder, a missing file and a
+            # missing version apart.
+            return super()._file_info(path, version_id)
+        return self._head_to_info(path, head)
+
+    def _head_to_info(self, path: str, head: Mapping[str, Any]) -> FileInfo:
+        return self._to_file_info(
+            path,
+            {
+                "size": head.get("ContentLength") or 0,
+                "ETag": head.get("ETag"),
+                "VersionId": head.get("VersionId"),
+                "LastModified": head.get("LastModified"),
+                "metadata": head.get("Metadata"),
+            },
+        )
+
+    # --------------------------------------------------------------- writes
+    def _write_kwargs(self, metadata: Mapping[str, str] | None) -> dict[str, Any]:
+        return {"Metadata": dict(metadata)} if metadata else {}
+
+    def _write(
+        self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
+    ) -> WriteResult:
+        self._refuse_existing(path, overwrite)
+        head = _read_up_to(data, SINGLE_PUT_LIMIT + 1)
+        if len(head) <= SINGLE_PUT_LIMIT:
+            return self._put_object(path, head, metadata)
+        # Large: s3fs's multipart upload; existence was checked above already.
+        result = super()._write(
+            path, _Prepended(head, data), overwrite=True, metadata=metadata
+        )
+        if result.etag is None:
+            info = self._file_info(path, result.version_id)
+            result = WriteResult(
+                path, result.size, etag=info.etag,
+                version_id=result.version_id or info.version_id, digest=result.digest,
+            )
+        return result
+
+    def _put_object(
+        self, path: str, body: bytes, metadata: Mapping[str, str] | None
+    ) -> WriteResult:
+        key = self._key(path)
+        reply = self.fs.call_s3(
+            "put_object", Bucket=self.bucket, Key=key, Body=body, **self._write_kwargs(metadata)
+        )
+        self.fs.invalidate_cache(self._full(path))
+        return self._reply_to_result(path, len(body), reply, hashlib.md5(body).hexdigest())
+
+    def _reply_to_result(
+        self, path: str, size: int, reply: Mapping[str, Any], digest: str | None
+    ) -> WriteResult:
+        etag = reply.get("ETag")
+        version = reply.get("VersionId")
+        return WriteResult(
+            path,
+            size,
+            etag=str(etag).strip('"') if etag else None,
+            version_id=str(version) if version and version != "null" else None,
+            digest=digest,
+        )
+
+    def _copy(self, src: str, dst: str, *, overwrite: bool) -> WriteResult:
+        info = self._check_source(src)
+        size = int(info.get("size") or 0)
+        if size > SINGLE_COPY_LIMIT:
+            return super()._copy(src, dst, overwrite=overwrite)
+        self._refuse_existing(dst, overwrite)
+        reply = self.fs.call_s3(
+            "copy_object",
+            Bucket=self.bucket,
+            Key=self._key(dst),
+            CopySource={"Bucket": self.bucket, "Key": self._key(src)},
+        )
+        self.fs.invalidate_cache(self._full(dst))
+        result = dict(reply.get("CopyObjectResult") or {})
+        result["VersionId"] = reply.get("VersionId")
+        return self._reply_to_result(dst, size, result, None)
+
+
+class S3VersionedBackend(S3Backend):
+    """A version-aware S3 remote: every write is a version; delete leaves a delete marker.
+
+    The bucket must have versioning enabled. That is checked once, at first use
+    (not when the object is built, so configuring a remote needs no network):
+    a bucket with versioning off or suspended raises ``VersioningNotEnabled``.
+    """
+
+    CAPABILITIES: ClassVar[frozenset[Capability]] = S3Backend.CAPABILITIES | {_C.VERSIONING}
+
+    def __init__(self, config: S3Config, **options: Any) -> None:
+        super().__init__(config, **options)
+        self._versioning_checked = False
+        self._versioning_lock = threading.Lock()
+
+    # ---------------------------------------------------- versioning check
+    def check_versioning(self) -> None:
+        """Raise ``VersioningNotEnabled`` if the bucket definitely keeps no versions.
+
+        If the answer cannot be had (no permission to ask, bucket missing, server
+        down) nothing is decided here: the operation itself reports that.
+        """
+        if self._versioning_checked:
+            return
+        with self._versioning_lock:
+            if self._versioning_checked:
+                return
+            try:
+                reply = self.fs.call_s3("get_bucket_versioning", Bucket=self.bucket)
+            except Exception:  # noqa: BLE001 - undecided; the real operation will say why
+                return
+            status = reply.get("Status")
+            if status != "Enabled":
+                state = "suspended" if status == "Suspended" else "off"
+                raise VersioningNotEnabled(
+                    f"versioning is {state} on bucket {self.bucket!r}, but the remote is"
+                    " version-aware; enable versioning on the bucket (put-bucket-versioning"
+                    " Status=Enabled) or remove version_aware/worktree from the remote",
+                    backend=self.name,
+                )
+            self._versioning_checked = True
+
+    @contextmanager
+    def _guard(self, path: str | None) -> Iterator[None]:
+        # Every single-item operation runs its hooks here; check before the first.
+        with super()._guard(path):
+            self.check_versioning()
+            yield
+
+    def _checked(self) -> None:
+        with self._guard(paths.ROOT):
+            pass
+
+    def exists_many(self, path_list: Iterable[str], *, jobs: int | None = None) -> dict[str, bool]:
+        self._checked()
+        return super().exists_many(path_list, jobs=jobs)
+
+    def get_file_info_many(
+        self, path_list: Iterable[str], *, jobs: int | None = None
+    ) -> dict[str, FileInfo | None]:
+        self._checked()
+        return super().get_file_info_many(path_list, jobs=jobs)
+
+    def upload_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        jobs: int | None = None,
+        callback: ProgressCallback | None = None,
+    ) -> list[TransferResult]:
+        self._checked()
+        return super().upload_many(pairs, jobs=jobs, callback=callback)
+
+    def download_many(
+        self,
+        items: Sequence[tuple[str, str] | tuple[str, str, str | None]],
+        *,
+        jobs: int | None = None,
+        callback: ProgressCallback | None = None,
+    ) -> list[TransferResult]:
+        self._checked()
+        return super().download_many(items, jobs=jobs, callback=callback)
+
+    # ------------------------------------------------------------- versions
+    def _list_versions(self, path: str) -> Iterable[FileInfo]:
+        key = self._key(path)
+        out: list[FileInfo] = []
+        markers: dict[str, str] = {}
+        while True:
+            page = self.fs.call_s3(
+                "list_object_versions", Bucket=self.bucket, Prefix=key, **markers
+            )
+            for item in page.get("Versions") or []:
+                if item.get("Key") != key:  # the listing is by prefix
+                    continue
+                info = self._to_file_info(
+                    path,
+                    {
+                        "size": item.get("Size") or 0,
+                        "ETag": item.get("ETag"),
+                        "VersionId": item.get("VersionId"),
+                        "LastModified": item.get("LastModified"),
+                    },
+                )
+                out.append(_with_latest(info, bool(item.get("IsLatest"))))
+            if not page.get("IsTruncated"):
+                break
+            markers = {
+                "KeyMarker": page.get("NextKeyMarker", ""),
+                "VersionIdMarker": page.get("NextVersionIdMarker", ""),
+            }
+        # S3 lists a key's versions newest first; keep that order.
+        return out
+
+    def _delete_version(self, path: str, version_id: str) -> None:
+        key = self._key(path)
+        # S3 answers a DELETE of an unknown version with success; ask first.
+        try:
+            self.fs.call_s3("head_object", Bucket=self.bucket, Key=key, VersionId=version_id)
+        except OSError as exc:
+            error = client_error_in(exc)
+            if error is not None and s3_error_code(error) in _MISSING_CODES:
+                raise VersionNotFound(
+                    path=path, backend=self.name, version_id=version_id
+                ) from exc
+            raise
+        self.fs.call_s3("delete_object", Bucket=self.bucket, Key=key, VersionId=version_id)
+        self.fs.invalidate_cache(self._full(path))
+
+    def _write_result(
+        self, path: str, handle: Any, size: int, digest: str | None
+    ) -> WriteResult:
+        result = super()._write_result(path, handle, size, digest)
+        if result.version_id is None:
+            raise _no_version(self.bucket, path)
+        return result
+
+    def _reply_to_result(
+        self, path: str, size: int, reply: Mapping[str, Any], digest: str | None
+    ) -> WriteResult:
+        result = super()._reply_to_result(path, size, reply, digest)
+        if result.version_id is None:
+            raise _no_version(self.bucket, path)
+        return result
+
+
+def _no_version(bucket: str, path: str) -> VersioningNotEnabled:
+    return VersioningNotEnabled(
+        f"bucket {bucket!r} returned no version id for a write; is versioning enabled on it?",
+        path=path,
+        backend=S3VersionedBackend.name,
+    )
+
+
+def _with_latest(info: FileInfo, latest: bool) -> FileInfo:
+    return FileInfo(
+        path=info.path,
+        size=info.size,
+        modified_at=info.modified_at,
+        etag=info.etag,
+        version_id=info.version_id,
+        is_latest=latest,
+        metadata=info.metadata,
+    )
+
+
+def _read_up_to(stream: IO[bytes], limit: int) -> bytes:
+    """Read until ``limit`` bytes or the end (streams may return short reads)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < limit:
+        chunk = stream.read(limit - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+class _Prepended(io.RawIOBase):
+    """``head`` followed by the rest of ``tail``: a stream whose start was already read."""
+
+    def __init__(self, head: bytes, tail: IO[bytes]) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._tail = tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head.nbytes:
+            n = min(len(buffer), self._head.nbytes)
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._tail.read(len(buffer))
+        if not data:
+            return 0
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+__all__ = ["SINGLE_PUT_LIMIT", "S3Backend", "S3VersionedBackend"]

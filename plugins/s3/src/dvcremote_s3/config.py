@@ -1,0 +1,219 @@
+"""DVC's S3 remote config keys, turned into s3fs constructor arguments.
+
+The keys and their meaning are DVC's (``dvc remote modify``), so a remote section
+written for ``dvc`` works here unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from dvcremote.backends.options import as_bool, reject_unknown
+from dvcremote.errors import ConfigError
+
+#: Every key ``from_url`` accepts besides the generic remote ones.
+S3_KEYS = frozenset(
+    {
+        "endpointurl",
+        "access_key_id",
+        "secret_access_key",
+        "session_token",
+        "region",
+        "profile",
+        "credentialpath",
+        "configpath",
+        "use_ssl",
+        "ssl_verify",
+        "allow_anonymous_login",
+        "read_timeout",
+        "connect_timeout",
+        "sse",
+        "sse_kms_key_id",
+        "sse_customer_algorithm",
+        "sse_customer_key",
+        "acl",
+        "grant_read",
+        "grant_read_acp",
+        "grant_write_acp",
+        "grant_full_control",
+        "cache_regions",
+        "listobjects",  # obsolete in DVC; accepted and ignored
+    }
+)
+
+#: Option values that must never be shown.
+S3_SECRET_KEYS = frozenset({"secret_access_key", "session_token", "sse_customer_key"})
+
+_GRANTS = {
+    "grant_read": "GrantRead",
+    "grant_read_acp": "GrantReadACP",
+    "grant_write_acp": "GrantWriteACP",
+    "grant_full_control": "GrantFullControl",
+}
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str
+
+    @property
+    def root(self) -> str:
+        """The s3fs path of the remote's root (``bucket`` or ``bucket/prefix``)."""
+        return f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.root}"
+
+
+@dataclass(frozen=True)
+class S3Config:
+    location: S3Location
+    fs_kwargs: dict[str, Any] = field(repr=False)
+    version_aware: bool = False
+    worktree: bool = False
+    endpoint_url: str | None = None
+
+
+def parse_url(url: str) -> S3Location:
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "s3":
+        raise ConfigError(f"not an s3:// URL: {url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"an S3 remote URL takes no query or fragment: {url!r}")
+    bucket = parts.netloc
+    if not bucket or "@" in bucket or ":" in bucket:
+        raise ConfigError(f"an S3 remote URL needs a bucket name, as s3://bucket/prefix: {url!r}")
+    prefix = parts.path.strip("/")
+    if prefix and any(seg in ("", ".", "..") for seg in prefix.split("/")):
+        raise ConfigError(f"the prefix of an S3 remote URL must be a plain key path: {url!r}")
+    return S3Location(bucket=bucket, prefix=prefix)
+
+
+def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
+    """Check ``options`` (DVC remote keys) and build the s3fs arguments from them."""
+    reject_unknown("s3", options, S3_KEYS)
+    location = parse_url(url)
+    opt = {k: v for k, v in options.items() if v is not None}
+
+    worktree = as_bool("worktree", opt.get("worktree", False))
+    # A worktree remote mirrors the workspace and keeps history only through versions.
+    version_aware = worktree or as_bool("version_aware", opt.get("version_aware", False))
+
+    client: dict[str, Any] = {}
+    if "endpointurl" in opt:
+        client["endpoint_url"] = str(opt["endpointurl"])
+    if "region" in opt:
+        client["region_name"] = str(opt["region"])
+    if "ssl_verify" in opt:
+        verify = opt["ssl_verify"]
+        # A CA bundle path or a boolean, as DVC accepts.
+        client["verify"] = verify if _looks_like_path(verify) else as_bool("ssl_verify", verify)
+
+    config_kwargs: dict[str, Any] = {}
+    for key in ("read_timeout", "connect_timeout"):
+        if key in opt:
+            config_kwargs[key] = _as_positive_int(key, opt[key])
+
+    fs_kwargs: dict[str, Any] = {
+        "version_aware": version_aware,
+        "client_kwargs": client,
+        "config_kwargs": config_kwargs,
+        "s3_additional_kwargs": _write_arguments(opt),
+        # One filesystem per backend: s3fs would otherwise share instances by arguments,
+        # and closing one backend must not break another.
+        "skip_instance_cache": True,
+    }
+    if "access_key_id" in opt:
+        fs_kwargs["key"] = str(opt["access_key_id"])
+    if "secret_access_key" in opt:
+        fs_kwargs["secret"] = str(opt["secret_access_key"])
+    if "session_token" in opt:
+        fs_kwargs["token"] = str(opt["session_token"])
+    if "use_ssl" in opt:
+        fs_kwargs["use_ssl"] = as_bool("use_ssl", opt["use_ssl"])
+    if "allow_anonymous_login" in opt:
+        fs_kwargs["anon"] = as_bool("allow_anonymous_login", opt["allow_anonymous_login"])
+    if "cache_regions" in opt:
+        fs_kwargs["cache_regions"] = as_bool("cache_regions", opt["cache_regions"])
+
+    session = _session_settings(opt)
+    if session:
+        fs_kwargs["session"] = _make_session(**session)
+
+    return S3Config(
+        location=location,
+        fs_kwargs=fs_kwargs,
+        version_aware=version_aware,
+        worktree=worktree,
+        endpoint_url=client.get("endpoint_url"),
+    )
+
+
+def _write_arguments(opt: Mapping[str, Any]) -> dict[str, Any]:
+    """Extra arguments for every upload: server-side encryption, ACL, grants."""
+    extra: dict[str, Any] = {}
+    if opt.get("sse_kms_key_id") and opt.get("sse_customer_key"):
+        raise ConfigError("the S3 options sse_kms_key_id and sse_customer_key exclude each other")
+    if "sse" in opt:
+        extra["ServerSideEncryption"] = str(opt["sse"])
+    if "sse_kms_key_id" in opt:
+        extra["SSEKMSKeyId"] = str(opt["sse_kms_key_id"])
+    if "sse_customer_key" in opt:
+        try:
+            key = base64.b64decode(str(opt["sse_customer_key"]), validate=True)
+        except (binascii.Error, ValueError):
+            # never echo the value: it is a secret
+            raise ConfigError("the S3 option sse_customer_key must be base64") from None
+        extra["SSECustomerKey"] = key
+        extra["SSECustomerAlgorithm"] = str(opt.get("sse_customer_algorithm") or "AES256")
+    elif "sse_customer_algorithm" in opt:
+        extra["SSECustomerAlgorithm"] = str(opt["sse_customer_algorithm"])
+    grants = {arg: str(opt[key]) for key, arg in _GRANTS.items() if opt.get(key)}
+    if grants and opt.get("acl"):
+        raise ConfigError("the S3 option acl excludes the grant_* options")
+    if opt.get("acl"):
+        extra["ACL"] = str(opt["acl"])
+    extra.update(grants)
+    return extra
+
+
+def _session_settings(opt: Mapping[str, Any]) -> dict[str, str]:
+    """Profile and credential/config file paths, kept per backend (never in os.environ)."""
+    settings: dict[str, str] = {}
+    if opt.get("profile"):
+        settings["profile"] = str(opt["profile"])
+    if opt.get("credentialpath"):
+        settings["credentials_file"] = str(opt["credentialpath"])
+    if opt.get("configpath"):
+        settings["config_file"] = str(opt["configpath"])
+    return settings
+
+
+def _make_session(**settings: str) -> Any:
+    from aiobotocore.session import AioSession
+
+    session = AioSession()
+    for name, value in settings.items():
+        session.set_config_variable(name, value)
+    return session
+
+
+def _looks_like_path(value: Any) -> bool:
+    return isinstance(value, str) and ("/" in value or value.endswith((".pem", ".crt")))
+
+
+def _as_positive_int(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"option {name!r} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"option {name!r} must be positive, not {number}")
+    return number

@@ -1,0 +1,363 @@
+"""A real SSH server on loopback for tests, reusable by anyone building on this plugin.
+
+Load it with ``pytest_plugins = ["dvcremote_ssh.testing"]``. The session-scoped
+``ssh_server`` runs OpenSSH's ``sshd`` when it is installed (what CI uses) and an
+in-process asyncssh server otherwise; either way it gets a generated host key and
+user key, and each test gets a fresh empty directory through ``ssh_root``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+
+#: Where Debian's openssh-server installs the daemon.
+SSHD = "/usr/sbin/sshd"
+#: Set to ``asyncssh`` to force the pure-Python server even where sshd exists.
+SERVER_ENV = "DVCREMOTE_SSH_SERVER"
+#: Compiled-in privilege-separation directory sshd refuses to start without.
+PRIVSEP_DIR = "/run/sshd"
+
+_START_TIMEOUT = 10.0
+#: Protects ``SSHServer.encrypted_keyfile``; distinctive, so tests can look for leaks.
+KEY_PASSPHRASE = "dvcremote-test-passphrase-7c41e9"
+
+
+@dataclass
+class SSHServer:
+    """Connection facts for a running test server; the keys are files on this machine."""
+
+    host: str
+    port: int
+    user: str
+    #: Private key of the test user (OpenSSH format, no passphrase).
+    keyfile: str
+    #: A known_hosts file holding the server's host key for ``[host]:port``.
+    known_hosts: str
+    #: "openssh" or "asyncssh".
+    kind: str
+    workdir: str
+    #: The same user key, encrypted with ``passphrase``.
+    encrypted_keyfile: str = ""
+    passphrase: str = KEY_PASSPHRASE
+    log: str = ""
+    _stop: Any = field(default=None, repr=False)
+
+    def url(self, path: str) -> str:
+        """An ``ssh://`` URL for an absolute path on the server."""
+        return f"ssh://{self.user}@{self.host}:{self.port}{path}"
+
+    def options(self) -> dict[str, Any]:
+        """The remote config keys (DVC's names) that reach this server."""
+        return {"keyfile": self.keyfile, "known_hosts": self.known_hosts}
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            stop, self._stop = self._stop, None
+            stop()
+
+
+def current_user() -> str:
+    """The account the tests run as, which is who logs in over SSH."""
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_listening(host: str, port: int, alive: Any, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("SSH test server exited during start-up")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"SSH test server did not listen on {host}:{port}")
+
+
+@dataclass
+class _Keys:
+    host_key: str
+    user_key: str
+    authorized_keys: str
+    host_public: str
+    encrypted_user_key: str
+
+
+def _generate_keys(workdir: Path) -> _Keys:
+    host = asyncssh.generate_private_key("ssh-ed25519")
+    user = asyncssh.generate_private_key("ssh-ed25519", comment="dvcremote-test")
+    host_key, user_key = workdir / "host_ed25519", workdir / "user_ed25519"
+    host.write_private_key(str(host_key))
+    user.write_private_key(str(user_key))
+    encrypted = workdir / "user_ed25519_encrypted"
+    # PKCS#8 encryption needs only cryptography (OpenSSH-format encryption needs bcrypt).
+    user.write_private_key(str(encrypted), "pkcs8-pem", passphrase=KEY_PASSPHRASE)
+    for key in (host_key, user_key, encrypted):
+        key.chmod(0o600)
+    authorized = workdir / "authorized_keys"
+    authorized.write_bytes(user.export_public_key())
+    return _Keys(
+        str(host_key),
+        str(user_key),
+        str(authorized),
+        host.export_public_key().decode().strip(),
+        str(encrypted),
+    )
+
+
+def _write_known_hosts(workdir: Path, host: str, port: int, keys: _Keys) -> str:
+    path = workdir / "known_hosts"
+    path.write_text(f"[{host}]:{port} {keys.host_public}\n")
+    return str(path)
+
+
+def sshd_available() -> bool:
+    return os.access(SSHD, os.X_OK)
+
+
+def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys) -> Path:
+    config = workdir / "sshd_config"
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                f"ListenAddress {host}",
+                f"HostKey {keys.host_key}",
+                f"PidFile {workdir / 'sshd.pid'}",
+                f"AuthorizedKeysFile {keys.authorized_keys}",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PubkeyAuthentication yes",
+                "PermitRootLogin prohibit-password",
+                "UsePAM no",
+                # The keys live in a temp dir whose parents sshd would judge too open.
+                "StrictModes no",
+                "Subsystem sftp internal-sftp",
+                # Tests open many short connections at once (threads, bulk calls).
+                "MaxStartups 100:30:200",
+                "MaxSessions 64",
+                "",
+            ]
+        )
+    )
+    return config
+
+
+def _start_openssh(workdir: Path, host: str, keys: _Keys) -> tuple[int, Any, str]:
+    os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
+    log = workdir / "sshd.log"
+    last_error = ""
+    for _ in range(5):  # another process may grab the free port before sshd binds it
+        port = free_port(host)
+        config = _sshd_config(workdir, host, port, keys)
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its per-connection children share our group
+            )
+        try:
+            _wait_listening(
+                host, port, lambda: proc.poll() is None, time.monotonic() + _START_TIMEOUT
+            )
+        except RuntimeError as exc:
+            _stop_process_group(proc)
+            last_error = f"{exc}; log: {log.read_text(errors='replace')[-2000:]}"
+            continue
+
+        def stop(proc: subprocess.Popen[bytes] = proc) -> None:
+            _stop_process_group(proc)
+
+        return port, stop, str(log)
+    raise RuntimeError(f"could not start sshd: {last_error}")
+
+
+def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the daemon and its session children, SIGKILL if they linger."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+async def _run_command(process: asyncssh.SSHServerProcess[bytes]) -> None:
+    """Run an exec request in a local shell, as sshd would (sshfs uses ``cp``, ``md5sum``)."""
+    command = process.command
+    if not command:
+        process.stderr.write(b"interactive shells are not supported by this test server\n")
+        process.exit(1)
+        return
+    proc = await asyncio.create_subprocess_shell(
+        command,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await process.redirect(stdin=proc.stdin, stdout=proc.stdout, stderr=proc.stderr)
+    code = await proc.wait()
+    await process.stdout.drain()
+    await process.stderr.drain()
+    process.exit(code)
+
+
+def _start_asyncssh(host: str, keys: _Keys) -> tuple[int, Any]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="asyncssh-test-server", daemon=True)
+    thread.start()
+
+    connections: set[asyncssh.SSHServerConnection] = set()
+
+    def track(conn: asyncssh.SSHServerConnection) -> None:
+        connections.add(conn)
+
+    async def listen() -> asyncssh.SSHAcceptor:
+        return await asyncssh.listen(
+            host,
+            0,
+            server_host_keys=[keys.host_key],
+            authorized_client_keys=keys.authorized_keys,
+            sftp_factory=True,
+            allow_scp=False,
+            process_factory=_run_command,
+            encoding=None,
+            acceptor=track,
+        )
+
+    acceptor = asyncio.run_coroutine_threadsafe(listen(), loop).result(_START_TIMEOUT)
+    port: int = acceptor.sockets[0].getsockname()[1]
+
+    def stop() -> None:
+        async def close() -> None:
+            acceptor.close()
+            await acceptor.wait_closed()
+            for conn in list(connections):
+                conn.close()
+                await conn.wait_closed()
+            current = asyncio.current_task()
+            leftovers = [t for t in asyncio.all_tasks() if t is not current]
+            for task in leftovers:
+                task.cancel()
+            await asyncio.gather(*leftovers, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            if not thread.is_alive():
+                loop.close()
+
+    return port, stop
+
+
+def start_ssh_server(workdir: str | os.PathLike[str], *, kind: str | None = None) -> SSHServer:
+    """Start a server for the current user; call ``stop()`` on the result when done.
+
+    ``kind`` is "openssh" or "asyncssh"; by default sshd where installed (or as
+    ``$DVCREMOTE_SSH_SERVER`` says).
+    """
+    wd = Path(workdir)
+    wd.mkdir(parents=True, exist_ok=True)
+    host = "127.0.0.1"
+    kind = kind or os.environ.get(SERVER_ENV) or ("openssh" if sshd_available() else "asyncssh")
+    keys = _generate_keys(wd)
+    if kind == "openssh":
+        port, stop, log = _start_openssh(wd, host, keys)
+    elif kind == "asyncssh":
+        port, stop = _start_asyncssh(host, keys)
+        log = ""
+    else:
+        raise ValueError(f"unknown SSH server kind {kind!r}; use 'openssh' or 'asyncssh'")
+    known_hosts = _write_known_hosts(wd, host, port, keys)
+    return SSHServer(
+        host=host,
+        port=port,
+        user=current_user(),
+        keyfile=keys.user_key,
+        known_hosts=known_hosts,
+        kind=kind,
+        workdir=str(wd),
+        encrypted_keyfile=keys.encrypted_user_key,
+        log=log,
+        _stop=stop,
+    )
+
+
+@contextmanager
+def running_ssh_server(kind: str | None = None) -> Iterator[SSHServer]:
+    """A server and its scratch directory that both go away on exit."""
+    workdir = tempfile.mkdtemp(prefix="dvcremote-sshd-")
+    try:
+        server = start_ssh_server(workdir, kind=kind)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ssh_server() -> Iterator[SSHServer]:
+    """One SSH server for the whole session (starting one costs key generation + a process)."""
+    with running_ssh_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ssh_root(ssh_server: SSHServer) -> Iterator[str]:
+    """A fresh, empty, absolute directory on the server for one test."""
+    path = Path(ssh_server.workdir) / "data" / uuid.uuid4().hex
+    path.mkdir(parents=True)
+    yield str(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def ssh_url(ssh_server: SSHServer, ssh_root: str) -> str:
+    """``ssh://user@127.0.0.1:PORT/<ssh_root>``."""
+    return ssh_server.url(ssh_root)
+
+
+@pytest.fixture
+def ssh_backend(ssh_server: SSHServer, ssh_url: str) -> Iterator[Any]:
+    """An :class:`~dvcremote_ssh.backend.SSHBackend` on a fresh directory, closed afterwards."""
+    from dvcremote_ssh.backend import SSHBackend
+
+    backend = SSHBackend.from_url(ssh_url, **ssh_server.options())
+    try:
+        yield backend
+    finally:
+        backend.close()

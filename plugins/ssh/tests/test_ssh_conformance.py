@@ -1,0 +1,63 @@
+"""The whole backend conformance suite against a real SSH server (OpenSSH's sshd in CI).
+
+The backend logs in with a passphrase-protected key and also carries a password, so
+every repr and error the suite produces is checked for both secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dvcremote_ssh.backend import SSHBackend
+from dvcremote_ssh.testing import SSHServer, running_ssh_server
+from dvcremote_testing.backend_tests import (
+    AtomicWriteTests,
+    BackendConformance,
+    BulkTests,
+    ReadWriteTests,
+)
+
+PASSWORD = "ssh-password-not-shown-5b20c8"
+
+
+def _backend(server: SSHServer, url: str) -> SSHBackend:
+    return SSHBackend.from_url(
+        url,
+        keyfile=server.encrypted_keyfile,
+        passphrase=server.passphrase,
+        password=PASSWORD,
+        known_hosts=server.known_hosts,
+    )
+
+
+@pytest.fixture
+def backend_secrets(ssh_server: SSHServer) -> list[str]:
+    return [PASSWORD, ssh_server.passphrase]
+
+
+class TestSSHConformance(BackendConformance):
+    @pytest.fixture
+    def backend(self, ssh_server: SSHServer, ssh_url: str) -> Iterator[SSHBackend]:
+        backend = _backend(ssh_server, ssh_url)
+        yield backend
+        backend.close()
+
+
+@pytest.fixture(scope="module")
+def asyncssh_server() -> Iterator[SSHServer]:
+    with running_ssh_server("asyncssh") as server:
+        yield server
+
+
+class TestAsyncsshServerConformance(ReadWriteTests, AtomicWriteTests, BulkTests):
+    """The pure-Python fallback server (used where sshd is not installed) behaves the same."""
+
+    @pytest.fixture
+    def backend(self, asyncssh_server: SSHServer, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[SSHBackend]:
+        root = tmp_path_factory.mktemp("asyncssh-remote")
+        backend = _backend(asyncssh_server, asyncssh_server.url(str(root)))
+        yield backend
+        backend.close()

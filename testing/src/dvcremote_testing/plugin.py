@@ -1,0 +1,55 @@
+"""The opt-in pytest plugin behind the remote suites.
+
+Load it with ``pytest -p dvcremote_testing.plugin`` or ``pytest_plugins =
+["dvcremote_testing.plugin"]`` in a conftest. It is deliberately not a ``pytest11``
+entry point: installing dvcremote-testing must never change an unrelated test run
+(DVC's own plugin once did exactly that).
+"""
+
+from __future__ import annotations
+
+from dvcremote_testing.fixtures import (
+    cloud,
+    dvc,
+    local_cloud,
+    local_remote,
+    make_cloud,
+    make_cloud_version_aware,
+    make_local,
+    make_local_version_aware,
+    make_memory,
+    make_memory_version_aware,
+    make_remote,
+    make_remote_version_aware,
+    make_remote_worktree,
+    memory_cloud,
+    remote,
+    remote_version_aware,
+    remote_worktree,
+    repo,
+    scm,
+    tmp_dir,
+)
+
+__all__ = [
+    "cloud",
+    "dvc",
+    "local_cloud",
+    "local_remote",
+    "make_cloud",
+    "make_cloud_version_aware",
+    "make_local",
+    "make_local_version_aware",
+    "make_memory",
+    "make_memory_version_aware",
+    "make_remote",
+    "make_remote_version_aware",
+    "make_remote_worktree",
+    "memory_cloud",
+    "remote",
+    "remote_version_aware",
+    "remote_worktree",
+    "repo",
+    "scm",
+    "tmp_dir",
+]

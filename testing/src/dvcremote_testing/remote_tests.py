@@ -1,0 +1,632 @@
+"""Inheritable remote suites: subclass them and provide ``remote`` (and friends).
+
+``TestRemote`` runs on a content-addressed remote, ``TestRemoteVersionAware`` on a
+version-aware one and ``TestRemoteWorktree`` on a worktree one. Each test drives a
+real repository through its Python API (and the CLI where the CLI is the subject),
+and looks at the storage only through the Cloud the remote fixture returned, so a
+plugin's backend is never the only judge of itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dvcremote.backend import Backend, Capability
+from dvcremote.errors import DvcRemoteError
+from dvcremote_testing import expect
+from dvcremote_testing.cloud import Cloud
+from dvcremote_testing.expect import DATA_DIR, md5
+from dvcremote_testing.markers import apply_skip_rules, requires
+from dvcremote_testing.spy import Interrupted, SpyBackend
+from dvcremote_testing.tmp_dir import TmpDir
+
+__all__ = ["TestRemote", "TestRemoteVersionAware", "TestRemoteWorktree"]
+
+REMOTE = "upstream"
+
+
+# ------------------------------------------------------------------ helpers
+def check_status(status: Any, **expected: Collection[str]) -> None:
+    """Every one of ok/new/deleted/missing equals what is given (empty when not given)."""
+    for key in ("ok", "new", "deleted", "missing"):
+        want = set(expected.get(key, ()))
+        got = set(getattr(status, key))
+        assert got == want, f"status.{key} is {sorted(got)}, expected {sorted(want)}"
+
+
+def cache_dir(tmp_dir: TmpDir) -> Path:
+    return tmp_dir / ".dvc" / "cache"
+
+
+def cache_object(tmp_dir: TmpDir, oid: str) -> Path:
+    return cache_dir(tmp_dir) / "files" / "md5" / oid[:2] / oid[2:]
+
+
+def clear_cache(tmp_dir: TmpDir) -> None:
+    shutil.rmtree(cache_dir(tmp_dir), onerror=_force_remove)
+
+
+def remove(path: str | os.PathLike[str]) -> None:
+    """Delete a workspace file or folder (cache links are read-only)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, onerror=_force_remove)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def _force_remove(func: Any, path: str, _exc: Any) -> None:
+    os.chmod(os.path.dirname(path), 0o755)
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o755)
+    func(path)
+
+
+def workspace_files(tmp_dir: TmpDir) -> dict[str, bytes]:
+    """Every file of the workspace outside ``.dvc`` and ``.git``, keyed by posix path."""
+    found: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(tmp_dir):
+        if dirpath == os.fspath(tmp_dir):
+            dirnames[:] = [d for d in dirnames if d not in (".dvc", ".git")]
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, tmp_dir).replace(os.sep, "/")
+            with open(full, "rb") as fobj:
+                found[rel] = fobj.read()
+    return found
+
+
+def transferred(result: Any) -> int:
+    """How many objects a push/fetch/pull result says it moved."""
+    moved = result.transferred
+    return moved if isinstance(moved, int) else len(moved)
+
+
+def failed(result: Any) -> int:
+    bad = result.failed
+    return bad if isinstance(bad, int) else len(bad)
+
+
+@contextmanager
+def spy_on_remote(
+    dvc: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    interrupt_after: int | None = None,
+    refuse: Collection[str] = (),
+) -> Iterator[list[SpyBackend]]:
+    """Give the repo a SpyBackend around every backend it opens for a remote."""
+    spies: list[SpyBackend] = []
+    original = type(dvc).open_remote_backend
+
+    def spied(self: Any, *args: Any, **kwargs: Any) -> Backend:
+        inner = original(self, *args, **kwargs)
+        spy = SpyBackend(inner, interrupt_after=interrupt_after, refuse=refuse)
+        spies.append(spy)
+        return spy
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(dvc), "open_remote_backend", spied)
+        yield spies
+
+
+def _seed_unrelated_objects(cloud: Cloud, count: int) -> None:
+    """Objects of other data, spread over every prefix, as on a remote shared by many repos."""
+    for i in range(count):
+        data = f"unrelated object {i}".encode()
+        cloud.object(md5(data)).write_bytes(data)
+
+
+class _SuiteBase:
+    #: Name of the fixture giving this suite's remote.
+    remote_fixture = "remote"
+
+    # The suites themselves never run: importing one into a test module would otherwise
+    # collect it a second time beside the subclass. Every subclass made elsewhere runs.
+    __test__ = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__test__ = cls.__module__ != __name__
+
+    @pytest.fixture(autouse=True)
+    def _skip_rules(self, request: pytest.FixtureRequest) -> None:
+        """Honour ``requires``/``skip_backend``/``only_backends`` once the backend is known."""
+        cloud: Cloud = request.getfixturevalue(self.remote_fixture)
+        apply_skip_rules(
+            request, backend_name=cloud.backend_name, capabilities=cloud.capabilities
+        )
+
+
+# ------------------------------------------------------ content-addressed
+class TestRemote(_SuiteBase):
+    """A content-addressed remote (objects at ``files/md5/xx/...``)."""
+
+    def test(self, tmp_dir: TmpDir, dvc: Any, remote: Cloud) -> None:
+        tmp_dir.dvc_gen("foo", "foo")
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        foo = md5("foo")
+        dir_id = expect.dir_oid(DATA_DIR)
+        dir_ids = expect.dir_oids(DATA_DIR)
+        assert expect.single_out(tmp_dir / "foo.dvc")["md5"] == foo
+        assert expect.single_out(tmp_dir / "data_dir.dvc")["md5"] == dir_id
+
+        check_status(dvc.status(["foo"], cloud=True), new={foo})
+        check_status(dvc.status(["data_dir"], cloud=True), new=dir_ids)
+
+        # With the cache moved away, nothing is anywhere (DVC's issue #4383). The
+        # folder's files cannot be known without its manifest: only it is named.
+        backup = tmp_dir / "cache-backup"
+        shutil.move(cache_dir(tmp_dir), backup)
+        check_status(dvc.status(["foo"], cloud=True), missing={foo})
+        status = dvc.status(["data_dir"], cloud=True)
+        assert dir_id in set(status.missing)
+        assert set(status.missing) <= dir_ids
+        assert not set(status.ok) | set(status.new) | set(status.deleted)
+        shutil.move(backup, cache_dir(tmp_dir))
+
+        result = dvc.push(["foo"])
+        assert (transferred(result), failed(result)) == (1, 0)
+        assert cache_object(tmp_dir, foo).is_file()
+        assert remote.object(foo).read_bytes() == b"foo"
+
+        result = dvc.push(["data_dir"])
+        assert (transferred(result), failed(result)) == (len(dir_ids), 0)
+        assert cache_object(tmp_dir, dir_id).is_file()
+        assert remote.object(dir_id).read_bytes() == expect.manifest(DATA_DIR)
+        for data in expect.flatten(DATA_DIR).values():
+            assert remote.object(md5(data)).read_bytes() == data
+
+        check_status(dvc.status(["foo"], cloud=True), ok={foo})
+        check_status(dvc.status(["data_dir"], cloud=True), ok=dir_ids)
+
+        clear_cache(tmp_dir)
+        check_status(dvc.status(["foo"], cloud=True), deleted={foo})
+        check_status(dvc.status(["data_dir"], cloud=True), deleted=dir_ids)
+
+        remove(tmp_dir / "foo")
+        remove(tmp_dir / "data_dir")
+        result = dvc.pull(["foo"])
+        assert (transferred(result), failed(result)) == (1, 0)
+        assert cache_object(tmp_dir, foo).read_bytes() == b"foo"
+        assert (tmp_dir / "foo").read_text() == "foo"
+
+        result = dvc.pull(["data_dir"])
+        assert (transferred(result), failed(result)) == (len(dir_ids), 0)
+        assert cache_object(tmp_dir, dir_id).read_bytes() == expect.manifest(DATA_DIR)
+        assert (tmp_dir / "data_dir").read_text() == {
+            "data": "data",
+            "data_sub_dir": {"data_sub": "data_sub"},
+            "empty": "",
+        }
+
+        check_status(dvc.status(["foo"], cloud=True), ok={foo})
+        check_status(dvc.status(["data_dir"], cloud=True), ok=dir_ids)
+
+    def _pull_prefix_case(
+        self, tmp_dir: TmpDir, dvc: Any, contents: dict[str, str], monkeypatch: Any
+    ) -> None:
+        # Force the listing path of the existence check, whatever the remote's size.
+        monkeypatch.setenv("DVCREMOTE_TRAVERSE", "always")
+        tmp_dir.dvc_gen(contents)
+        ids = {md5(text) for text in contents.values()}
+
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (len(ids), 0)
+        check_status(dvc.status(cloud=True), ok=ids)
+
+        clear_cache(tmp_dir)
+        for name in contents:
+            remove(tmp_dir / name)
+        check_status(dvc.status(cloud=True), deleted=ids)
+
+        result = dvc.pull()
+        assert transferred(result) == 2
+        assert failed(result) == 0
+        assert set(result.added) == set(contents)
+        for name, text in contents.items():
+            assert (tmp_dir / name).read_text() == text
+
+    def test_pull_00_prefix(self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, monkeypatch) -> None:
+        # md5 00411460f7c92d2124a67ea0f4cb5f85 and 0000000018e6137ac2caab16074784a6: the
+        # ``00`` prefix a size estimate lists first must not be lost (DVC #6089).
+        assert md5("363").startswith("00")
+        assert md5("jk8ssl").startswith("00")
+        self._pull_prefix_case(tmp_dir, dvc, {"foo": "363", "bar": "jk8ssl"}, monkeypatch)
+
+    def test_pull_no_00_prefix(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, monkeypatch
+    ) -> None:
+        # The control: nothing under ``00`` (DVC #6244).
+        assert not md5("dvc").startswith("00")
+        assert not md5("cml").startswith("00")
+        self._pull_prefix_case(tmp_dir, dvc, {"foo": "dvc", "bar": "cml"}, monkeypatch)
+
+    def test_interrupted_push_resumes(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, monkeypatch
+    ) -> None:
+        files = {f"f{i}": f"content {i}" for i in range(6)}
+        tmp_dir.dvc_gen({"data_dir": files})
+        ids = expect.dir_oids(files)
+        dir_id = expect.dir_oid(files)
+
+        with spy_on_remote(dvc, monkeypatch, interrupt_after=2) as spies, pytest.raises(
+            Interrupted
+        ):
+            dvc.push(jobs=1)
+        assert sum(spy.uploads for spy in spies) == 2
+
+        # What landed is whole, and the manifest never comes before all of its files.
+        on_remote = {oid for oid in ids if remote.object(oid).exists()}
+        assert 0 < len(on_remote) < len(ids)
+        assert dir_id not in on_remote
+        for oid in on_remote:
+            assert md5(remote.object(oid).read_bytes()) == oid
+        status = dvc.status(cloud=True)
+        assert set(status.ok) == on_remote
+        assert set(status.new) == ids - on_remote
+
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (len(ids - on_remote), 0)
+        check_status(dvc.status(cloud=True), ok=ids)
+        assert remote.object(dir_id).read_bytes() == expect.manifest(files)
+
+    def test_push_with_failures_resumes(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, monkeypatch
+    ) -> None:
+        """Uploads that fail are reported, not fatal for the others; the next push ends the job."""
+        tmp_dir.dvc_gen({"foo": "foo", "bar": "bar"})
+        refused = remote.object(md5("foo")).path
+        with spy_on_remote(dvc, monkeypatch, refuse={refused}):
+            result = dvc.push()
+        assert failed(result) == 1
+        assert transferred(result) == 1
+        assert not remote.object(md5("foo")).exists()
+        check_status(dvc.status(cloud=True), ok={md5("bar")}, new={md5("foo")})
+
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (1, 0)
+        check_status(dvc.status(cloud=True), ok={md5("foo"), md5("bar")})
+
+    def test_pull_refuses_corrupt_object(self, tmp_dir: TmpDir, dvc: Any, remote: Cloud) -> None:
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR, "foo": "foo"})
+        dvc.push()
+        bad = md5("data")
+        remote.object(bad).write_bytes(b"not the data")
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        remove(tmp_dir / "foo")
+
+        try:
+            result = dvc.pull()
+        except DvcRemoteError as exc:
+            complaint = str(exc)
+        else:
+            assert failed(result) >= 1, "a corrupt object was pulled without complaint"
+            complaint = " ".join(str(item) for item in result.failed)
+        assert bad in complaint or "data_dir/data" in complaint, complaint
+
+        assert not cache_object(tmp_dir, bad).exists()
+        assert b"not the data" not in workspace_files(tmp_dir).values()
+        for path in cache_dir(tmp_dir).rglob("*"):
+            if path.is_file() and path.parent.parent.name == "md5":
+                oid = path.parent.name + path.name
+                assert md5(path.read_bytes()) == oid.removesuffix(".dir"), path
+
+        remote.object(bad).write_bytes(b"data")
+        result = dvc.pull()
+        assert failed(result) == 0
+        assert (tmp_dir / "data_dir" / "data").read_text() == "data"
+        assert (tmp_dir / "foo").read_text() == "foo"
+
+    def test_push_nothing_to_do(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, monkeypatch
+    ) -> None:
+        unrelated = 512
+        _seed_unrelated_objects(remote, unrelated)
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR, "foo": "foo"})
+        ids = expect.dir_oids(DATA_DIR) | {md5("foo")}
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (len(ids), 0)
+
+        with spy_on_remote(dvc, monkeypatch) as spies:
+            result = dvc.push()
+        assert (transferred(result), failed(result)) == (0, 0)
+        assert spies, "the repo never opened the remote"
+        assert sum(spy.uploads for spy in spies) == 0
+        # Five objects against a remote of 500: asking for them (after at most a
+        # one-prefix size estimate) is cheap; listing everything is not.
+        listed = sum(spy.listed for spy in spies)
+        assert listed < unrelated // 8, f"a no-op push listed {listed} remote entries"
+
+    def test_status_json_matches_api(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, capsys
+    ) -> None:
+        from dvcremote.cli import main
+
+        tmp_dir.dvc_gen({"foo": "foo", "bar": "bar"})
+        dvc.push(["foo"])
+        api = dvc.status(cloud=True)
+        check_status(api, ok={md5("foo")}, new={md5("bar")})
+
+        capsys.readouterr()
+        code = main(["status", "--cloud", "--json"])
+        report = json.loads(capsys.readouterr().out)
+        assert code != 0, "status -c must fail when something is not on the remote"
+        for key in ("ok", "new", "deleted", "missing"):
+            assert set(report[key]) == set(getattr(api, key)), key
+
+        dvc.push()
+        capsys.readouterr()
+        assert main(["status", "--cloud", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert set(report["ok"]) == {md5("foo"), md5("bar")}
+        assert not report["new"]
+
+
+# ------------------------------------------------------------ version-aware
+def _version_checks(cloud: Cloud, relpath: str, entry: dict[str, Any], data: bytes) -> None:
+    """A recorded version is one the storage really keeps, and holds the tracked bytes."""
+    assert entry.get("version_id"), f"no version_id recorded for {relpath}"
+    assert entry.get("etag"), f"no etag recorded for {relpath}"
+    assert entry["version_id"] in (cloud / relpath).version_ids()
+    assert (cloud / relpath).read_version(entry["version_id"]) == data
+
+
+@requires(Capability.VERSIONING)
+class TestRemoteVersionAware(_SuiteBase):
+    """A version-aware remote: files at their workspace paths, versions in ``.dvc`` files."""
+
+    remote_fixture = "remote_version_aware"
+
+    def test_file(self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud) -> None:
+        cloud = remote_version_aware
+        tmp_dir.dvc_gen("foo", "foo")
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (1, 0)
+
+        foo_dvc = (tmp_dir / "foo.dvc").read_text()
+        out = expect.single_out(tmp_dir / "foo.dvc")
+        assert out["md5"] == md5("foo")
+        assert out["path"] == "foo"
+        entry = expect.cloud_entry(out, REMOTE)
+        _version_checks(cloud, "foo", entry, b"foo")
+        assert (cloud / "foo").read_bytes() == b"foo"
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "foo")
+        dvc.pull()
+        assert (tmp_dir / "foo").read_text() == "foo"
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (0, 0)
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+
+        # The recorded version still restores the data once the current file is gone.
+        (cloud / "foo").unlink()
+        assert not (cloud / "foo").exists()
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "foo")
+        dvc.pull()
+        assert (tmp_dir / "foo").read_text() == "foo"
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+
+    def test_dir(self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud) -> None:
+        cloud = remote_version_aware
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        files = expect.flatten(DATA_DIR)
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (len(files), 0)
+
+        data_dir_dvc = (tmp_dir / "data_dir.dvc").read_text()
+        out = expect.single_out(tmp_dir / "data_dir.dvc")
+        assert out["path"] == "data_dir"
+        assert "md5" not in out, out
+        assert "nfiles" not in out, out
+        recorded = expect.files_by_relpath(out)
+        assert set(recorded) == set(files)
+        for relpath, data in files.items():
+            item = recorded[relpath]
+            assert item["md5"] == md5(data)
+            assert item["size"] == len(data)
+            _version_checks(cloud, f"data_dir/{relpath}", expect.cloud_entry(item, REMOTE), data)
+            assert (cloud / "data_dir" / relpath).read_bytes() == data
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        dvc.pull()
+        assert _under(tmp_dir, "data_dir") == files
+        assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+
+        result = dvc.push()
+        assert (transferred(result), failed(result)) == (0, 0)
+        assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+
+        # Overwritten and deleted current files: the recorded versions still pull.
+        (cloud / "data_dir" / "data").write_bytes(b"overwritten")
+        (cloud / "data_dir" / "data_sub_dir" / "data_sub").unlink()
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        dvc.pull()
+        assert (tmp_dir / "data_dir" / "data").read_text() == "data"
+        assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
+        assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+
+    def test_status(self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud) -> None:
+        """DVC refuses ``status -c`` here; the result has the same form as on any remote."""
+        cloud = remote_version_aware
+        tmp_dir.dvc_gen({"foo": "foo", "data_dir": DATA_DIR})
+        ids = {md5("foo")} | {md5(d) for d in expect.flatten(DATA_DIR).values()}
+        check_status(dvc.status(cloud=True), new=ids)
+
+        dvc.push()
+        check_status(dvc.status(cloud=True), ok=ids)
+
+        # Someone overwrites the current file: the recorded version is still there.
+        (cloud / "foo").write_bytes(b"changed by someone else")
+        check_status(dvc.status(cloud=True), ok=ids)
+
+        clear_cache(tmp_dir)
+        check_status(dvc.status(cloud=True), deleted=ids)
+
+        dvc.pull()
+        check_status(dvc.status(cloud=True), ok=ids)
+        assert (tmp_dir / "foo").read_text() == "foo"
+
+
+def _under(tmp_dir: TmpDir, folder: str) -> dict[str, bytes]:
+    """Workspace files under ``folder``, keyed by their path inside it."""
+    prefix = folder + "/"
+    return {
+        k[len(prefix):]: v for k, v in workspace_files(tmp_dir).items() if k.startswith(prefix)
+    }
+
+
+# ----------------------------------------------------------------- worktree
+def _current_view(cloud: Cloud) -> dict[str, bytes]:
+    """The remote's current files outside the ``.dvc`` folder it keeps for itself."""
+    return {
+        rel: (cloud / rel).read_bytes()
+        for rel in cloud.walk_files()
+        if not rel.startswith(".dvc/")
+    }
+
+
+@requires(Capability.VERSIONING)
+class TestRemoteWorktree(_SuiteBase):
+    """A worktree remote: its current view mirrors the workspace."""
+
+    remote_fixture = "remote_worktree"
+
+    def test_file(self, tmp_dir: TmpDir, dvc: Any, remote_worktree: Cloud) -> None:
+        cloud = remote_worktree
+        tmp_dir.dvc_gen("foo", "foo")
+        dvc.push()
+        foo_dvc = (tmp_dir / "foo.dvc").read_text()
+        entry = expect.cloud_entry(expect.single_out(tmp_dir / "foo.dvc"), REMOTE)
+        _version_checks(cloud, "foo", entry, b"foo")
+        assert _current_view(cloud) == {"foo": b"foo"}
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "foo")
+        dvc.pull()
+        assert (tmp_dir / "foo").read_text() == "foo"
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+
+    def test_dir(self, tmp_dir: TmpDir, dvc: Any, remote_worktree: Cloud) -> None:
+        cloud = remote_worktree
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        files = expect.flatten(DATA_DIR)
+        dvc.push()
+        data_dir_dvc = (tmp_dir / "data_dir.dvc").read_text()
+        recorded = expect.files_by_relpath(expect.single_out(tmp_dir / "data_dir.dvc"))
+        assert set(recorded) == set(files)
+        for relpath, data in files.items():
+            entry = expect.cloud_entry(recorded[relpath], REMOTE)
+            _version_checks(cloud, f"data_dir/{relpath}", entry, data)
+        assert _current_view(cloud) == {f"data_dir/{rel}": data for rel, data in files.items()}
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        dvc.pull()
+        assert (tmp_dir / "data_dir" / "data").read_text() == "data"
+        assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
+        assert (tmp_dir / "data_dir" / "empty").read_text() == ""
+        assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+
+    def test_deletion(self, tmp_dir: TmpDir, dvc: Any, scm: Any, remote_worktree: Cloud) -> None:
+        cloud = remote_worktree
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        dvc.push()
+        assert (cloud / "data_dir" / "data").read_bytes() == b"data"
+        tmp_dir.scm_add([tmp_dir / "data_dir.dvc"], commit="v1")
+        v1 = scm.head
+        old = expect.cloud_entry(
+            expect.files_by_relpath(expect.single_out(tmp_dir / "data_dir.dvc"))["data"], REMOTE
+        )
+
+        remove(tmp_dir / "data_dir" / "data")
+        dvc.add(["data_dir"])
+        dvc.push()
+        tmp_dir.scm_add([tmp_dir / "data_dir.dvc"], commit="v2")
+        assert not (cloud / "data_dir" / "data").exists()
+        assert "data_dir/data" not in _current_view(cloud)
+        assert (cloud / "data_dir" / "data_sub_dir" / "data_sub").read_bytes() == b"data_sub"
+        # The old version is hidden, not destroyed: older revisions still need it.
+        assert old["version_id"] in (cloud / "data_dir" / "data").version_ids()
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        scm.checkout(v1)
+        dvc.pull()
+        assert (tmp_dir / "data_dir" / "data").read_text() == "data"
+        assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
+
+    def test_update(self, tmp_dir: TmpDir, dvc: Any, remote_worktree: Cloud) -> None:
+        cloud = remote_worktree
+        tmp_dir.dvc_gen("foo", "foo")
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        dvc.push()
+        orig_foo = expect.cloud_entry(expect.single_out(tmp_dir / "foo.dvc"), REMOTE)
+        orig_files = expect.files_by_relpath(expect.single_out(tmp_dir / "data_dir.dvc"))
+
+        (cloud / "foo").write_text("bar")
+        (cloud / "data_dir" / "data").write_text("modified")
+        (cloud / "data_dir" / "new_data").write_text("new data")
+
+        dvc.update(["foo.dvc", "data_dir.dvc"])
+
+        foo_out = expect.single_out(tmp_dir / "foo.dvc")
+        foo_entry = expect.cloud_entry(foo_out, REMOTE)
+        assert foo_out["md5"] == md5("bar")
+        assert foo_entry["version_id"]
+        assert foo_entry["version_id"] != orig_foo["version_id"]
+        assert foo_entry["version_id"] in (cloud / "foo").version_ids()
+
+        files = expect.files_by_relpath(expect.single_out(tmp_dir / "data_dir.dvc"))
+        assert set(files) == {"data", "data_sub_dir/data_sub", "empty", "new_data"}
+        for unchanged in ("data_sub_dir/data_sub", "empty"):
+            assert files[unchanged] == orig_files[unchanged]
+        old_data = expect.cloud_entry(orig_files["data"], REMOTE)
+        new_data = expect.cloud_entry(files["data"], REMOTE)
+        assert files["data"]["md5"] == md5("modified")
+        assert new_data["version_id"]
+        assert new_data["version_id"] != old_data["version_id"]
+        assert files["new_data"]["md5"] == md5("new data")
+        assert expect.cloud_entry(files["new_data"], REMOTE)["version_id"]
+
+        assert (tmp_dir / "foo").read_text() == "bar"
+        assert (tmp_dir / "data_dir" / "data").read_text() == "modified"
+        assert (tmp_dir / "data_dir" / "new_data").read_text() == "new data"
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "foo")
+        remove(tmp_dir / "data_dir")
+        dvc.pull()
+        assert (tmp_dir / "foo").read_text() == "bar"
+        assert (tmp_dir / "data_dir" / "data").read_text() == "modified"
+        assert (tmp_dir / "data_dir" / "new_data").read_text() == "new data"
+        assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
+
+    def test_update_removes_deleted(
+        self, tmp_dir: TmpDir, dvc: Any, remote_worktree: Cloud
+    ) -> None:
+        """A file deleted on the remote out of band disappears from the workspace on update."""
+        cloud = remote_worktree
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        dvc.push()
+        (cloud / "data_dir" / "data").unlink()
+
+        dvc.update(["data_dir.dvc"])
+        files = expect.files_by_relpath(expect.single_out(tmp_dir / "data_dir.dvc"))
+        assert set(files) == {"data_sub_dir/data_sub", "empty"}
+        assert not (tmp_dir / "data_dir" / "data").exists()
+        assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
