@@ -10,8 +10,10 @@ The matrix is generated, not written by hand, so it cannot disagree with the cod
 from __future__ import annotations
 
 import argparse
+import inspect
+import pkgutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -22,10 +24,6 @@ from dvcremote.backend import ENTRY_POINT_GROUP, Backend, Capability
 OUTPUT = Path(__file__).with_name("capabilities.md")
 CORE_DISTRIBUTION = "dvcremote"
 
-#: Backends the core ships that no URL scheme selects by itself (a remote option
-#: switches them on), so the entry points alone would not list them.
-EXTRA_BACKENDS = ("dvcremote.backends.local:VersionedLocalBackend",)
-
 YES, NO = "yes", "-"
 
 
@@ -34,50 +32,76 @@ class Entry:
     cls: type[Backend]
     distribution: str
     schemes: set[str] = field(default_factory=set)
-    how: str = ""
+    #: For a variant: the registered class whose ``from_url`` returns it for some options.
+    variant_of: type[Backend] | None = None
 
     @property
     def class_path(self) -> str:
         return f"{self.cls.__module__}.{self.cls.__qualname__}"
 
 
-def _load(spec: str) -> type[Backend]:
-    module, _, attr = spec.partition(":")
-    obj = import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    if not (isinstance(obj, type) and issubclass(obj, Backend)):
-        raise TypeError(f"{spec} is not a Backend subclass")
-    return obj
+def _import_package_of(cls: type[Backend]) -> str:
+    """Import every module of the package that holds ``cls``; return the package name.
+
+    Variants (a versioned local folder, a version-aware bucket) are subclasses that
+    ``from_url`` picks by option, often from a module imported lazily: importing the
+    whole package makes the result the same in any process.
+    """
+    package = cls.__module__.rpartition(".")[0] or cls.__module__
+    module = import_module(package)
+    for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{package}."):
+        import_module(info.name)
+    return package
+
+
+def _subclasses(cls: type[Backend]) -> Iterator[type[Backend]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
 
 def collect() -> list[Entry]:
-    """Every installed backend class once, with the schemes that select it."""
+    """Every installed backend class once: the registered ones and their variants."""
     found: dict[type[Backend], Entry] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Backend)):
             raise TypeError(f"entry point {ep.name} = {ep.value} is not a Backend subclass")
         dist = ep.dist.name if ep.dist is not None else "?"
-        entry = found.setdefault(cls, Entry(cls, dist))
-        entry.schemes.add(ep.name)
-    for spec in EXTRA_BACKENDS:
-        cls = _load(spec)
-        if cls not in found:
-            found[cls] = Entry(cls, CORE_DISTRIBUTION, how="remote option")
-    return sorted(
-        found.values(),
-        key=lambda e: (e.distribution != CORE_DISTRIBUTION, e.distribution, e.cls.name, e.class_path),
+        found.setdefault(cls, Entry(cls, dist)).schemes.add(ep.name)
+    for cls, entry in list(found.items()):
+        package = _import_package_of(cls)
+        for sub in _subclasses(cls):
+            in_package = sub.__module__ == package or sub.__module__.startswith(f"{package}.")
+            if in_package and not inspect.isabstract(sub) and sub not in found:
+                found[sub] = Entry(sub, entry.distribution, variant_of=cls)
+    return sorted(found.values(), key=_order)
+
+
+def _order(e: Entry) -> tuple[bool, str, str, bool, str]:
+    """The core first, then plugins by distribution; each variant right after its base."""
+    base = e.variant_of or e.cls
+    return (
+        e.distribution != CORE_DISTRIBUTION,
+        e.distribution,
+        f"{base.__module__}.{base.__qualname__}",
+        e.variant_of is not None,
+        e.class_path,
     )
 
 
 def _labels(entries: list[Entry]) -> list[str]:
-    """Column labels: the backend's ``name``, with the class added where names collide."""
-    names = [e.cls.name for e in entries]
+    """Column labels: the backend's ``name``; a variant that shares it shows its class name."""
+    registered = {e.cls.name for e in entries if e.variant_of is None}
     return [
-        e.cls.name if names.count(e.cls.name) == 1 else f"{e.cls.name} ({e.cls.__name__})"
+        e.cls.__name__ if e.variant_of is not None and e.cls.name in registered else e.cls.name
         for e in entries
     ]
+
+
+def _scheme(scheme: str) -> str:
+    # The registry files plain paths (no "scheme://") under the scheme "local".
+    return "a plain path" if scheme == "local" else f"`{scheme}://`"
 
 
 def _notes(cls: type[Backend]) -> Mapping[Capability, str]:
@@ -102,7 +126,8 @@ def render(entries: list[Entry] | None = None) -> str:
         " [Backend contract](backend-contract.md#capabilities) for what each capability"
         " promises). An operation that needs a capability a backend lacks raises"
         " `CapabilityNotSupported` before any I/O, and the conformance suites skip the"
-        " tests that need it, naming the capability.",
+        " tests that need it, naming the capability. Notes come from the backends'"
+        " `CAPABILITY_NOTES`.",
         "",
         "## Backends",
         "",
@@ -110,7 +135,10 @@ def render(entries: list[Entry] | None = None) -> str:
         _row(["---"] * 4),
     ]
     for label, e in zip(labels, entries):
-        how = ", ".join(f"`{s}://`" for s in sorted(e.schemes)) or e.how
+        if e.variant_of is not None:
+            how = f"an option of `{e.variant_of.__name__}`"
+        else:
+            how = ", ".join(_scheme(scheme) for scheme in sorted(e.schemes))
         lines.append(_row([label, f"`{e.distribution}`", how, f"`{e.class_path}`"]))
 
     lines += [
@@ -120,20 +148,18 @@ def render(entries: list[Entry] | None = None) -> str:
         _row(["Capability", *labels, "Notes"]),
         _row(["---", *([":-:"] * len(entries)), "---"]),
     ]
-    notes = {id(e): _notes(e.cls) for e in entries}
+    notes = [_notes(e.cls) for e in entries]
     for cap in Capability:
         marks = [YES if cap in e.cls.CAPABILITIES else NO for e in entries]
         said = "; ".join(
-            f"{label}: {notes[id(e)][cap]}"
-            for label, e in zip(labels, entries)
-            if cap in notes[id(e)]
+            f"{label}: {note[cap]}" for label, note in zip(labels, notes) if cap in note
         )
         lines.append(_row([f"`{cap.value}`", *marks, said]))
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Write docs/capabilities.md.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args(argv)
     text = render()

@@ -55,8 +55,10 @@ class LocalCache:
 
     def list_all(self) -> Iterator[Obj]:
         """Every object in the cache, both layouts; non-object files are skipped."""
-        for legacy, base in ((False, os.path.join(self.root, *FILES_PREFIX.split("/"))),
-                             (True, self.root)):
+        for legacy, base in (
+            (False, os.path.join(self.root, *FILES_PREFIX.split("/"))),
+            (True, self.root),
+        ):
             try:
                 prefixes = list(os.scandir(base))
             except FileNotFoundError:
@@ -102,7 +104,7 @@ class LocalCache:
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
             final = self.path(obj)
@@ -134,14 +136,15 @@ class LocalCache:
             _unlink_quiet(src)
             _unlink_quiet(dst)
 
-    def store_file(self, src: str, obj: Obj, *, data: bytes | None = None,
-                   in_cache: bool = False) -> bool:
+    def store_file(
+        self, src: str, obj: Obj, *, data: bytes | None = None, in_cache: bool = False
+    ) -> bool:
         """Make sure ``obj`` holds ``src``'s content and link ``src`` per the link types.
 
         ``data``, when given, is ``src``'s content already read. Returns True when
         the workspace file was replaced by a link (its stat changed).
         """
-        kinds = self.linker.types[self.linker._start:]
+        kinds = self.linker.types[self.linker._start :]
         for i, kind in enumerate(kinds):
             last = i == len(kinds) - 1
             try:

@@ -205,10 +205,15 @@ class _Checkout:
             with self._lock:
                 (self.modified if replaced else self.added).append(child)
 
+        def run_chunk(chunk: list[tuple[str, Obj, bool]]) -> None:
+            for item in chunk:
+                one(item)
+
         if len(todo) > 1 and self.jobs > 1:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 chunks = [todo[i : i + 64] for i in range(0, len(todo), 64)]
-                list(pool.map(lambda chunk: [one(t) for t in chunk], chunks))
+                for _ in pool.map(run_chunk, chunks):
+                    pass
         else:
             for item in todo:
                 one(item)

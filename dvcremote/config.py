@@ -14,9 +14,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvcremote.errors import ConfigError, RemoteNotFound
+
+if TYPE_CHECKING:
+    from dvcremote.backend.base import Backend
 
 REPO = "repo"
 LOCAL = "local"
@@ -25,9 +28,19 @@ LEVELS = (REPO, LOCAL)
 #: Keys never written to the repository config.
 SECRET_KEYS = frozenset(
     {
-        "password", "secret_access_key", "session_token", "account_key", "connection_string",
-        "sas_token", "token", "passphrase", "client_secret", "access_key_id", "key_passphrase",
-        "gdrive_client_secret", "ask_password",
+        "password",
+        "secret_access_key",
+        "session_token",
+        "account_key",
+        "connection_string",
+        "sas_token",
+        "token",
+        "passphrase",
+        "client_secret",
+        "access_key_id",
+        "key_passphrase",
+        "gdrive_client_secret",
+        "ask_password",
     }
 )
 #: Keys the core itself interprets; everything else goes to the backend.
@@ -76,7 +89,7 @@ class RemoteConfig:
         if value in (None, ""):
             return None
         try:
-            jobs = int(value)  # type: ignore[arg-type]
+            jobs = int(value)
         except ValueError:
             raise ConfigError(f"remote {self.name!r}: jobs must be an integer") from None
         if jobs < 1:
@@ -105,7 +118,7 @@ class RemoteConfig:
         """What ``open_backend`` gets besides the URL (generic keys included, as DVC passes)."""
         return {k: v for k, v in self.options.items() if k != "url"}
 
-    def open_backend(self) -> Any:
+    def open_backend(self) -> Backend:
         from dvcremote.backend.registry import open_backend
 
         return open_backend(self.url, **self.backend_options())
@@ -135,7 +148,7 @@ class Config:
         from configobj import ConfigObj, ConfigObjError
 
         try:
-            parsed = ConfigObj(io.BytesIO(data), list_values=False)
+            parsed = ConfigObj(io.BytesIO(data))
         except ConfigObjError as exc:
             raise ConfigError(f"cannot parse {path}: {exc}") from None
         return _unpack(parsed.dict(), path)
@@ -236,7 +249,12 @@ class Config:
         return url
 
     def add_remote(
-        self, name: str, url: str, *, default: bool = False, force: bool = False,
+        self,
+        name: str,
+        url: str,
+        *,
+        default: bool = False,
+        force: bool = False,
         level: str = REPO,
     ) -> None:
         if not _NAME.match(name):
@@ -252,7 +270,12 @@ class Config:
             self._write_if_exists_or(lvl, lvl == level)
 
     def modify_remote(
-        self, name: str, key: str, value: str | None = None, *, unset: bool = False,
+        self,
+        name: str,
+        key: str,
+        value: str | None = None,
+        *,
+        unset: bool = False,
         level: str = REPO,
     ) -> str:
         """Set or unset one key; returns the level written (secrets always go local)."""
@@ -338,10 +361,11 @@ def _unpack(raw: dict[str, Any], path: str) -> dict[str, Any]:
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: {section!r} is outside any section")
         m = _REMOTE_SECTION.match(section)
+        flat = {k: ",".join(v) if isinstance(v, list) else v for k, v in values.items()}
         if m:
-            out.setdefault("remote", {})[m.group("name")] = {k: str(v) for k, v in values.items()}
+            out.setdefault("remote", {})[m.group("name")] = {k: str(v) for k, v in flat.items()}
         else:
-            out[section] = dict(values)
+            out[section] = flat
     return out
 
 

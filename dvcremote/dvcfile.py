@@ -23,9 +23,27 @@ DVCFILE_SUFFIX = ".dvc"
 
 #: Key order DVC writes an output in (``Output.dumpd``); unknown keys go before ``files``.
 _OUT_ORDER = (
-    "md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "cloud", "hash",
-    "path", "fs_config", "desc", "type", "labels", "meta", "cache", "metric", "plot",
-    "persist", "remote", "push",
+    "md5",
+    "etag",
+    "checksum",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "cloud",
+    "hash",
+    "path",
+    "fs_config",
+    "desc",
+    "type",
+    "labels",
+    "meta",
+    "cache",
+    "metric",
+    "plot",
+    "persist",
+    "remote",
+    "push",
 )
 #: Key order of one entry of a directory output's ``files:`` list.
 _FILE_ORDER = ("relpath", "md5", "size", "isexec", "cloud")
@@ -35,9 +53,9 @@ def is_dvcfile_name(name: str) -> bool:
     return name.endswith(DVCFILE_SUFFIX) and name != DVCFILE_SUFFIX
 
 
-def _ordered(raw: Mapping[str, Any], order: tuple[str, ...], last: tuple[str, ...] = ()) -> dict[
-    str, Any
-]:
+def _ordered(
+    raw: Mapping[str, Any], order: tuple[str, ...], last: tuple[str, ...] = ()
+) -> dict[str, Any]:
     known = [k for k in order if k in raw]
     unknown = [k for k in raw if k not in order and k not in last]
     tail = [k for k in last if k in raw]
@@ -180,8 +198,9 @@ class DvcFile:
     def new(cls, path: str, outs: Iterable[Mapping[str, Any]]) -> DvcFile:
         dvcfile = cls(path, {}, [])
         for raw in outs:
-            dvcfile.outs.append(Output(_ordered(dict(raw), _OUT_ORDER, ("files",)), dvcfile.wdir,
-                                       dvcfile))
+            dvcfile.outs.append(
+                Output(_ordered(dict(raw), _OUT_ORDER, ("files",)), dvcfile.wdir, dvcfile)
+            )
         return dvcfile
 
     def to_data(self) -> dict[str, Any]:

@@ -187,7 +187,8 @@ class HistoricDvcfileError(ScmError):
     def __init__(self, path: str, revision: str, others: int = 0) -> None:
         self.path = path
         self.revision = revision
-        also = f" (and {others} other place{'s' if others != 1 else ''} in history)" if others else ""
+        plural = "s" if others != 1 else ""
+        also = f" (and {others} other place{plural} in history)" if others else ""
         super().__init__(f"cannot parse {path!r} at revision {revision}{also}")
 
 

@@ -22,8 +22,16 @@ _FICLONE = 0x40049409
 #: errnos meaning "this link type does not work here", as opposed to a real failure.
 _UNSUPPORTED = frozenset(
     {
-        errno.EXDEV, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOTTY, errno.EPERM,
-        errno.EMLINK, errno.ENOSYS, errno.EBADF, errno.EACCES,
+        errno.EXDEV,
+        errno.EOPNOTSUPP,
+        errno.ENOTSUP,
+        errno.EINVAL,
+        errno.ENOTTY,
+        errno.EPERM,
+        errno.EMLINK,
+        errno.ENOSYS,
+        errno.EBADF,
+        errno.EACCES,
     }
 )
 
@@ -93,8 +101,15 @@ class Linker:
             kind = self.types[i]
             try:
                 _LINKERS[kind](src, dst)
-            except OSError as exc:
-                if kind == "copy" or exc.errno not in _UNSUPPORTED:
+            except BaseException as exc:
+                # Never leave a partial file (a full disk mid-copy) where data belongs;
+                # a file that was already there is not ours to remove.
+                if not isinstance(exc, FileExistsError):
+                    try:
+                        os.unlink(dst)
+                    except OSError:
+                        pass
+                if not isinstance(exc, OSError) or kind == "copy" or exc.errno not in _UNSUPPORTED:
                     raise
                 last = exc
                 continue

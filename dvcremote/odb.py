@@ -10,6 +10,7 @@ dropped (DVC lost ``00...`` objects this way three times).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -25,7 +26,13 @@ LIST_PAGE_SIZE = 1000
 #: Above this estimated remote size, weight listing as more expensive (DVC's numbers).
 TRAVERSE_THRESHOLD = 500_000
 TRAVERSE_WEIGHT = 5
+#: Fewer ids than this are always asked for one by one (after the one-prefix estimate):
+#: a handful of existence checks beats transferring a listing of a whole remote.
+EXISTS_FLOOR = 64
 PREFIXES = tuple(f"{i:02x}" for i in range(256))
+#: ``DVCREMOTE_TRAVERSE=always|never`` forces listing / asking (tests, benchmarks).
+TRAVERSE_ENV = "DVCREMOTE_TRAVERSE"
+_FORCED = {"always": "list", "list": "list", "never": "exists", "exists": "exists"}
 
 
 class RemoteODB:
@@ -99,6 +106,8 @@ class RemoteODB:
         ``method`` is ``auto`` (the heuristic), ``exists`` (ask per id) or ``list``
         (estimate, then list prefix by prefix): tests and benchmarks force each path.
         """
+        if method == "auto":
+            method = _FORCED.get(os.environ.get(TRAVERSE_ENV, "").strip().lower(), "auto")
         if method not in ("auto", "exists", "list"):
             raise ValueError(f"unknown method {method!r}")
         wanted = set(objs)
@@ -119,7 +128,7 @@ class RemoteODB:
         remote_size = 256 * max(len(estimate_oids), 1)
         pages = remote_size / LIST_PAGE_SIZE
         weight = pages * TRAVERSE_WEIGHT if remote_size > TRAVERSE_THRESHOLD else pages
-        if method == "auto" and len(oids) < weight:
+        if method == "auto" and (len(oids) < weight or len(oids) < EXISTS_FLOOR):
             # Ask per id; ids in the 00 folder are already answered by its full listing.
             rest = {o for o in oids if not o.startswith("00")}
             return (oids & estimate_oids) | self._ask(rest, legacy)

@@ -46,8 +46,13 @@ class TqdmProgress:
             if self._bar is not None:
                 self._bar.close()
             self._bar = tqdm(
-                total=total, desc=desc, unit="file", file=self.stream, leave=False,
-                dynamic_ncols=True, mininterval=0.2,
+                total=total,
+                desc=desc,
+                unit="file",
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+                mininterval=0.2,
             )
 
     def update(self, n: int = 1) -> None:

@@ -48,7 +48,11 @@ from dvcremote.results import (
 from dvcremote.state import StateDB
 
 if TYPE_CHECKING:
+    from dvcremote.backend.base import Backend
+    from dvcremote.config import RemoteConfig
     from dvcremote.index import UsedObjects
+    from dvcremote.manifest import Manifest
+    from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
     from dvcremote.scm import Git
 
@@ -81,7 +85,7 @@ class Repo:
         self.config = Config(self.dvc_dir)
         self._cache: LocalCache | None = None
         self._state: StateDB | None = None
-        self._git: Git | None | bool = False
+        self._git: Git | bool | None = False
 
     def __repr__(self) -> str:
         return f"Repo({self.root!r})"
@@ -89,7 +93,10 @@ class Repo:
     # -- set-up --------------------------------------------------------------------------
     @classmethod
     def init(
-        cls, path: str | os.PathLike[str] = ".", *, no_scm: bool | None = None,
+        cls,
+        path: str | os.PathLike[str] = ".",
+        *,
+        no_scm: bool | None = None,
         force: bool = False,
     ) -> Repo:
         """Create ``.dvc/`` in ``path``. Inside git (unless ``no_scm``) the config and
@@ -165,7 +172,7 @@ class Repo:
         """Objects ``outputs`` use, expanding directories through cached manifests."""
         cache = self.cache
 
-        def load(obj):  # type: ignore[no-untyped-def]
+        def load(obj: Obj) -> Manifest | None:
             try:
                 return cache.load_manifest(obj)
             except ObjectMissing:
@@ -179,11 +186,76 @@ class Repo:
 
         return open_remote(self, self.config.remote(name))
 
+    def open_remote_backend(self, config: RemoteConfig) -> Backend:
+        """The Backend for a remote's config; every remote operation opens storage here
+        (one place to wrap it, e.g. in a test spy)."""
+        return config.open_backend()
+
+    # -- remote management (``dvcremote remote ...``) --------------------------------------
+    def remote_add(
+        self,
+        name: str,
+        url: str,
+        *,
+        default: bool = False,
+        force: bool = False,
+        local: bool = False,
+        **options: object,
+    ) -> None:
+        """Add a remote; extra ``options`` are set as its keys (secrets go to config.local)."""
+        from dvcremote.config import LOCAL, REPO
+
+        level = LOCAL if local else REPO
+        self.config.add_remote(name, url, default=default, force=force, level=level)
+        for key, value in options.items():
+            self.config.modify_remote(name, key, _config_value(value), level=level)
+
+    def remote_modify(
+        self,
+        name: str,
+        option: str,
+        value: object = None,
+        *,
+        unset: bool = False,
+        local: bool = False,
+    ) -> None:
+        from dvcremote.config import LOCAL, REPO
+
+        self.config.modify_remote(
+            name,
+            option,
+            None if value is None else _config_value(value),
+            unset=unset,
+            level=LOCAL if local else REPO,
+        )
+
+    def remote_list(self) -> dict[str, str]:
+        """Remote name -> URL (local paths made absolute)."""
+        return {n: self.config.remote(n).url for n in self.config.remote_names()}
+
+    def remote_remove(self, name: str) -> None:
+        self.config.remove_remote(name)
+
+    def remote_default(
+        self, name: str | None = None, *, unset: bool = False, local: bool = False
+    ) -> str | None:
+        """Set the default remote (``name``), unset it, or with neither return it."""
+        from dvcremote.config import LOCAL, REPO
+
+        level = LOCAL if local else REPO
+        if unset:
+            self.config.set_default(None, level=level)
+        elif name is not None:
+            self.config.set_default(name, level=level)
+        return self.config.default_remote
+
     def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
         """Write the ``.dvc`` files whose data changed; returns their repo paths."""
         return [d.path for d in dvcfiles if d.write(self.root)]
 
-    def _by_remote(self, outputs: Sequence[Output], remote: str | None) -> dict[str | None, list[Output]]:
+    def _by_remote(
+        self, outputs: Sequence[Output], remote: str | None
+    ) -> dict[str | None, list[Output]]:
         """Group outputs by the remote they go to: ``remote`` if given, else each
         output's own ``remote:`` key, else the default remote (None)."""
         groups: dict[str | None, list[Output]] = {}
@@ -223,8 +295,9 @@ class Repo:
                 out.set_hash(staged.obj.oid, staged.size, staged.nfiles)
                 dvcfile.write(self.root)
                 dvcfiles.append(dvcfile)
-                added.append(AddedOutput(rel, staged.obj.oid, staged.size, staged.nfiles,
-                                         dvcfile_rel))
+                added.append(
+                    AddedOutput(rel, staged.obj.oid, staged.size, staged.nfiles, dvcfile_rel)
+                )
         finally:
             progress.close()
             self.state.commit()
@@ -238,15 +311,19 @@ class Repo:
                     gitignores.append(os.path.relpath(changed, self.root).replace(os.sep, "/"))
             if commit:
                 paths = [self.full_path(d.path) for d in dvcfiles]
-                paths += [os.path.join(os.path.dirname(self.full_path(a.path)), ".gitignore")
-                          for a in added]
+                paths += [
+                    os.path.join(os.path.dirname(self.full_path(a.path)), ".gitignore")
+                    for a in added
+                ]
                 gitops.stage(git, [p for p in paths if os.path.exists(p)])
         return AddResult(tuple(added), tuple(sorted(set(gitignores))), sha)
 
     def _check_add_target(self, target: str | os.PathLike[str]) -> str:
         rel = self.repo_path(target)
         if not rel:
-            raise PathOutsideRepo(os.fspath(target), f"{self.root} (the root itself cannot be added)")
+            raise PathOutsideRepo(
+                os.fspath(target), f"{self.root} (the root itself cannot be added)"
+            )
         full = self.full_path(rel)
         if not os.path.lexists(full):
             raise TargetNotFound(os.fspath(target))
@@ -281,14 +358,35 @@ class Repo:
 
     # -- status --------------------------------------------------------------------------
     @overload
-    def status(self, targets: Targets = ..., *, cloud: Literal[True], remote: str | None = ...,
-               jobs: int | None = ..., method: str = ...) -> StatusResult: ...
+    def status(
+        self,
+        targets: Targets = ...,
+        *,
+        cloud: Literal[True],
+        remote: str | None = ...,
+        jobs: int | None = ...,
+        method: str = ...,
+    ) -> StatusResult: ...
     @overload
-    def status(self, targets: Targets = ..., *, cloud: Literal[False] = ...,
-               remote: None = ..., jobs: int | None = ..., method: str = ...) -> WorkspaceStatus: ...
+    def status(
+        self,
+        targets: Targets = ...,
+        *,
+        cloud: Literal[False] = ...,
+        remote: None = ...,
+        jobs: int | None = ...,
+        method: str = ...,
+    ) -> WorkspaceStatus: ...
     @overload
-    def status(self, targets: Targets = ..., *, cloud: bool = ..., remote: str | None = ...,
-               jobs: int | None = ..., method: str = ...) -> StatusResult | WorkspaceStatus: ...
+    def status(
+        self,
+        targets: Targets = ...,
+        *,
+        cloud: bool = ...,
+        remote: str | None = ...,
+        jobs: int | None = ...,
+        method: str = ...,
+    ) -> StatusResult | WorkspaceStatus: ...
 
     def status(
         self,
@@ -306,7 +404,11 @@ class Repo:
         return self.workspace_status(targets, jobs=jobs)
 
     def remote_status(
-        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        self,
+        targets: Targets = None,
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
         method: str = "auto",
     ) -> StatusResult:
         outputs = self.outputs(targets)
@@ -319,7 +421,9 @@ class Repo:
             return StatusResult(remote=cfg.name)
         return _merge_status(results)
 
-    def workspace_status(self, targets: Targets = None, *, jobs: int | None = None) -> WorkspaceStatus:
+    def workspace_status(
+        self, targets: Targets = None, *, jobs: int | None = None
+    ) -> WorkspaceStatus:
         from dvcremote.index import output_obj
         from dvcremote.staging import Stager
 
@@ -345,7 +449,11 @@ class Repo:
 
     # -- push / fetch / pull -------------------------------------------------------------
     def push(
-        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        self,
+        targets: Targets = None,
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
         progress: Progress = NULL,
     ) -> TransferSummary:
         """Upload every object the targets use that the remote lacks."""
@@ -362,7 +470,11 @@ class Repo:
         return summary or TransferSummary(self.config.remote(remote).name)
 
     def fetch(
-        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
+        self,
+        targets: Targets = None,
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
         progress: Progress = NULL,
     ) -> TransferSummary:
         """Download into the cache every object the targets use that it lacks (verified)."""
@@ -375,8 +487,13 @@ class Repo:
         return summary or TransferSummary(self.config.remote(remote).name)
 
     def pull(
-        self, targets: Targets = None, *, remote: str | None = None, jobs: int | None = None,
-        force: bool = False, progress: Progress = NULL,
+        self,
+        targets: Targets = None,
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        force: bool = False,
+        progress: Progress = NULL,
     ) -> PullResult:
         """``fetch`` then ``checkout`` of the same targets."""
         fetched = self.fetch(targets, remote=remote, jobs=jobs, progress=progress)
@@ -385,14 +502,19 @@ class Repo:
 
     # -- checkout ------------------------------------------------------------------------
     def checkout(
-        self, targets: Targets = None, *, force: bool = False, jobs: int | None = None,
+        self,
+        targets: Targets = None,
+        *,
+        force: bool = False,
+        jobs: int | None = None,
         progress: Progress = NULL,
     ) -> CheckoutResult:
         """Restore tracked paths from the cache with the configured link type."""
         from dvcremote.checkout import checkout_outputs
 
-        return checkout_outputs(self, self.outputs(targets), force=force, jobs=jobs,
-                                progress=progress)
+        return checkout_outputs(
+            self, self.outputs(targets), force=force, jobs=jobs, progress=progress
+        )
 
     # -- gc ------------------------------------------------------------------------------
     def gc(
@@ -415,8 +537,9 @@ class Repo:
         if used.unavailable:
             first = sorted(used.unavailable)[0]
             raise ObjectMissing(
-                first.oid, "a tracked directory's manifest is missing, so the files it names"
-                " are unknown; run fetch first. Nothing was deleted"
+                first.oid,
+                "a tracked directory's manifest is missing, so the files it names"
+                " are unknown; run fetch first. Nothing was deleted",
             )
         adapter = None
         if cloud:
@@ -444,6 +567,12 @@ class Repo:
         return results
 
 
+def _config_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _merge_status(results: Sequence[StatusResult]) -> StatusResult:
     if len(results) == 1:
         return results[0]
@@ -461,4 +590,4 @@ def _merge_status(results: Sequence[StatusResult]) -> StatusResult:
     )
 
 
-__all__ = ["Repo", "find_root", "find_dvcfiles"]
+__all__ = ["Repo", "find_dvcfiles", "find_root"]

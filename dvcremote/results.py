@@ -36,9 +36,25 @@ class StatusResult:
         """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape)."""
         return {p: s for p, s in self.paths.items() if s != OK}
 
+    def to_json(self) -> dict[str, object]:
+        """What ``status -c --json`` prints: sorted id lists per state, and under
+        ``paths`` DVC's own ``{path: state}`` for the paths not ``ok``."""
+        return {
+            "remote": self.remote,
+            OK: sorted(self.ok),
+            NEW: sorted(self.new),
+            DELETED: sorted(self.deleted),
+            MISSING: sorted(self.missing),
+            "paths": self.changed(),
+        }
+
     def counts(self) -> dict[str, int]:
-        return {OK: len(self.ok), NEW: len(self.new), DELETED: len(self.deleted),
-                MISSING: len(self.missing)}
+        return {
+            OK: len(self.ok),
+            NEW: len(self.new),
+            DELETED: len(self.deleted),
+            MISSING: len(self.missing),
+        }
 
 
 @dataclass(frozen=True)
@@ -89,12 +105,41 @@ class CheckoutResult:
 
 @dataclass(frozen=True)
 class PullResult:
+    """A fetch then a checkout; the common questions are answered on the whole."""
+
     fetch: TransferSummary
     checkout: CheckoutResult
 
     @property
     def ok(self) -> bool:
         return self.fetch.ok and self.checkout.ok
+
+    @property
+    def transferred(self) -> frozenset[str]:
+        return self.fetch.transferred
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Object id or path -> why: failed downloads, then paths not restored."""
+        out = {oid: str(err) for oid, err in self.fetch.failed.items()}
+        out.update(self.checkout.failed)
+        return out
+
+    @property
+    def missing(self) -> frozenset[str]:
+        return self.fetch.missing
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return self.checkout.added
+
+    @property
+    def modified(self) -> tuple[str, ...]:
+        return self.checkout.modified
+
+    @property
+    def deleted(self) -> tuple[str, ...]:
+        return self.checkout.deleted
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dvcremote.cache import LocalCache
 from dvcremote.hashing import MD5, bytes_md5, file_md5
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
-from dvcremote.state import StatKey, StateDB
+from dvcremote.state import StateDB, StatKey
 
 #: Files up to this size are read whole (one read, no streaming loop).
 SMALL_FILE = 4 << 20
@@ -66,7 +66,8 @@ def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
                 if entry.name.endswith(".dvcremote-tmp"):
                     continue
                 try:
-                    st = entry.stat()  # follows symlinks: a symlink-mode checkout points into the cache
+                    # Follows symlinks: a symlink-mode checkout points into the cache.
+                    st = entry.stat()
                 except FileNotFoundError:
                     continue
                 if stat.S_ISREG(st.st_mode):
@@ -149,7 +150,7 @@ class Stager:
                 one(f)
             return
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(batches))) as pool:
-            for _ in pool.map(lambda batch: [one(f) for f in batch], batches):
+            for _ in pool.map(lambda batch: _each(one, batch), batches):
                 pass
 
     def _one(self, f: _File, base: str, commit: bool, hash_name: str, present: set[Obj]) -> None:
@@ -169,8 +170,11 @@ class Stager:
                 data = _read_all(f.full, f.key.size)
                 f.md5 = bytes_md5(data, hash_name)
             else:
-                if cache is not None and cache.linker.preferred == "copy" \
-                        and f.key.size >= PARALLEL_COPY:
+                if (
+                    cache is not None
+                    and cache.linker.preferred == "copy"
+                    and f.key.size >= PARALLEL_COPY
+                ):
                     copier = _Copier(cache, f.full)
                 f.md5 = file_md5(f.full, hash_name)
             obj = Obj(f.md5, legacy)
@@ -190,6 +194,11 @@ class Stager:
         if self.progress is not None:
             with self._lock:
                 self.progress(1)
+
+
+def _each(fn: Callable[[_File], None], items: Sequence[_File]) -> None:
+    for item in items:
+        fn(item)
 
 
 class _Copier:

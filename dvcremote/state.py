@@ -77,10 +77,14 @@ class StateDB:
         return {p: (StatKey(i, m, s), md5) for p, i, m, s, md5 in rows}
 
     def get(self, path: str, algo: str, key: StatKey) -> str | None:
-        row = self._connect().execute(
-            "SELECT inode, mtime_ns, size, md5 FROM hashes WHERE path = ? AND algo = ?",
-            (path, algo),
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                "SELECT inode, mtime_ns, size, md5 FROM hashes WHERE path = ? AND algo = ?",
+                (path, algo),
+            )
+            .fetchone()
+        )
         if row is None or StatKey(row[0], row[1], row[2]) != key:
             return None
         return str(row[3])

@@ -60,7 +60,7 @@ _RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     """Safe loader with YAML 1.2 scalars instead of PyYAML's 1.1 ones."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}

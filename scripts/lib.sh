@@ -8,6 +8,8 @@ export REPO_ROOT
 
 # Use the machine's Python; never download an interpreter (only PyPI is reachable).
 export UV_PYTHON_DOWNLOADS=never
+# Trust the system's certificate store (a proxy's CA lives there), as pip and npm do.
+export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
 if [ -n "${CI:-}" ]; then export UV_NO_PROGRESS=1; fi
 
 say() { printf '==> %s\n' "$*" >&2; }

@@ -105,13 +105,7 @@ def _contract() -> str:
 
 
 @pytest.mark.parametrize(
-    "method",
-    sorted(
-        name
-        for name in dir(Backend)
-        if not name.startswith("_") and name not in {"redact", "map_error"}
-    )
-    + ["map_error"],
+    "method", sorted(name for name in dir(Backend) if not name.startswith("_") and name != "redact")
 )
 def test_contract_doc_describes_every_public_member(method: str) -> None:
     assert re.search(rf"`{method}[`(]", _contract()), method
@@ -165,3 +159,16 @@ def test_index_links_every_doc() -> None:
     for doc in sorted(DOCS.glob("*.md")):
         if doc.name != "index.md":
             assert f"({doc.name})" in index, f"docs/index.md does not link {doc.name}"
+
+
+# ------------------------------------------------------------ layering (architecture.md)
+_PLUGIN_IMPORT = re.compile(r"^\s*(?:from|import)\s+(dvcremote_\w+)", re.M)
+
+
+def test_core_imports_no_plugin_and_no_testing_package() -> None:
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "dvcremote").rglob("*.py")
+        for name in _PLUGIN_IMPORT.findall(_read(path))
+    }
+    assert not offenders, sorted(offenders)

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import IO, Any, BinaryIO, ClassVar, Union
+from typing import IO, Any, BinaryIO, ClassVar, Union, cast
 
 from dvcremote.backend import paths
 from dvcremote.backend.capabilities import Capability
@@ -224,7 +224,7 @@ class Backend(ABC):
             raise NotAFile("the root is a folder", path=p, backend=self.name)
         with self._guard(p):
             stream = self._open_read(p, version_id)
-        return _GuardedReader(self, p, stream)
+        return cast(BinaryIO, _GuardedReader(self, p, stream))
 
     def read_bytes(self, path: str, *, version_id: str | None = None) -> bytes:
         with self.read(path, version_id=version_id) as stream:

@@ -247,12 +247,9 @@ class FsspecBackend(Backend):
         return posixpath.join(posixpath.dirname(full), temp_name())
 
     def _publish(self, staged: str, full: str) -> None:
+        """Move a staged write into place; callers remove ``staged`` if this fails."""
         if staged != full:
-            try:
-                self.fs.mv(staged, full)
-            except BaseException:
-                _quiet(self.fs.rm_file, staged)
-                raise
+            self.fs.mv(staged, full)
 
     def _write(
         self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
@@ -263,19 +260,18 @@ class FsspecBackend(Backend):
         staged = self._staging(full)
         handle = self.fs.open(staged, "wb", **self._write_kwargs(metadata))
         try:
-            size, digest = copy_hashing(data, handle.write)
-        except BaseException:
-            _abort(handle)
-            if staged != full:
-                _quiet(self.fs.rm_file, staged)
-            raise
-        try:
+            try:
+                size, digest = copy_hashing(data, handle.write)
+            except BaseException:
+                _abort(handle)
+                raise
             handle.close()
+            self._publish(staged, full)
         except BaseException:
             if staged != full:
                 _quiet(self.fs.rm_file, staged)
+            _quiet(self._prune, path)  # folders made for this write go too
             raise
-        self._publish(staged, full)
         return self._write_result(path, handle, size, digest)
 
     def _check_source(self, src: str) -> Mapping[str, Any]:
@@ -293,8 +289,13 @@ class FsspecBackend(Backend):
         full = self._full(dst)
         self._make_parents(full)
         staged = self._staging(full)
-        self.fs.cp_file(self._full(src), staged)
-        self._publish(staged, full)
+        try:
+            self.fs.cp_file(self._full(src), staged)
+            self._publish(staged, full)
+        except BaseException:
+            if staged != full:
+                _quiet(self.fs.rm_file, staged)
+            raise
         return self._write_result(dst, None, int(info.get("size") or 0), None)
 
     def _move(self, src: str, dst: str, *, overwrite: bool) -> None:
@@ -395,7 +396,11 @@ class FsspecBackend(Backend):
         for p in items:
             answer = found.get(p, True)
             if isinstance(answer, Exception):
-                raise self._convert(answer, p) from answer
+                error = self._convert(answer, p)
+                if isinstance(error, NotFound):  # exists never raises NotFound
+                    answer = False
+                else:
+                    raise error from answer
             out[p] = bool(answer)
         return out
 
@@ -492,11 +497,8 @@ class FsspecBackend(Backend):
     async def _apublish(self, staged: str, full: str) -> None:
         """Async rename of a staged upload; filesystems with their own ``_mv`` use it."""
         fs: Any = self.fs
-        mover = getattr(fs, "_mv", None)
-        if mover is not None and type(fs)._mv is not AsyncFileSystem._mv:
-            await mover(staged, full)
-        else:
-            await fs._mv_file(staged, full)
+        mover = getattr(fs, "_mv", None) or fs._mv_file
+        await mover(staged, full)
 
     async def _aupload_result(self, path: str, full: str, size: int) -> WriteResult:
         if _C.VERSIONING not in self.capabilities:
@@ -520,6 +522,10 @@ class FsspecBackend(Backend):
                 src, dst = checked[i]
                 results[i] = TransferResult(src, dst, write=self._put_result(dst, src))
         except Exception:  # noqa: BLE001 - find out which items failed, one by one
+            for i in todo:
+                if staged[i] != self._full(checked[i][1]):
+                    _quiet(self.fs.rm_file, staged[i])
+
             def single(i: int) -> TransferResult:
                 src, dst = checked[i]
                 try:
@@ -612,7 +618,10 @@ class FsspecBackend(Backend):
         if isinstance(answer, FileNotFoundError) and version_id is not None:
             answer = VersionNotFound(path=path, backend=self.name, version_id=version_id)
         if isinstance(answer, BaseException):
-            return TransferResult(src, dst, error=self._convert(answer, path))
+            error = self._convert(answer, path)
+            if error is not answer and error.__cause__ is None:
+                error.__cause__ = answer
+            return TransferResult(src, dst, error=error)
         return TransferResult(src, dst, write=answer if isinstance(answer, WriteResult) else None)
 
 

@@ -317,6 +317,7 @@ class LocalBackend(Backend):
             version_id = self._publish(path, tmp, overwrite=overwrite)
         except BaseException:
             _unlink_quiet(tmp)
+            self._prune(path)  # folders made for this write go too
             raise
         return WriteResult(path, size, etag=etag_of(st), version_id=version_id, digest=digest)
 
@@ -337,6 +338,7 @@ class LocalBackend(Backend):
             version_id = self._publish(path, tmp, overwrite=overwrite)
         except BaseException:
             _unlink_quiet(tmp)
+            self._prune(path)  # folders made for this write go too
             raise
         return WriteResult(path, st.st_size, etag=etag_of(st), version_id=version_id)
 

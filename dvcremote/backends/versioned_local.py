@@ -124,8 +124,8 @@ class VersionedLocalBackend(LocalBackend):
 
     def _versions_of(self, path: str) -> tuple[list[_Blob], _Blob | None]:
         """(every version newest first, the current one); adopts an unrecorded live file."""
+        st = self._live(path)  # before the scan: a blob is recorded before it goes live
         committed, pending = self._scan(path)
-        st = self._live(path)
         if st is None:
             return committed, None
         current = next((b for b in committed if b.inode == st.st_ino), None)

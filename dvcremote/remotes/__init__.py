@@ -48,7 +48,9 @@ def adapter_class(kind: str) -> type[Remote]:
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise
-        raise ConfigError(f"{kind.replace('_', '-')} remotes are not available in this build") from None
+        raise ConfigError(
+            f"{kind.replace('_', '-')} remotes are not available in this build"
+        ) from None
     cls: type[Remote] = getattr(module, class_name)
     return cls
 
@@ -56,7 +58,7 @@ def adapter_class(kind: str) -> type[Remote]:
 def open_remote(repo: Repo, config: RemoteConfig) -> Remote:
     """Open the backend for ``config`` and wrap it in the adapter its config asks for."""
     cls = adapter_class(adapter_kind(config))
-    backend = config.open_backend()
+    backend = repo.open_remote_backend(config)
     try:
         return cls(repo, config, backend)
     except BaseException:
@@ -64,5 +66,13 @@ def open_remote(repo: Repo, config: RemoteConfig) -> Remote:
         raise
 
 
-__all__ = ["ADAPTERS", "CONTENT", "VERSION_AWARE", "WORKTREE", "Remote", "adapter_class",
-           "adapter_kind", "open_remote"]
+__all__ = [
+    "ADAPTERS",
+    "CONTENT",
+    "VERSION_AWARE",
+    "WORKTREE",
+    "Remote",
+    "adapter_class",
+    "adapter_kind",
+    "open_remote",
+]

@@ -69,8 +69,14 @@ class ContentRemote(Remote):
             )
         return manifest_mod.parse(data, obj.oid)
 
-    def _used(self, outputs: Sequence[Output], *, remote_manifests: str, jobs: int | None,
-              for_push: bool = False) -> tuple[UsedObjects, set[Obj], dict[Obj, Exception]]:
+    def _used(
+        self,
+        outputs: Sequence[Output],
+        *,
+        remote_manifests: str,
+        jobs: int | None,
+        for_push: bool = False,
+    ) -> tuple[UsedObjects, set[Obj], dict[Obj, Exception]]:
         """Objects of ``outputs``; manifests missing from the cache come from the remote
         (``remote_manifests``: ``memory`` = read only, ``cache`` = fetched into the cache,
         ``no`` = not looked for)."""
@@ -82,7 +88,9 @@ class ContentRemote(Remote):
             absent = [o for o in self._dir_objs(outputs) if not cache.exists(o)]
             if absent and remote_manifests == "cache":
                 fetched, failed = transfer.download(
-                    self.backend, cache, [(o, self.odb.path(o), None) for o in absent],
+                    self.backend,
+                    cache,
+                    [(o, self.odb.path(o), None) for o in absent],
                     jobs=self.jobs(jobs),
                 )
                 errors.update({o: e for o, e in failed.items() if not isinstance(e, NotFound)})
@@ -113,9 +121,12 @@ class ContentRemote(Remote):
         for obj in used.objs:
             in_local, in_remote = obj in local, obj in remote
             state[obj] = (
-                OK if in_local and in_remote
-                else NEW if in_local
-                else DELETED if in_remote
+                OK
+                if in_local and in_remote
+                else NEW
+                if in_local
+                else DELETED
+                if in_remote
                 else MISSING
             )
         by_state: dict[str, set[str]] = {OK: set(), NEW: set(), DELETED: set(), MISSING: set()}
@@ -144,8 +155,11 @@ class ContentRemote(Remote):
         progress.start("Pushing", len(todo))
         files = sorted(o for o in todo if not o.is_dir)
         done, failed = transfer.upload(
-            self.backend, self.cache, [(o, self.odb.path(o)) for o in files],
-            jobs=jobs, progress=progress.update,
+            self.backend,
+            self.cache,
+            [(o, self.odb.path(o)) for o in files],
+            jobs=jobs,
+            progress=progress.update,
         )
         # A manifest goes up only once every file it names is on the remote, so a
         # remote never holds a directory it cannot deliver whole.
@@ -154,21 +168,26 @@ class ContentRemote(Remote):
         for obj in sorted(o for o in todo if o.is_dir):
             manifest = used.manifests.get(obj)
             lacking = (
-                None if manifest is None
+                None
+                if manifest is None
                 else [md5 for md5 in manifest.md5s() if Obj(md5, obj.legacy) not in have]
             )
             if lacking:
                 failed[obj] = BackendError(
                     f"directory {obj.oid} not uploaded: {len(lacking)} of its files"
                     " are not on the remote",
-                    path=self.odb.path(obj), backend=self.backend.name,
+                    path=self.odb.path(obj),
+                    backend=self.backend.name,
                 )
                 progress.update(1)
             else:
                 ready.append(obj)
         done_dirs, failed_dirs = transfer.upload(
-            self.backend, self.cache, [(o, self.odb.path(o)) for o in ready],
-            jobs=jobs, progress=progress.update,
+            self.backend,
+            self.cache,
+            [(o, self.odb.path(o)) for o in ready],
+            jobs=jobs,
+            progress=progress.update,
         )
         progress.close()
         failed.update(failed_dirs)
@@ -190,8 +209,11 @@ class ContentRemote(Remote):
         todo = sorted(used.objs - present - set(manifest_errors) - used.unavailable)
         progress.start("Fetching", len(todo))
         done, failed = transfer.download(
-            self.backend, self.cache, [(o, self.odb.path(o), None) for o in todo],
-            jobs=jobs, progress=progress.update,
+            self.backend,
+            self.cache,
+            [(o, self.odb.path(o), None) for o in todo],
+            jobs=jobs,
+            progress=progress.update,
         )
         progress.close()
         failed.update(manifest_errors)

@@ -1,4 +1,4 @@
-"""Git integration through pygit2: plain operations, revision selection, ``.dvc`` files in history."""
+"""Git through pygit2: plain operations, revision selection, ``.dvc`` files in history."""
 
 from __future__ import annotations
 

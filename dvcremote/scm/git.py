@@ -8,6 +8,7 @@ mean different things in different processes.
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 from collections.abc import Iterable, Iterator
@@ -49,7 +50,14 @@ class _ConflictCollector(pygit2.CheckoutCallbacks):
     def checkout_notify_flags(self) -> CheckoutNotify:
         return CheckoutNotify.CONFLICT
 
-    def checkout_notify(self, why, path, baseline, target, workdir):  # type: ignore[no-untyped-def]
+    def checkout_notify(
+        self,
+        why: CheckoutNotify,
+        path: str,
+        baseline: pygit2.DiffFile | None,
+        target: pygit2.DiffFile | None,
+        workdir: pygit2.DiffFile | None,
+    ) -> None:
         self.paths.append(path)
 
 
@@ -69,7 +77,11 @@ class Git:
 
     @classmethod
     def discover(cls, path: str | os.PathLike[str] = ".") -> Git | None:
-        """The repository containing ``path`` (searched upwards), or None outside git."""
+        """The repository containing ``path`` (searched upwards), or None outside a work tree.
+
+        A bare repository has no work tree for a workspace to live in, so it counts
+        as outside.
+        """
         start = os.path.abspath(os.fspath(path))
         while not os.path.exists(start) and os.path.dirname(start) != start:
             start = os.path.dirname(start)
@@ -170,7 +182,10 @@ class Git:
                 yield name if base == os.curdir else f"{base}/{name}"
 
     def add(
-        self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *, force: bool = False
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        force: bool = False,
     ) -> None:
         """Stage files, folders (recursively) and deletions, like ``git add``.
 
@@ -201,11 +216,36 @@ class Git:
                 removed.extend(tracked)
             else:
                 raise ScmPathError(raw, "does not exist and is not tracked")
-        for rel in staged:
-            index.add(rel)
         for rel in removed:
             index.remove(rel)
+        self._drop_file_folder_clashes(index, staged)
+        for rel in staged:
+            index.add(rel)
         index.write()
+
+    @staticmethod
+    def _drop_file_folder_clashes(index: pygit2.Index, staged: list[str]) -> None:
+        """Unstage what a staged path replaces: a file that became a folder, or the reverse.
+
+        libgit2 does not always do this itself, and a tree holding both ``x`` and
+        ``x/y`` is corrupt.
+        """
+        paths = sorted(entry.path for entry in index)
+        present = set(paths)
+        for rel in staged:
+            parts = rel.split("/")
+            for depth in range(1, len(parts)):
+                parent = "/".join(parts[:depth])
+                if parent in present:
+                    index.remove(parent)
+                    present.discard(parent)
+            prefix = rel + "/"
+            at = bisect.bisect_left(paths, prefix)
+            while at < len(paths) and paths[at].startswith(prefix):
+                if paths[at] in present:
+                    index.remove(paths[at])
+                    present.discard(paths[at])
+                at += 1
 
     def remove(
         self,
@@ -230,9 +270,13 @@ class Git:
         if not cached and not force:
             for rel in targets:
                 full = self._abspath(rel)
-                if os.path.isfile(full) and not os.path.islink(full):
-                    if pygit2.hashfile(full) != index[rel].id:
-                        raise ScmPathError(rel, "has local modifications; use force=True")
+                modified = (
+                    os.path.isfile(full)
+                    and not os.path.islink(full)
+                    and pygit2.hashfile(full) != index[rel].id
+                )
+                if modified:
+                    raise ScmPathError(rel, "has local modifications; use force=True")
         for rel in targets:
             index.remove(rel)
         index.write()
@@ -253,10 +297,15 @@ class Git:
 
     # -- commits ---------------------------------------------------------------------------
 
-    def _signature(self) -> pygit2.Signature:
+    def _config(self, key: str, default: str) -> str:
         config = self.repo.config
-        name = config["user.name"] if "user.name" in config else DEFAULT_NAME
-        email = config["user.email"] if "user.email" in config else DEFAULT_EMAIL
+        value = config[key] if key in config else None  # noqa: SIM401 (Config has no .get)
+        return value or default
+
+    def _signature(self) -> pygit2.Signature:
+        """Who commits: git's ``user.name``/``user.email`` (any config level), else dvcremote."""
+        name = self._config("user.name", DEFAULT_NAME)
+        email = self._config("user.email", DEFAULT_EMAIL)
         return pygit2.Signature(name, email)
 
     def commit(self, message: str) -> str:
@@ -344,7 +393,9 @@ class Git:
 
     def list_tags(self) -> list[str]:
         prefix = "refs/tags/"
-        return sorted(r[len(prefix) :] for r in self.repo.listall_references() if r.startswith(prefix))
+        return sorted(
+            r[len(prefix) :] for r in self.repo.listall_references() if r.startswith(prefix)
+        )
 
     def _check_refname(self, refname: str, name: str) -> None:
         if not pygit2.reference_is_valid_name(refname):
@@ -362,7 +413,7 @@ class Git:
     def tag(
         self, name: str, rev: str = "HEAD", message: str | None = None, *, force: bool = False
     ) -> str:
-        """Tag ``rev``: lightweight without a message, annotated with one; returns the commit sha."""
+        """Tag ``rev``: lightweight without a message, else annotated; returns the commit sha."""
         refname = f"refs/tags/{name}"
         self._check_refname(refname, name)
         commit = self._commit(rev)

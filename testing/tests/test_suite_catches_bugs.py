@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -133,8 +133,8 @@ class DeleteVersionIgnoresUnknown(MemoryBackend):
 
 
 class OldestVersionFirst(MemoryBackend):
-    def _list_versions(self, path: str) -> Iterable[FileInfo]:
-        return list(reversed(list(super()._list_versions(path))))
+    def _list_versions(self, path: str) -> Iterator[FileInfo]:
+        return reversed(list(super()._list_versions(path)))
 
 
 class NoVersionIdOnWrite(MemoryBackend):

@@ -69,15 +69,19 @@ def test_unknown_failures_are_left_to_the_generic_mapping(exc: BaseException) ->
     assert map_ssh_error(exc, path="x", backend="ssh") is None
 
 
+def _raise_while_handling() -> None:
+    try:
+        raise sftp.SFTPNoSuchFile("gone")
+    except sftp.SFTPNoSuchFile:
+        raise ValueError("unrelated")  # noqa: B904 - the implicit context is the point
+
+
 def test_context_is_not_mistaken_for_a_cause() -> None:
     """Only explicit chains count: an error raised while handling another is its own."""
-    try:
-        try:
-            raise sftp.SFTPNoSuchFile("gone")
-        except sftp.SFTPNoSuchFile:
-            raise ValueError("unrelated") from None
-    except ValueError as exc:
-        assert map_ssh_error(exc, path="x", backend="ssh") is None
+    with pytest.raises(ValueError) as caught:
+        _raise_while_handling()
+    assert isinstance(caught.value.__context__, sftp.SFTPNoSuchFile)
+    assert map_ssh_error(caught.value, path="x", backend="ssh") is None
 
 
 def test_messages_are_redacted() -> None:

@@ -8,7 +8,15 @@ entry point: installing dvcremote-testing must never change an unrelated test ru
 
 from __future__ import annotations
 
-from dvcremote_testing.fixtures import (
+import pytest
+
+# The suites live in an installed package, where pytest would not rewrite their
+# asserts: register them before anything imports them, so failures show values.
+pytest.register_assert_rewrite(
+    "dvcremote_testing.remote_tests", "dvcremote_testing.expect", "dvcremote_testing.tmp_dir"
+)
+
+from dvcremote_testing.fixtures import (  # noqa: E402
     cloud,
     dvc,
     local_cloud,

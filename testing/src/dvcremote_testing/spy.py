@@ -26,8 +26,9 @@ class Interrupted(BaseException):
 class SpyBackend(Backend):
     """Forwards everything to ``inner``; counts calls, listed entries and uploaded files.
 
-    ``interrupt_after=N`` raises :class:`Interrupted` once N files have been uploaded,
-    from inside the upload (as a signal would), so the push stops part way.
+    ``interrupt_after=N`` lets N files be uploaded, then raises :class:`Interrupted`
+    in the caller's thread (where Ctrl-C lands) instead of starting the next one: a
+    bulk upload sends the first part through the real backend, then stops.
     ``refuse`` names remote paths whose uploads fail with PermissionDenied, as a
     storage that rejects one object would.
     """
@@ -79,8 +80,21 @@ class SpyBackend(Backend):
     def _wrote(self, path: str) -> None:
         with self._lock:
             self.uploaded.append(path)
-            if self.interrupt_after is not None and len(self.uploaded) >= self.interrupt_after:
-                raise Interrupted(f"interrupted after {len(self.uploaded)} uploads")
+
+    def _allowed(self, wanted: int) -> int:
+        """How many of ``wanted`` uploads may still start before the interruption."""
+        if self.interrupt_after is None:
+            return wanted
+        with self._lock:
+            return max(0, min(wanted, self.interrupt_after - len(self.uploaded)))
+
+    def _interrupt(self) -> None:
+        raise Interrupted(f"interrupted after {len(self.uploaded)} uploads")
+
+    def _before_upload(self, path: str) -> None:
+        self._check_refused(path)
+        if not self._allowed(1):
+            self._interrupt()
 
     def _check_refused(self, path: str) -> None:
         if path in self.refuse:
@@ -147,7 +161,7 @@ class SpyBackend(Backend):
         metadata: Mapping[str, str] | None = None,
     ) -> WriteResult:
         self._count("write")
-        self._check_refused(path)
+        self._before_upload(path)
         result = self.inner.write(path, data, overwrite=overwrite, metadata=metadata)
         self._wrote(result.path)
         return result
@@ -161,14 +175,14 @@ class SpyBackend(Backend):
         metadata: Mapping[str, str] | None = None,
     ) -> WriteResult:
         self._count("write_atomic")
-        self._check_refused(path)
+        self._before_upload(path)
         result = self.inner.write_atomic(path, data, overwrite=overwrite, metadata=metadata)
         self._wrote(result.path)
         return result
 
     def upload_file(self, local_path: str, path: str, *, overwrite: bool = True) -> WriteResult:
         self._count("upload_file")
-        self._check_refused(path)
+        self._before_upload(path)
         result = self.inner.upload_file(local_path, path, overwrite=overwrite)
         self._wrote(result.path)
         return result
@@ -181,23 +195,25 @@ class SpyBackend(Backend):
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
         self._count("upload_many")
-
-        def counted(result: TransferResult) -> None:
-            if result.ok:
-                self._wrote(result.dst)
-            if callback is not None:
-                callback(result)
-
         refused = [
             TransferResult(src, dst, error=PermissionDenied(
                 "refused by the test", path=dst, backend=self.name))
             for src, dst in pairs
             if dst in self.refuse
         ]
-        for item in refused:
-            counted(item)
+        if callback is not None:
+            for item in refused:
+                callback(item)
         rest = [pair for pair in pairs if pair[1] not in self.refuse]
-        return refused + self.inner.upload_many(rest, jobs=jobs, callback=counted)
+        allowed = self._allowed(len(rest))
+        done = self.inner.upload_many(rest[:allowed], jobs=jobs, callback=callback)
+        # The returned list is authoritative (a batching backend may not call back).
+        for result in done:
+            if result.ok:
+                self._wrote(result.dst)
+        if allowed < len(rest):
+            self._interrupt()
+        return refused + done
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         self._count("delete")

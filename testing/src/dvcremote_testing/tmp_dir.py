@@ -36,17 +36,24 @@ class TmpDir(_ConcretePath):
 
     # ----------------------------------------------------------------- set-up
     def init(self, *, scm: bool = False, dvc: bool = False) -> None:
-        """Make this folder a git repo and/or a dvcremote repo (git first, as a user would)."""
-        if scm:
-            from dvcremote.scm import Git
+        """Make this folder a git repo and/or a dvcremote repo (git first, as a user would).
 
-            self.scm = Git.init(os.fspath(self))
+        With both, ``scm`` is the repo's own git handle, so the two never hold
+        different views of git's index.
+        """
+        from dvcremote.scm import Git
+
+        if scm:
+            Git.init(os.fspath(self)).close()
         if dvc:
             from dvcremote.repo import Repo
 
-            self.dvc = Repo.init(os.fspath(self))
+            self.dvc = Repo.init(os.fspath(self), no_scm=not scm)
+        if scm:
+            git = self.dvc.git if dvc else Git.open(os.fspath(self))
+            assert git is not None
+            self.scm = git
         if scm and dvc:
-            self.scm.add(self._existing([".dvc/config", ".dvc/.gitignore", ".dvcignore"]))
             self.scm.commit("init dvcremote")
 
     def close(self) -> None:
@@ -148,7 +155,10 @@ class TmpDir(_ConcretePath):
             raise TypeError("give exactly one of url= or config=")
         conf: dict[str, Any] = {"url": url} if url is not None else dict(config or {})
         remote_url = str(conf.pop("url"))
-        self.dvc.remote_add(name, remote_url, default=default, **conf)
+        config_files = self.dvc.config
+        config_files.add_remote(name, remote_url, default=default, force=True)
+        for key, value in conf.items():
+            config_files.modify_remote(name, key, _config_value(value))
         if "scm" in self.__dict__:
             self.scm.add([".dvc/config"])
             self.scm.commit(f"add remote {name!r}")
@@ -193,6 +203,13 @@ class TmpDir(_ConcretePath):
     def oid_to_path(self, oid: str) -> str:
         """Where a content-addressed object lives below this folder (DVC 3.x layout)."""
         return os.fspath(self / "files" / "md5" / oid[:2] / oid[2:])
+
+
+def _config_value(value: Any) -> str:
+    """Config files hold text; booleans as DVC writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _as_names(filenames: PathLike | Sequence[PathLike]) -> list[str]:

@@ -89,19 +89,25 @@ def _map_http(
             f"Azure refused the request ({label}): {_AUTH_HINT}", path=path, backend=backend
         )
     if code == "ContainerNotFound":
-        where = f"container {container!r}" if container else "the container"
-        return NotFound(
-            f"{where} does not exist (Azure never creates containers implicitly)",
-            path=path,
-            backend=backend,
-        )
+        return container_not_found(container, path=path, backend=backend)
     if isinstance(exc, az.ResourceNotFoundError) or status == 404:
         return NotFound(path=path, backend=backend)
     if code in ("BlobAlreadyExists", "ContainerAlreadyExists"):
         return AlreadyExists(path=path, backend=backend)
     if status in (500, 502, 503, 504):
-        return BackendUnavailable(f"Azure storage is unavailable ({label})", path=path, backend=backend)
+        return BackendUnavailable(
+            f"Azure storage is unavailable ({label})", path=path, backend=backend
+        )
     return None
+
+
+def container_not_found(container: str | None, *, path: str | None, backend: str) -> NotFound:
+    where = f"container {container!r}" if container else "the container"
+    return NotFound(
+        f"{where} does not exist (Azure never creates containers implicitly)",
+        path=path,
+        backend=backend,
+    )
 
 
 def _first_line(exc: BaseException) -> str:

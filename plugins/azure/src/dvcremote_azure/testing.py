@@ -135,7 +135,9 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def start_azurite(workdir: str | os.PathLike[str], *, executable: str | None = None) -> AzuriteServer:
+def start_azurite(
+    workdir: str | os.PathLike[str], *, executable: str | None = None
+) -> AzuriteServer:
     """Start an in-memory blob service on 127.0.0.1; call ``stop()`` when done."""
     exe = executable or find_azurite()
     if exe is None:

@@ -19,7 +19,7 @@ import io
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import IO, Any, ClassVar
+from typing import IO, Any, BinaryIO, ClassVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from dvcremote.backend import paths
@@ -27,9 +27,11 @@ from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
-from dvcremote.errors import BackendError, VersioningNotEnabled, VersionNotFound
+from dvcremote.backends.streams import copy_hashing
+from dvcremote.errors import BackendError, NotFound, VersioningNotEnabled, VersionNotFound
 from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
 from dvcremote_s3.errors import client_error_in, map_s3_error, s3_error_code
+from dvcremote_s3.reader import S3ObjectReader
 
 _C = Capability
 
@@ -68,10 +70,7 @@ class S3Backend(FsspecBackend):
     PRUNE_EMPTY_FOLDERS: ClassVar[bool] = False
 
     def __init__(self, config: S3Config, **options: Any) -> None:
-        from s3fs import S3FileSystem
-
-        fs = S3FileSystem(**config.fs_kwargs)
-        super().__init__(fs, config.location.root, **options)
+        super().__init__(_filesystem(config.fs_kwargs), config.location.root, **options)
         self.config = config
         self.bucket = config.location.bucket
 
@@ -107,14 +106,7 @@ class S3Backend(FsspecBackend):
 
     def close(self) -> None:
         """Close the HTTP session now instead of whenever the filesystem is collected."""
-        creator = getattr(self.fs, "_s3creator", None)
-        if creator is not None:
-            try:
-                type(self.fs).close_session(self.fs.loop, creator)
-            except Exception:  # noqa: BLE001, S110 - closing must not fail the caller
-                pass
-            self.fs._s3creator = None
-            self.fs._s3 = None
+        _close_filesystem(self.fs)
 
     # --------------------------------------------------------------- errors
     def map_error(self, exc: BaseException, path: str | None) -> BackendError | None:
@@ -130,6 +122,24 @@ class S3Backend(FsspecBackend):
         return {"VersionId": version_id} if version_id is not None else {}
 
     # ---------------------------------------------------------------- reads
+    def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
+        try:
+            reader = S3ObjectReader(self.fs, self.bucket, self._key(path), version_id=version_id)
+        except OSError as exc:
+            if not _is_missing(exc):
+                raise
+            raise self._not_found(path, version_id) from exc
+        return reader  # type: ignore[return-value]  # RawIOBase is a binary stream
+
+    def _exists(self, path: str, version_id: str | None) -> bool:
+        if version_id is None:
+            return super()._exists(path, None)
+        try:
+            self._file_info(path, version_id)
+        except NotFound:
+            return False
+        return True
+
     def _file_info(self, path: str, version_id: str | None) -> FileInfo:
         """One HeadObject: size, etag, version and user metadata together."""
         try:
@@ -138,12 +148,14 @@ class S3Backend(FsspecBackend):
                 **self._version_arg(version_id),
             )
         except OSError as exc:
-            error = client_error_in(exc)
-            if error is None or s3_error_code(error) not in _MISSING_CODES:
+            if not _is_missing(exc):
                 raise
-            # No such object: the adapter tells a folder, a missing file and a
-            # missing version apart.
-            return super()._file_info(path, version_id)
+            if version_id is not None:
+                raise VersionNotFound(
+                    path=path, backend=self.name, version_id=version_id
+                ) from exc
+            # No such object: the adapter tells a folder from a missing file.
+            return super()._file_info(path, None)
         return self._head_to_info(path, head)
 
     def _head_to_info(self, path: str, head: Mapping[str, Any]) -> FileInfo:
@@ -169,17 +181,33 @@ class S3Backend(FsspecBackend):
         head = _read_up_to(data, SINGLE_PUT_LIMIT + 1)
         if len(head) <= SINGLE_PUT_LIMIT:
             return self._put_object(path, head, metadata)
-        # Large: s3fs's multipart upload; existence was checked above already.
-        result = super()._write(
-            path, _Prepended(head, data), overwrite=True, metadata=metadata
+        return self._write_multipart(path, cast(IO[bytes], _Prepended(head, data)), metadata)
+
+    def _multipart_fs(self) -> Any:
+        """The filesystem whose file objects upload large writes."""
+        return self.fs
+
+    def _write_multipart(
+        self, path: str, data: IO[bytes], metadata: Mapping[str, str] | None
+    ) -> WriteResult:
+        """s3fs's multipart upload; nothing is visible unless it completes."""
+        handle = self._multipart_fs().open(
+            self._full(path), "wb", **self._write_kwargs(metadata)
         )
-        if result.etag is None:
-            info = self._file_info(path, result.version_id)
-            result = WriteResult(
-                path, result.size, etag=info.etag,
-                version_id=result.version_id or info.version_id, digest=result.digest,
-            )
-        return result
+        try:
+            size, digest = copy_hashing(data, handle.write)
+        except BaseException:
+            _abort_upload(handle)
+            raise
+        handle.close()
+        self.fs.invalidate_cache(self._full(path))
+        version = getattr(handle, "version_id", None)
+        # CompleteMultipartUpload's etag is not kept by s3fs: ask for it, at the
+        # version just written where the bucket has versions (so no race).
+        info = self._file_info(path, version)
+        return WriteResult(
+            path, size, etag=info.etag, version_id=version or info.version_id, digest=digest
+        )
 
     def _put_object(
         self, path: str, body: bytes, metadata: Mapping[str, str] | None
@@ -236,6 +264,20 @@ class S3VersionedBackend(S3Backend):
         super().__init__(config, **options)
         self._versioning_checked = False
         self._versioning_lock = threading.Lock()
+        self._versioned_fs: Any = None
+
+    def _multipart_fs(self) -> Any:
+        # Only s3fs's version-aware file objects keep the version id a multipart
+        # upload created; listing stays on the plain filesystem (see config.py).
+        with self._versioning_lock:
+            if self._versioned_fs is None:
+                self._versioned_fs = _filesystem({**self.config.fs_kwargs, "version_aware": True})
+            return self._versioned_fs
+
+    def close(self) -> None:
+        super().close()
+        if self._versioned_fs is not None:
+            _close_filesystem(self._versioned_fs)
 
     # ---------------------------------------------------- versioning check
     def check_versioning(self) -> None:
@@ -271,7 +313,10 @@ class S3VersionedBackend(S3Backend):
             self.check_versioning()
             yield
 
-    def _checked(self) -> None:
+    def _checked(self, capability: Capability | None = None) -> None:
+        """The versioning check for bulk operations, after their capability check."""
+        if capability is not None:
+            self._require(capability)
         with self._guard(paths.ROOT):
             pass
 
@@ -282,7 +327,7 @@ class S3VersionedBackend(S3Backend):
     def get_file_info_many(
         self, path_list: Iterable[str], *, jobs: int | None = None
     ) -> dict[str, FileInfo | None]:
-        self._checked()
+        self._checked(_C.METADATA)
         return super().get_file_info_many(path_list, jobs=jobs)
 
     def upload_many(
@@ -292,7 +337,7 @@ class S3VersionedBackend(S3Backend):
         jobs: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
-        self._checked()
+        self._checked(_C.WRITE)
         return super().upload_many(pairs, jobs=jobs, callback=callback)
 
     def download_many(
@@ -302,7 +347,7 @@ class S3VersionedBackend(S3Backend):
         jobs: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
-        self._checked()
+        self._checked(_C.READ)
         return super().download_many(items, jobs=jobs, callback=callback)
 
     # ------------------------------------------------------------- versions
@@ -342,8 +387,7 @@ class S3VersionedBackend(S3Backend):
         try:
             self.fs.call_s3("head_object", Bucket=self.bucket, Key=key, VersionId=version_id)
         except OSError as exc:
-            error = client_error_in(exc)
-            if error is not None and s3_error_code(error) in _MISSING_CODES:
+            if _is_missing(exc):
                 raise VersionNotFound(
                     path=path, backend=self.name, version_id=version_id
                 ) from exc
@@ -366,6 +410,41 @@ class S3VersionedBackend(S3Backend):
         if result.version_id is None:
             raise _no_version(self.bucket, path)
         return result
+
+
+def _filesystem(fs_kwargs: Mapping[str, Any]) -> Any:
+    from s3fs import S3FileSystem
+
+    return S3FileSystem(**fs_kwargs)
+
+
+def _close_filesystem(fs: Any) -> None:
+    creator = getattr(fs, "_s3creator", None)
+    if creator is None:
+        return
+    try:
+        type(fs).close_session(fs.loop, creator)
+    except Exception:  # noqa: BLE001, S110 - closing must not fail the caller
+        pass
+    fs._s3creator = None
+    fs._s3 = None
+
+
+def _is_missing(exc: BaseException) -> bool:
+    """An S3 "no such key/version" answer (not a missing bucket, which says more)."""
+    error = client_error_in(exc)
+    if error is None:
+        return isinstance(exc, FileNotFoundError)
+    return s3_error_code(error) in _MISSING_CODES
+
+
+def _abort_upload(handle: Any) -> None:
+    """Abort a multipart upload in progress so no part of it is ever published."""
+    try:
+        handle.discard()  # s3fs: AbortMultipartUpload and drop the buffer
+    except Exception:  # noqa: BLE001, S110 - the write's own error matters more
+        pass
+    handle.closed = True  # its close() would otherwise flush and publish
 
 
 def _no_version(bucket: str, path: str) -> VersioningNotEnabled:

@@ -122,7 +122,13 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
             config_kwargs[key] = _as_positive_int(key, opt[key])
 
     fs_kwargs: dict[str, Any] = {
-        "version_aware": version_aware,
+        # Even for a version-aware remote: s3fs's version-aware mode lists through
+        # ListObjectVersions, which still shows folders whose files were all deleted.
+        # The backend passes version ids itself where one is wanted.
+        "version_aware": False,
+        # Others write to the bucket too (and the tests' boto3 view): never answer
+        # from a stale listing.
+        "use_listings_cache": False,
         "client_kwargs": client,
         "config_kwargs": config_kwargs,
         "s3_additional_kwargs": _write_arguments(opt),

@@ -26,7 +26,7 @@ from dvcremote_ssh.errors import map_ssh_error
 _C = Capability
 
 
-class _SFTPFileSystem(SSHFileSystem):  # type: ignore[misc]
+class _SFTPFileSystem(SSHFileSystem):
     """sshfs with a working synchronous ``rmdir`` (it only defines the async one, so the
     inherited ``rmdir`` silently did nothing) that reports a non-empty folder as such."""
 
@@ -117,6 +117,11 @@ class SSHBackend(FsspecBackend):
     def map_error(self, exc: BaseException, path: str | None) -> BackendError | None:
         mapped = map_ssh_error(exc, path=path, backend=self.name, redact=self.redact)
         return mapped if mapped is not None else super().map_error(exc, path)
+
+    # ---------------------------------------------------------------- writes
+    async def _apublish(self, staged: str, full: str) -> None:
+        """Rename a staged upload into place with SFTP's posix-rename (replaces atomically)."""
+        await self.fs._mv(staged, full)
 
     # ----------------------------------------------------------------- copy
     def _copy(self, src: str, dst: str, *, overwrite: bool) -> WriteResult:

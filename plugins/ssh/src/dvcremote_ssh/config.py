@@ -77,7 +77,9 @@ def parse_config(url: str, options: Mapping[str, Any]) -> SSHConfig:
     root = unquote(parts.path).rstrip("/") or "/"
     for flag in ("ask_password", "ask_passphrase"):
         if as_bool(flag, options.get(flag, False)):
-            raise ConfigError(f"{flag} needs a terminal; set the password/passphrase option instead")
+            raise ConfigError(
+                f"{flag} needs a terminal; set the password/passphrase option instead"
+            )
     if as_bool("version_aware", options.get("version_aware", False)) or as_bool(
         "worktree", options.get("worktree", False)
     ):
@@ -97,7 +99,10 @@ def parse_config(url: str, options: Mapping[str, Any]) -> SSHConfig:
     if user:
         kwargs["username"] = str(user)
     if options.get("keyfile"):
-        kwargs["client_keys"] = [os.path.expanduser(str(options["keyfile"]))]
+        keyfile = os.path.expanduser(str(options["keyfile"]))
+        if not os.path.isfile(keyfile):
+            raise ConfigError(f"keyfile {str(options['keyfile'])!r} does not exist")
+        kwargs["client_keys"] = [keyfile]
     for key in ("password", "passphrase"):
         if options.get(key) is not None:
             kwargs[key] = str(options[key])

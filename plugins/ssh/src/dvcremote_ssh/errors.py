@@ -87,6 +87,13 @@ def _map_one(
             path=path,
             backend=backend,
         )
+    if isinstance(exc, asyncssh.KeyImportError):
+        return PermissionDenied(
+            "cannot load the SSH keyfile (wrong passphrase or not a private key): "
+            + redact(str(exc)),
+            path=path,
+            backend=backend,
+        )
     if isinstance(exc, (asyncssh.ConnectionLost, asyncssh.DisconnectError)):
         return BackendUnavailable(
             "SSH connection failed: " + redact(exc.reason), path=path, backend=backend

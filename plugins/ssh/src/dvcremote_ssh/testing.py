@@ -183,9 +183,7 @@ def _start_openssh(workdir: Path, host: str, keys: _Keys) -> tuple[int, Any, str
                 start_new_session=True,  # its per-connection children share our group
             )
         try:
-            _wait_listening(
-                host, port, lambda: proc.poll() is None, time.monotonic() + _START_TIMEOUT
-            )
+            _wait_listening(host, port, _proc_alive(proc), time.monotonic() + _START_TIMEOUT)
         except RuntimeError as exc:
             _stop_process_group(proc)
             last_error = f"{exc}; log: {log.read_text(errors='replace')[-2000:]}"
@@ -198,9 +196,49 @@ def _start_openssh(workdir: Path, host: str, keys: _Keys) -> tuple[int, Any, str
     raise RuntimeError(f"could not start sshd: {last_error}")
 
 
+def _proc_alive(proc: subprocess.Popen[bytes]) -> Any:
+    return lambda: proc.poll() is None
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after the last ")".
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the daemon and its session children, SIGKILL if they linger."""
+    """Stop sshd and every session it forked.
+
+    Each session calls setsid(), so signalling sshd's group would leave them running
+    (as a real sshd restart does); they are found through /proc and killed too.
+    """
+    sessions = _descendants(proc.pid)
     for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        for pid in sessions:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
@@ -230,6 +268,7 @@ async def _run_command(process: asyncssh.SSHServerProcess[bytes]) -> None:
     await process.stdout.drain()
     await process.stderr.drain()
     process.exit(code)
+    await process.wait_closed()  # runs asyncssh's clean-up of the redirected pipes
 
 
 def _start_asyncssh(host: str, keys: _Keys) -> tuple[int, Any]:

@@ -1,0 +1,451 @@
+"""The ``dvcremote`` command line.
+
+Only ``argparse`` is imported up front so that ``dvcremote --help`` starts fast;
+each command imports what it needs. Exit codes (see docs/cli.md):
+
+0 success · 1 ``status`` found something not in sync · 2 usage error ·
+3 an error, or some files failed · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+EXIT_OK = 0
+EXIT_NOT_IN_SYNC = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+_MAX_LISTED = 20
+
+
+class _Out:
+    """Where command output goes; quiet mode keeps only errors."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stdout, flush=True)
+
+    def data(self, text: str) -> None:
+        """Output asked for explicitly (``--json``, ``remote list``): printed even with -q."""
+        print(text, file=sys.stdout, flush=True)
+
+    def warn(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _targets(args: argparse.Namespace) -> list[str] | None:
+    targets = getattr(args, "targets", None)
+    return [os.path.abspath(t) for t in targets] if targets else None
+
+
+def _repo(args: argparse.Namespace) -> Any:
+    from dvcremote.repo import Repo
+
+    return Repo(os.getcwd())
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from dvcremote.progress import for_terminal
+
+    return for_terminal(args.quiet)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _report_failures(out: _Out, failed: dict[str, Any], what: str) -> None:
+    for i, (key, error) in enumerate(sorted(failed.items())):
+        if i == _MAX_LISTED:
+            out.warn(f"ERROR: ... and {len(failed) - _MAX_LISTED} more {what} failed")
+            break
+        out.warn(f"ERROR: {key}: {error}")
+
+
+# ------------------------------------------------------------------------------ commands
+def cmd_init(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.repo import Repo
+
+    repo = Repo.init(os.getcwd(), no_scm=args.no_scm or None, force=args.force)
+    where = "outside git" if repo.git is None else "in git (config staged)"
+    out.info(f"Initialized dvcremote repository in {repo.root} ({where})")
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace, out: _Out) -> int:
+    repo = _repo(args)
+    with repo:
+        result = repo.add(
+            _targets(args) or [], commit=args.commit, jobs=args.jobs, progress=_progress(args)
+        )
+    files = sum(o.nfiles or 1 for o in result.outputs)
+    out.info(f"Added {_plural(len(result.outputs), 'output')} ({_plural(files, 'file')})")
+    if result.gitignores and not args.commit:
+        dvcfiles = " ".join(o.dvcfile for o in result.outputs)
+        out.info(f"To track the changes with git: git add {dvcfiles} {' '.join(result.gitignores)}")
+    return EXIT_OK
+
+
+def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
+    _report_failures(out, dict(summary.failed), "objects")
+    if summary.missing:
+        listed = sorted(summary.missing)
+        shown = ", ".join(listed[:5]) + (" ..." if len(listed) > 5 else "")
+        where = "the cache" if verb == "pushed" else f"remote {summary.remote!r}"
+        out.warn(f"ERROR: {_plural(len(listed), 'object')} not in {where}: {shown}")
+    parts = [f"{_plural(len(summary.transferred), 'file')} {verb}"]
+    if summary.up_to_date:
+        parts.append(f"{summary.up_to_date} already up to date")
+    if summary.failed:
+        parts.append(f"{len(summary.failed)} failed")
+    if summary.missing:
+        parts.append(f"{len(summary.missing)} missing")
+    out.info(", ".join(parts))
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def cmd_push(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        summary = repo.push(
+            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+        )
+    return _transfer_exit(out, summary, "pushed")
+
+
+def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        summary = repo.fetch(
+            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+        )
+    return _transfer_exit(out, summary, "fetched")
+
+
+def _checkout_exit(out: _Out, result: Any, prefix: str = "") -> int:
+    _report_failures(out, dict(result.failed), "paths")
+    parts = [f"{len(result.added)} added", f"{len(result.modified)} modified"]
+    if result.deleted:
+        parts.append(f"{len(result.deleted)} deleted")
+    if result.failed:
+        parts.append(f"{len(result.failed)} not restored")
+    out.info(prefix + ", ".join(parts))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.pull(
+            _targets(args),
+            remote=args.remote,
+            jobs=args.jobs,
+            force=args.force,
+            progress=_progress(args),
+        )
+    fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
+    _report_failures(out, dict(result.fetch.failed), "objects")
+    if result.fetch.missing:
+        out.warn(
+            f"ERROR: {_plural(len(result.fetch.missing), 'object')} not on remote"
+            f" {result.fetch.remote!r}"
+        )
+    code = _checkout_exit(
+        out, result.checkout, f"{_plural(len(result.fetch.transferred), 'file')} fetched; "
+    )
+    return max(code, fetch_code)
+
+
+def cmd_checkout(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.checkout(
+            _targets(args), force=args.force, jobs=args.jobs, progress=_progress(args)
+        )
+    return _checkout_exit(out, result)
+
+
+def cmd_status(args: argparse.Namespace, out: _Out) -> int:
+    import json
+
+    with _repo(args) as repo:
+        if args.cloud or args.remote:
+            result = repo.remote_status(_targets(args), remote=args.remote, jobs=args.jobs)
+            changed = result.changed()
+            if args.json:
+                out.data(json.dumps(result.to_json()))
+            elif changed:
+                for path, state in changed.items():
+                    out.info(f"\t{state + ':':<20}{path}")
+            else:
+                out.info(f"Cache and remote {result.remote!r} are in sync.")
+            return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+        ws = repo.workspace_status(_targets(args), jobs=args.jobs)
+        if args.json:
+            out.data(json.dumps(dict(ws.changes)))
+        elif ws.changes:
+            for path, state in ws.changes.items():
+                out.info(f"\t{state + ':':<20}{path}")
+        else:
+            out.info("Data and .dvc files are up to date.")
+        return EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+
+
+def _ask(message: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(f"{message} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.errors import ConfirmationRequired
+
+    with _repo(args) as repo:
+        try:
+            results = repo.gc(
+                cloud=args.cloud, remote=args.remote, force=args.force, confirm=_ask, jobs=args.jobs
+            )
+        except ConfirmationRequired as exc:
+            out.warn(f"ERROR: {exc} (use -f to skip the confirmation)")
+            return EXIT_FAILED
+    for r in results:
+        where = "the cache" if r.where == "cache" else f"remote {r.where!r}"
+        out.info(f"Removed {_plural(len(r.removed), 'object')} from {where}")
+    return EXIT_OK
+
+
+def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.config import LOCAL, REPO, SECRET_KEYS
+
+    repo = _repo(args)
+    config = repo.config
+    level = LOCAL if getattr(args, "local", False) else REPO
+    action = args.remote_command
+    if action == "add":
+        config.add_remote(args.name, args.url, default=args.default, force=args.force, level=level)
+        if args.default:
+            out.info(f"Remote {args.name!r} added and set as the default")
+        else:
+            out.info(f"Remote {args.name!r} added")
+    elif action == "modify":
+        written = config.modify_remote(
+            args.name, args.option, args.value, unset=args.unset, level=level
+        )
+        if not args.unset and args.option in SECRET_KEYS and level != LOCAL:
+            out.info(f"{args.option} is a secret: written to .dvc/config.local (not .dvc/config)")
+        elif written == LOCAL:
+            out.info("Written to .dvc/config.local")
+    elif action == "list":
+        default = config.default_remote
+        for name in config.remote_names():
+            mark = "\t(default)" if name == default else ""
+            out.data(f"{name}\t{config.remote(name).url}{mark}")
+    elif action == "remove":
+        config.remove_remote(args.name)
+        out.info(f"Remote {args.name!r} removed")
+    elif action == "default":
+        if args.unset:
+            config.set_default(None, level=level)
+        elif args.name:
+            config.set_default(args.name, level=level)
+        else:
+            name = config.default_remote
+            if name is None:
+                out.warn("ERROR: no default remote is set")
+                return EXIT_FAILED
+            out.data(name)
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------------------- parser
+def _common(quiet_default: Any) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=quiet_default,
+        help="print only errors (and no progress bar)",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=quiet_default,
+        help="show details, and tracebacks on errors",
+    )
+    return p
+
+
+def _jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="number of parallel transfers/hashers (default: remote's jobs, or 4x cores)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dvcremote",
+        description="Track datasets by content hash and sync them with remote storage"
+        " (DVC 3.x compatible).",
+        parents=[_common(False)],
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    common = _common(argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace, _Out], int], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("init", cmd_init, "create .dvc/ here (inside git or not)")
+    p.add_argument("--no-scm", action="store_true", help="do not use git even if present")
+    p.add_argument("-f", "--force", action="store_true", help="re-initialise an existing repo")
+
+    p = command("add", cmd_add, "track files and directories")
+    p.add_argument("targets", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--commit", action="store_true", help="stage the .dvc files and .gitignore changes in git"
+    )
+    _jobs(p)
+
+    for name, func, text in (
+        ("push", cmd_push, "upload tracked data the remote lacks"),
+        ("fetch", cmd_fetch, "download tracked data the cache lacks (no checkout)"),
+        ("pull", cmd_pull, "fetch, then check out into the workspace"),
+    ):
+        p = command(name, func, text)
+        p.add_argument(
+            "targets",
+            nargs="*",
+            metavar="TARGET",
+            help=".dvc files or tracked paths (default: all)",
+        )
+        p.add_argument(
+            "-r", "--remote", metavar="NAME", help="remote to use (default: core.remote)"
+        )
+        _jobs(p)
+        if name == "pull":
+            p.add_argument(
+                "-f",
+                "--force",
+                action="store_true",
+                help="overwrite local changes not in the cache",
+            )
+
+    p = command("status", cmd_status, "workspace changes, or with -c cache vs. remote")
+    p.add_argument("targets", nargs="*", metavar="TARGET")
+    p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
+    p.add_argument("-r", "--remote", metavar="NAME", help="remote to compare with (implies -c)")
+    p.add_argument("--json", action="store_true", help="print {path: state} as JSON")
+    _jobs(p)
+
+    p = command("checkout", cmd_checkout, "restore tracked paths from the cache")
+    p.add_argument("targets", nargs="*", metavar="TARGET")
+    p.add_argument(
+        "-f", "--force", action="store_true", help="overwrite local changes not in the cache"
+    )
+    _jobs(p)
+
+    p = command("gc", cmd_gc, "delete cached objects no .dvc file uses")
+    p.add_argument("-c", "--cloud", action="store_true", help="also delete them from a remote")
+    p.add_argument("-r", "--remote", metavar="NAME", help="remote for -c (default: core.remote)")
+    p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    _jobs(p)
+
+    p = command("remote", cmd_remote, "manage remotes")
+    rsub = p.add_subparsers(dest="remote_command", metavar="ACTION", required=True)
+    r = rsub.add_parser("add", parents=[common], help="add a remote")
+    r.add_argument("-d", "--default", action="store_true", help="make it the default remote")
+    r.add_argument("-f", "--force", action="store_true", help="replace an existing remote")
+    r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
+    r.add_argument("name")
+    r.add_argument("url")
+    r = rsub.add_parser("modify", parents=[common], help="set or unset a remote option")
+    r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
+    r.add_argument("-u", "--unset", action="store_true", help="remove the option")
+    r.add_argument("name")
+    r.add_argument("option")
+    r.add_argument("value", nargs="?")
+    rsub.add_parser("list", parents=[common], help="list remotes")
+    r = rsub.add_parser("remove", parents=[common], help="remove a remote")
+    r.add_argument("name")
+    r = rsub.add_parser("default", parents=[common], help="show or set the default remote")
+    r.add_argument("name", nargs="?")
+    r.add_argument("-u", "--unset", action="store_true", help="unset the default remote")
+    r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from dvcremote import __version__
+
+        print(f"dvcremote {__version__}")
+        return EXIT_OK
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    if (
+        args.command == "remote"
+        and args.remote_command == "modify"
+        and not args.unset
+        and args.value is None
+    ):
+        parser.error("remote modify: a VALUE is required unless --unset is given")
+    out = _Out(args.quiet)
+    try:
+        return int(args.func(args, out))
+    except KeyboardInterrupt:
+        out.warn("Interrupted.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message and exit code
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        out.warn(f"ERROR: {_describe(exc)}")
+        return EXIT_FAILED
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,78 @@
+"""DVC 2.x outputs (no ``hash:`` key): md5-dos2unix ids, objects at the remote root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core_helpers import md5, read_tree
+
+from dvcremote.hashing import MD5_DOS2UNIX, bytes_md5
+from dvcremote.manifest import Manifest
+from dvcremote.repo import Repo
+
+TEXT = b"line1\r\nline2\r\n"  # md5-dos2unix 4fcc82a88ee38e0aa16c17f512c685c9
+BINARY = b"\x00\r\nbinary"
+
+
+def _legacy_remote(root: Path) -> tuple[str, str]:
+    """A remote as DVC 2.x left it: objects at <root>/xx/yyy; returns (file id, dir id)."""
+    text_id = bytes_md5(TEXT, MD5_DOS2UNIX)
+    assert text_id == "4fcc82a88ee38e0aa16c17f512c685c9"
+    manifest = Manifest.build([("t.txt", text_id), ("b.bin", bytes_md5(BINARY, MD5_DOS2UNIX))])
+    dir_id = md5(manifest.to_bytes()) + ".dir"
+    for oid, data in ((text_id, TEXT), (bytes_md5(BINARY, MD5_DOS2UNIX), BINARY),
+                      (dir_id, manifest.to_bytes())):
+        path = root / oid[:2] / oid[2:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return text_id, dir_id
+
+
+def test_legacy_outputs_pull_status_and_push(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old-remote"
+    text_id, dir_id = _legacy_remote(old)
+    (workspace / "text.dvc").write_text(f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n")
+    (workspace / "data.dvc").write_text(
+        f"outs:\n- md5: {dir_id}\n  size: {len(TEXT) + len(BINARY)}\n  nfiles: 2\n  path: data\n")
+    dvcrepo.remote_add("old", str(old), default=True)
+    ids = {text_id, dir_id, bytes_md5(BINARY, MD5_DOS2UNIX)}
+
+    status = dvcrepo.status(cloud=True)
+    assert status.deleted == ids and status.paths["data/t.txt"] == "deleted"
+
+    pulled = dvcrepo.pull()
+    assert pulled.ok and pulled.transferred == ids
+    assert (workspace / "text").read_bytes() == TEXT  # the original bytes, \r\n kept
+    assert read_tree(workspace / "data") == {"t.txt": TEXT, "b.bin": BINARY}
+    # The cache keeps them in the legacy layout, as DVC 3 does.
+    assert (workspace / ".dvc" / "cache" / text_id[:2] / text_id[2:]).read_bytes() == TEXT
+    assert dvcrepo.status(cloud=True).ok == ids
+    assert dvcrepo.workspace_status().clean
+
+    new = tmp_path / "new-remote"
+    dvcrepo.remote_add("new", str(new))
+    pushed = dvcrepo.push(remote="new")
+    assert pushed.transferred == ids
+    assert (new / text_id[:2] / text_id[2:]).read_bytes() == TEXT
+    assert not (new / "files").exists()
+    # The .dvc files are left in their 2.x form.
+    assert "hash:" not in (workspace / "text.dvc").read_text()
+
+
+def test_readding_a_legacy_output_upgrades_it(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+    text_id, _ = _legacy_remote(tmp_path / "old")
+    (workspace / "text.dvc").write_text(f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n")
+    (workspace / "text").write_bytes(TEXT)
+    dvcrepo.add("text")
+    assert (workspace / "text.dvc").read_text() == (
+        f"outs:\n- md5: {md5(TEXT)}\n  size: 14\n  hash: md5\n  path: text\n")
+
+
+def test_legacy_corrupt_object_is_refused(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    text_id, _ = _legacy_remote(old)
+    (old / text_id[:2] / text_id[2:]).write_bytes(b"line1\nline3\n")
+    (workspace / "text.dvc").write_text(f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n")
+    dvcrepo.remote_add("old", str(old), default=True)
+    result = dvcrepo.pull()
+    assert text_id in result.fetch.failed and not (workspace / "text").exists()
