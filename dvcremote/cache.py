@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+import itertools
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 
 from dvcremote import manifest as manifest_mod
@@ -35,6 +35,9 @@ class LocalCache:
         self._dirs_lock = threading.Lock()
         self._manifests: dict[Obj, Manifest] = {}
         self._probed = False
+        # Unique temp names without a uuid per file: process token + counter.
+        self._token = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self._counter = itertools.count()
 
     # -- layout --------------------------------------------------------------------------
     def path(self, obj: Obj) -> str:
@@ -88,7 +91,7 @@ class LocalCache:
             with self._dirs_lock:
                 self._dirs.add(self.tmp_dir)
         name = obj.oid if obj is not None else "tmp"
-        return os.path.join(self.tmp_dir, f"{name}.{uuid.uuid4().hex[:16]}")
+        return os.path.join(self.tmp_dir, f"{name}.{self._token}.{next(self._counter)}")
 
     def commit_tmp(self, tmp: str, obj: Obj) -> None:
         """Publish a complete, verified temp file as ``obj`` (read-only)."""
@@ -196,7 +199,7 @@ class LocalCache:
 
     def _replace_with(self, dst: str, make: object) -> None:
         """Atomically replace workspace file ``dst`` by what ``make(tmp)`` creates."""
-        tmp = f"{dst}.{uuid.uuid4().hex[:12]}.dvcremote-tmp"
+        tmp = f"{dst}.{self._token}.{next(self._counter)}.dvcremote-tmp"
         try:
             make(tmp)  # type: ignore[operator]
             os.replace(tmp, dst)

@@ -182,5 +182,5 @@ def used_objects(
         for relpath, md5 in manifest:
             child = Obj(md5, obj.legacy)
             used.objs.add(child)
-            used.paths[posixpath.join(base, relpath)] = child
+            used.paths[f"{base}/{relpath}"] = child
     return used

@@ -3,20 +3,31 @@
 A manifest names the files of a tracked directory by relative path. It comes
 from a remote or a cache someone else wrote, so every ``relpath`` is checked
 before it is ever joined to a workspace path: nothing in a manifest may point
-outside its directory.
+outside its directory. Manifests can hold hundreds of thousands of entries, so
+the checks run as a few regex scans over all entries at once; only a manifest
+that fails them is walked entry by entry to name the culprit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from dvcremote.errors import InvalidManifest
 
 DIR_SUFFIX = ".dir"
-_HEX = frozenset("0123456789abcdef")
+_MD5 = re.compile(r"[0-9a-f]{32}")
+_OID = re.compile(r"[0-9a-f]{32}(?:\.dir)?")
+_MD5_RUN = re.compile(r"(?:[0-9a-f]{32})*")
+_WINDOWS = os.name == "nt"
+# Over "\0" + "\0".join(relpaths) + "\0": an absolute path, an empty, "." or ".."
+# segment, or an empty relpath. (NUL itself cannot be in a relpath: checked first.)
+_UNSAFE = re.compile(r"\x00/|//|/\x00|\x00\x00|(?:\x00|/)\.\.?(?=/|\x00)")
+_UNSAFE_WINDOWS = re.compile(r"\\|\x00[A-Za-z]:|:")
 
 
 def is_dir_oid(oid: str) -> bool:
@@ -24,12 +35,12 @@ def is_dir_oid(oid: str) -> bool:
 
 
 def is_valid_md5(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 32 and _HEX.issuperset(value)
+    return isinstance(value, str) and _MD5.fullmatch(value) is not None
 
 
 def is_valid_oid(oid: str) -> bool:
     """A file id (32 lowercase hex) or a directory id (the same plus ``.dir``)."""
-    return is_valid_md5(oid[: -len(DIR_SUFFIX)] if is_dir_oid(oid) else oid)
+    return _OID.fullmatch(oid) is not None
 
 
 def relpath_problem(relpath: object) -> str | None:
@@ -41,7 +52,7 @@ def relpath_problem(relpath: object) -> str | None:
     if "\x00" in relpath:
         shown = relpath.replace("\x00", "\\0")
         return f"relpath {shown!r} contains a NUL byte"
-    if relpath.startswith("/") or "\\" in relpath or (len(relpath) > 1 and relpath[1] == ":"):
+    if relpath.startswith("/") or (_WINDOWS and _UNSAFE_WINDOWS.search("\x00" + relpath)):
         return f"relpath {relpath!r} is absolute or not a posix path"
     for part in relpath.split("/"):
         if part in ("", ".", ".."):
@@ -59,7 +70,7 @@ class Manifest:
     def build(cls, pairs: Iterable[tuple[str, str]], *, oid: str = "<new>") -> Manifest:
         """Sort and check ``(relpath, md5)`` pairs; the result is safe to check out."""
         entries = tuple(sorted(pairs))
-        _validate(entries, oid)
+        _validate([r for r, _ in entries], [m for _, m in entries], oid)
         return cls(entries)
 
     def to_bytes(self) -> bytes:
@@ -90,35 +101,60 @@ def parse(data: bytes, oid: str) -> Manifest:
         raise InvalidManifest(oid, f"not JSON ({exc})") from None
     if not isinstance(raw, list):
         raise InvalidManifest(oid, "not a JSON list")
-    pairs: list[tuple[str, str]] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise InvalidManifest(oid, "an entry is not an object")
-        relpath, md5 = item.get("relpath"), item.get("md5")
-        problem = relpath_problem(relpath)
-        if problem:
-            raise InvalidManifest(oid, problem)
-        if not is_valid_md5(md5):
-            raise InvalidManifest(oid, f"entry {relpath!r} has no valid md5")
-        pairs.append((relpath, md5))  # type: ignore[arg-type]
-    return Manifest.build(pairs, oid=oid)
+    try:
+        relpaths = [item["relpath"] for item in raw]
+        md5s = [item["md5"] for item in raw]
+    except (TypeError, KeyError):
+        for item in raw:
+            if not isinstance(item, dict):
+                raise InvalidManifest(oid, "an entry is not an object") from None
+            if "relpath" not in item:
+                raise InvalidManifest(oid, "an entry has no relpath") from None
+            raise InvalidManifest(oid, f"entry {item['relpath']!r} has no valid md5") from None
+        raise
+    _validate(relpaths, md5s, oid)
+    entries = sorted(zip(relpaths, md5s))
+    return Manifest(tuple(entries))
 
 
-def _validate(entries: tuple[tuple[str, str], ...], oid: str) -> None:
-    seen: set[str] = set()
-    for relpath, md5 in entries:
-        problem = relpath_problem(relpath)
-        if problem:
-            raise InvalidManifest(oid, problem)
-        if not is_valid_md5(md5):
-            raise InvalidManifest(oid, f"entry {relpath!r} has no valid md5")
-        if relpath in seen:
-            raise InvalidManifest(oid, f"relpath {relpath!r} appears twice")
-        seen.add(relpath)
+def _validate(relpaths: list[str], md5s: list[str], oid: str) -> None:
+    """Raise InvalidManifest unless every entry is a safe relpath with an md5, once."""
+    if not (all(type(r) is str for r in relpaths) and all(type(m) is str for m in md5s)):
+        _explain(relpaths, md5s, oid)
+    joined = "\x00" + "\x00".join(relpaths) + "\x00"
+    if (
+        relpaths.count("") or joined.count("\x00") != len(relpaths) + 1
+        or _UNSAFE.search(joined)
+        or (_WINDOWS and _UNSAFE_WINDOWS.search(joined))
+        or not all(len(m) == 32 for m in md5s)
+        or _MD5_RUN.fullmatch("".join(md5s)) is None
+    ):
+        _explain(relpaths, md5s, oid)
+    names = set(relpaths)
+    if len(names) != len(relpaths):
+        seen: set[str] = set()
+        for rel in relpaths:
+            if rel in seen:
+                raise InvalidManifest(oid, f"relpath {rel!r} appears twice")
+            seen.add(rel)
     # A file cannot also be a folder of another entry ("a" and "a/b").
-    for relpath, _ in entries:
-        head, _, _ = relpath.rpartition("/")
-        while head:
-            if head in seen:
-                raise InvalidManifest(oid, f"relpath {head!r} is both a file and a folder")
-            head, _, _ = head.rpartition("/")
+    folders = {r.rpartition("/")[0] for r in relpaths} - {""}
+    ancestors: set[str] = set()
+    for folder in folders:
+        while folder and folder not in ancestors:
+            ancestors.add(folder)
+            folder = folder.rpartition("/")[0]
+    clash = names & ancestors
+    if clash:
+        raise InvalidManifest(oid, f"relpath {min(clash)!r} is both a file and a folder")
+
+
+def _explain(relpaths: list[str], md5s: list[str], oid: str) -> None:
+    """Find the first bad entry and raise for it (the slow path, only on failure)."""
+    for relpath, md5 in zip(relpaths, md5s):
+        problem = relpath_problem(relpath)
+        if problem:
+            raise InvalidManifest(oid, problem)
+        if not is_valid_md5(md5):
+            raise InvalidManifest(oid, f"entry {relpath!r} has no valid md5")
+    raise InvalidManifest(oid, "malformed entries")

@@ -103,6 +103,7 @@ def download(
         tmps[tmp] = (obj, src)
         jobs_list.append((src, tmp, version_id))
     handled: set[str] = set()
+    committed: set[str] = set()
 
     def settle(tmp: str, error: Exception | None) -> None:
         obj, src = tmps[tmp]
@@ -110,6 +111,8 @@ def download(
             try:
                 verify(tmp, obj)
                 cache.commit_tmp(tmp, obj)
+                with lock:
+                    committed.add(tmp)
             except IntegrityError as exc:
                 exc.path, exc.backend = paths.normalize(src), backend.name
                 exc.args = (exc._render(),)
@@ -137,7 +140,7 @@ def download(
             if res.dst in tmps and res.dst not in handled:
                 settle(res.dst, res.error)
     finally:
-        for tmp in tmps:  # committed ones were renamed away; the rest must not linger
+        for tmp in tmps.keys() - committed:  # an interrupted or failed one must not linger
             _unlink_quiet(tmp)
     return done, failed
 

@@ -11,9 +11,27 @@ from collections.abc import Iterator
 
 import pytest
 
+from dvcremote.backend import Backend
 from dvcremote_azure.backend import AzureBackend
 from dvcremote_azure.testing import AzuriteServer
 from dvcremote_testing.backend_tests import BackendConformance
+from dvcremote_testing.markers import rules_of, skip_reason
+
+
+class _NotedSkips:
+    """Skip reasons that also say WHY a capability is missing (the backend's
+    ``CAPABILITY_NOTES``), replacing the suites' own skip-rule fixture of the same name."""
+
+    @pytest.fixture(autouse=True)
+    def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
+        reason = skip_reason(
+            rules_of(request.function), backend_name=backend.name,
+            capabilities=backend.capabilities,
+        )
+        if reason is not None:
+            notes = getattr(type(backend), "CAPABILITY_NOTES", {})
+            why = "; ".join(note for cap, note in notes.items() if str(cap) in reason)
+            pytest.skip(f"{reason} ({why})" if why else reason)
 
 
 @pytest.fixture
@@ -21,13 +39,13 @@ def backend_secrets(azurite: AzuriteServer) -> list[str]:
     return [azurite.connection_string, azurite.account_key]
 
 
-class TestAzureConformance(BackendConformance):
+class TestAzureConformance(_NotedSkips, BackendConformance):
     @pytest.fixture
-    def backend(self, azure_backend: AzureBackend) -> Iterator[AzureBackend]:
-        yield azure_backend
+    def backend(self, azure_backend: AzureBackend) -> AzureBackend:
+        return azure_backend
 
 
-class TestAzureContainerRootConformance(BackendConformance):
+class TestAzureContainerRootConformance(_NotedSkips, BackendConformance):
     """The remote's root is the container itself (``azure://container``), no prefix."""
 
     @pytest.fixture

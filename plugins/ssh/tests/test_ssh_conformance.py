@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from dvcremote.backend import Backend
 from dvcremote_ssh.backend import SSHBackend
 from dvcremote_ssh.testing import SSHServer, running_ssh_server
 from dvcremote_testing.backend_tests import (
@@ -18,6 +19,7 @@ from dvcremote_testing.backend_tests import (
     BulkTests,
     ReadWriteTests,
 )
+from dvcremote_testing.markers import rules_of, skip_reason
 
 PASSWORD = "ssh-password-not-shown-5b20c8"
 
@@ -32,12 +34,28 @@ def _backend(server: SSHServer, url: str) -> SSHBackend:
     )
 
 
+class _NotedSkips:
+    """Skip reasons that also say WHY a capability is missing (the backend's
+    ``CAPABILITY_NOTES``), replacing the suites' own skip-rule fixture of the same name."""
+
+    @pytest.fixture(autouse=True)
+    def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
+        reason = skip_reason(
+            rules_of(request.function), backend_name=backend.name,
+            capabilities=backend.capabilities,
+        )
+        if reason is not None:
+            notes = getattr(type(backend), "CAPABILITY_NOTES", {})
+            why = "; ".join(note for cap, note in notes.items() if str(cap) in reason)
+            pytest.skip(f"{reason} ({why})" if why else reason)
+
+
 @pytest.fixture
 def backend_secrets(ssh_server: SSHServer) -> list[str]:
     return [PASSWORD, ssh_server.passphrase]
 
 
-class TestSSHConformance(BackendConformance):
+class TestSSHConformance(_NotedSkips, BackendConformance):
     @pytest.fixture
     def backend(self, ssh_server: SSHServer, ssh_url: str) -> Iterator[SSHBackend]:
         backend = _backend(ssh_server, ssh_url)
@@ -51,7 +69,7 @@ def asyncssh_server() -> Iterator[SSHServer]:
         yield server
 
 
-class TestAsyncsshServerConformance(ReadWriteTests, AtomicWriteTests, BulkTests):
+class TestAsyncsshServerConformance(_NotedSkips, ReadWriteTests, AtomicWriteTests, BulkTests):
     """The pure-Python fallback server (used where sshd is not installed) behaves the same."""
 
     @pytest.fixture

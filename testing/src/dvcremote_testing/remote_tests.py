@@ -52,22 +52,18 @@ def cache_object(tmp_dir: TmpDir, oid: str) -> Path:
 
 
 def clear_cache(tmp_dir: TmpDir) -> None:
-    shutil.rmtree(cache_dir(tmp_dir), onerror=_force_remove)
+    """Remove the whole cache behind the repository's back, as a user's ``rm -rf`` would."""
+    remove(cache_dir(tmp_dir))
 
 
 def remove(path: str | os.PathLike[str]) -> None:
-    """Delete a workspace file or folder (cache links are read-only)."""
+    """Delete a workspace file or folder, read-only ones (cache objects) included."""
     if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, onerror=_force_remove)
+        for dirpath, _dirnames, _files in os.walk(path):
+            os.chmod(dirpath, 0o755)
+        shutil.rmtree(path)
     elif os.path.lexists(path):
         os.unlink(path)
-
-
-def _force_remove(func: Any, path: str, _exc: Any) -> None:
-    os.chmod(os.path.dirname(path), 0o755)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o755)
-    func(path)
 
 
 def workspace_files(tmp_dir: TmpDir) -> dict[str, bytes]:
@@ -141,7 +137,7 @@ class _SuiteBase:
         cls.__test__ = cls.__module__ != __name__
 
     @pytest.fixture(autouse=True)
-    def _skip_rules(self, request: pytest.FixtureRequest) -> None:
+    def _dvcremote_remote_skip_rules(self, request: pytest.FixtureRequest) -> None:
         """Honour ``requires``/``skip_backend``/``only_backends`` once the backend is known."""
         cloud: Cloud = request.getfixturevalue(self.remote_fixture)
         apply_skip_rules(
@@ -289,7 +285,8 @@ class TestRemote(_SuiteBase):
     ) -> None:
         """A refused upload is reported, the others still land; the next push ends the job."""
         tmp_dir.dvc_gen({"foo": "foo", "bar": "bar"})
-        refused = remote.object(md5("foo")).path
+        foo = md5("foo")
+        refused = f"files/md5/{foo[:2]}/{foo[2:]}"  # relative to the remote's URL
         with spy_on_remote(monkeypatch, refuse={refused}):
             result = dvc.push()
         assert moved(result) == (1, 1)

@@ -47,8 +47,8 @@ READ_AHEAD = 256 << 10
 _ADLFS_METADATA = frozenset({"is_directory", "hdi_isfolder", "Hdi_isfolder"})
 
 _VERSIONING_NOTE = (
-    "with version_aware=true (VersionedAzureBackend), on accounts with blob versioning on; "
-    "untested: Azurite, the test emulator, keeps no blob versions"
+    "only with version_aware=true (VersionedAzureBackend), on accounts with blob versioning on"
+    "; Azurite, the test emulator, keeps no blob versions, so this is untested"
 )
 
 
@@ -164,7 +164,7 @@ class AzureBackend(FsspecBackend):
         self._refuse_existing(path, overwrite)  # also refuses a folder's name
         source = _HashingReader(data)
         head = source.read(SINGLE_PUT_LIMIT + 1)
-        body: bytes | IO[bytes] = head if len(head) <= SINGLE_PUT_LIMIT else _Joined(head, source)
+        body: bytes | _Joined = head if len(head) <= SINGLE_PUT_LIMIT else _Joined(head, source)
         meta = {"is_directory": "false", **(metadata or {})}  # adlfs's file marker
 
         async def upload() -> dict[str, Any]:
@@ -234,6 +234,10 @@ class VersionedAzureBackend(AzureBackend):
     """
 
     CAPABILITIES: ClassVar[frozenset[Capability]] = AzureBackend.CAPABILITIES | {_C.VERSIONING}
+    CAPABILITY_NOTES: ClassVar[dict[str, str]] = {
+        "VERSIONING": "needs blob versioning on the storage account (checked when opened); "
+        "Azurite, the test emulator, keeps no blob versions, so this is untested",
+    }
 
     def __init__(self, config: AzureConfig, **options: Any) -> None:
         super().__init__(config, **options)
