@@ -21,7 +21,9 @@ from dvcremote.manifest import Manifest
 from dvcremote.objects import FILES_PREFIX, Obj, oid_from_parts
 
 READONLY = 0o444
+_SEP = os.sep
 TMP_DIR = ".dvcremote-tmp"
+TMP_MARK = ".dvcremote-tmp."
 #: Above this many lookups, one listing of the cache beats a stat per object.
 _LIST_THRESHOLD = 2048
 
@@ -31,6 +33,7 @@ class LocalCache:
         self.root = os.path.abspath(os.fspath(root))
         self.linker = Linker(tuple(link_types))
         self.tmp_dir = os.path.join(self.root, TMP_DIR)
+        self._files_root = os.path.join(self.root, *FILES_PREFIX.split("/"))
         self._dirs: set[str] = set()
         self._dirs_lock = threading.Lock()
         self._manifests: dict[Obj, Manifest] = {}
@@ -41,7 +44,10 @@ class LocalCache:
 
     # -- layout --------------------------------------------------------------------------
     def path(self, obj: Obj) -> str:
-        return os.path.join(self.root, *obj.relpath(FILES_PREFIX).split("/"))
+        # Plain concatenation: called several times per file on hot paths.
+        oid = obj.oid
+        base = self.root if obj.legacy else self._files_root
+        return f"{base}{_SEP}{oid[:2]}{_SEP}{oid[2:]}"
 
     def exists(self, obj: Obj) -> bool:
         try:
@@ -85,23 +91,30 @@ class LocalCache:
             self._dirs.add(parent)
 
     def tmp_path(self, obj: Obj | None = None) -> str:
-        """A fresh temp name inside the cache (same filesystem, so a rename publishes it)."""
-        if self.tmp_dir not in self._dirs:
-            os.makedirs(self.tmp_dir, exist_ok=True)
+        """A fresh temp name beside where ``obj`` goes (publishing it is a same-folder
+        rename, and writers of different objects do not queue on one folder's lock).
+        Temp names start with a dot, which no object name does, so listings skip them."""
+        if obj is None:
+            folder, name = self.tmp_dir, "tmp"
+        else:
+            folder, _, name = self.path(obj).rpartition(_SEP)
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
             with self._dirs_lock:
-                self._dirs.add(self.tmp_dir)
-        name = obj.oid if obj is not None else "tmp"
-        return os.path.join(self.tmp_dir, f"{name}.{self._token}.{next(self._counter)}")
+                self._dirs.add(folder)
+        return f"{folder}{_SEP}.{name}{TMP_MARK}{self._token}.{next(self._counter)}"
 
-    def commit_tmp(self, tmp: str, obj: Obj) -> None:
-        """Publish a complete, verified temp file as ``obj`` (read-only)."""
+    def commit_tmp(self, tmp: str, obj: Obj, *, readonly: bool = False) -> None:
+        """Publish a complete, verified temp file as ``obj`` (made read-only unless it
+        was created so)."""
         final = self.path(obj)
         self._ensure_dir(final)
-        os.chmod(tmp, READONLY)
+        if not readonly:
+            os.chmod(tmp, READONLY)
         os.replace(tmp, final)
 
     def add_bytes(self, obj: Obj, data: bytes) -> None:
-        tmp = self.tmp_path(obj)
+        tmp = self.tmp_path(obj)  # also creates the object's folder
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READONLY)
             try:
@@ -110,9 +123,7 @@ class LocalCache:
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-            final = self.path(obj)
-            self._ensure_dir(final)
-            os.replace(tmp, final)
+            os.replace(tmp, self.path(obj))
         except BaseException:
             _unlink_quiet(tmp)
             raise
@@ -235,18 +246,31 @@ class LocalCache:
         _unlink_quiet(self.path(obj))
         self._manifests.pop(obj, None)
 
+    def stray_tmp_files(self) -> Iterator[str]:
+        """Temp files of this cache (all layouts), e.g. left by a killed process."""
+        folders = [self.tmp_dir]
+        for base in (os.path.join(self.root, *FILES_PREFIX.split("/")), self.root):
+            try:
+                folders += [e.path for e in os.scandir(base) if len(e.name) == 2 and e.is_dir()]
+            except FileNotFoundError:
+                continue
+        for folder in folders:
+            try:
+                with os.scandir(folder) as it:
+                    for entry in it:
+                        if TMP_MARK in entry.name:
+                            yield entry.path
+            except FileNotFoundError:
+                continue
+
     def clean_tmp(self, older_than: float = 3600.0) -> int:
-        """Delete temp files left by interrupted runs; returns how many."""
+        """Delete temp files left by interrupted runs (older than ``older_than`` s)."""
         removed = 0
         cutoff = time.time() - older_than
-        try:
-            entries = list(os.scandir(self.tmp_dir))
-        except FileNotFoundError:
-            return 0
-        for entry in entries:
+        for path in list(self.stray_tmp_files()):
             try:
-                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry.path)
+                if os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
                     removed += 1
             except OSError:
                 continue

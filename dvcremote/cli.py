@@ -170,6 +170,22 @@ def cmd_checkout(args: argparse.Namespace, out: _Out) -> int:
     return _checkout_exit(out, result)
 
 
+def cmd_update(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.update(
+            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+        )
+    for path, why in result.skipped.items():
+        out.warn(f"WARNING: {path}: {why}")
+    _report_failures(out, dict(result.failed), "files")
+    if result.fetch is not None:
+        _report_failures(out, dict(result.fetch.failed), "objects")
+    if result.checkout is not None:
+        _report_failures(out, dict(result.checkout.failed), "paths")
+    out.info(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
     import json
 
@@ -371,6 +387,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--force", action="store_true", help="overwrite local changes not in the cache"
     )
+    _jobs(p)
+
+    p = command(
+        "update", cmd_update, "bring changes made on a worktree remote into .dvc files"
+    )
+    p.add_argument("targets", nargs="*", metavar="TARGET", help=".dvc files or tracked paths")
+    p.add_argument("-r", "--remote", metavar="NAME", help="worktree remote (default: recorded)")
     _jobs(p)
 
     p = command("gc", cmd_gc, "delete cached objects no .dvc file uses")

@@ -70,7 +70,43 @@ def symlink(src: str, dst: str) -> None:
 
 
 def copy(src: str, dst: str) -> None:
-    shutil.copyfile(src, dst)  # sendfile / copy_file_range on Linux
+    """Copy into a new file (never over an existing one), in the kernel where it can.
+
+    Fewer system calls than ``shutil.copyfile`` (no samefile / fifo checks), which
+    counts when checking out tens of thousands of small files.
+    """
+    sfd = os.open(src, os.O_RDONLY)
+    try:
+        dfd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            _copy_fd(sfd, dfd, os.fstat(sfd).st_size)
+        finally:
+            os.close(dfd)
+    finally:
+        os.close(sfd)
+
+
+def _copy_fd(sfd: int, dfd: int, size: int) -> None:
+    copied = 0
+    if _HAS_COPY_RANGE:
+        try:
+            while copied < size:
+                n = os.copy_file_range(sfd, dfd, size - copied)
+                if n == 0:
+                    break
+                copied += n
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                                 errno.EBADF, errno.EPERM):
+                raise
+    os.lseek(sfd, copied, os.SEEK_SET)
+    os.lseek(dfd, copied, os.SEEK_SET)
+    with open(sfd, "rb", closefd=False) as fin, open(dfd, "wb", closefd=False) as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+_HAS_COPY_RANGE = hasattr(os, "copy_file_range")
 
 
 _LINKERS = {"reflink": reflink, "hardlink": hardlink, "symlink": symlink, "copy": copy}

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from dvcremote.errors import InvalidManifest
 
@@ -73,15 +74,19 @@ class Manifest:
         _validate([r for r, _ in entries], [m for _, m in entries], oid)
         return cls(entries)
 
-    def to_bytes(self) -> bytes:
-        """DVC's serialisation: sorted by relpath, keys sorted, default separators."""
+    @cached_property
+    def _bytes(self) -> bytes:
         return json.dumps(
             [{"md5": md5, "relpath": rel} for rel, md5 in self.entries], sort_keys=True
         ).encode("utf-8")
 
-    @property
+    def to_bytes(self) -> bytes:
+        """DVC's serialisation: sorted by relpath, keys sorted, default separators."""
+        return self._bytes
+
+    @cached_property
     def oid(self) -> str:
-        return hashlib.md5(self.to_bytes(), usedforsecurity=False).hexdigest() + DIR_SUFFIX
+        return hashlib.md5(self._bytes, usedforsecurity=False).hexdigest() + DIR_SUFFIX
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -119,6 +124,8 @@ def parse(data: bytes, oid: str) -> Manifest:
 
 def _validate(relpaths: list[str], md5s: list[str], oid: str) -> None:
     """Raise InvalidManifest unless every entry is a safe relpath with an md5, once."""
+    if not relpaths:
+        return
     if not (all(type(r) is str for r in relpaths) and all(type(m) is str for m in md5s)):
         _explain(relpaths, md5s, oid)
     joined = "\x00" + "\x00".join(relpaths) + "\x00"

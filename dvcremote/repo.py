@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
     from dvcremote.scm import Git
+    from dvcremote.update import UpdateResult
 
 DVC_DIR = ".dvc"
 Targets = Sequence["str | os.PathLike[str]"] | None
@@ -499,6 +500,20 @@ class Repo:
         fetched = self.fetch(targets, remote=remote, jobs=jobs, progress=progress)
         checked = self.checkout(targets, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
+
+    def update(
+        self,
+        targets: Targets = None,
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> UpdateResult:
+        """Bring changes made on a worktree remote out of band into the targets' ``.dvc``
+        files and the workspace (see :mod:`dvcremote.update`)."""
+        from dvcremote.update import update
+
+        return update(self, targets, remote=remote, jobs=jobs, progress=progress)
 
     # -- checkout ------------------------------------------------------------------------
     def checkout(

@@ -9,23 +9,26 @@ the cache, so it can never be checked out.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from dvcremote import manifest as manifest_mod
 from dvcremote.backend import paths
-from dvcremote.cache import LocalCache
+from dvcremote.backend.base import DEFAULT_JOBS, Backend
+from dvcremote.cache import READONLY, LocalCache
 from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError
-from dvcremote.hashing import file_md5
+from dvcremote.hashing import CHUNK_SIZE, file_md5
 from dvcremote.objects import Obj
 
 if TYPE_CHECKING:
-    from dvcremote.backend.base import Backend
     from dvcremote.backend.types import TransferResult
 
 Progress = Callable[[int], None]
+_BASE_DOWNLOAD_MANY = Backend.download_many
 
 
 def upload(
@@ -93,6 +96,10 @@ def download(
     """
     if not items:
         return set(), {}
+    if type(backend).download_many is _BASE_DOWNLOAD_MANY:
+        # No bulk path of the backend's own to preserve: stream each object and hash
+        # it on the way in (one read of the source, no second pass over the file).
+        return _download_streaming(backend, cache, items, jobs=jobs, progress=progress)
     done: set[Obj] = set()
     failed: dict[Obj, Exception] = {}
     lock = threading.Lock()
@@ -142,6 +149,87 @@ def download(
     finally:
         for tmp in tmps.keys() - committed:  # an interrupted or failed one must not linger
             _unlink_quiet(tmp)
+    return done, failed
+
+
+def _fetch_one(backend: Backend, cache: LocalCache, obj: Obj, src: str,
+               version_id: str | None) -> None:
+    tmp = cache.tmp_path(obj)
+    try:
+        h = hashlib.md5(usedforsecurity=False)
+        with backend.read(src, version_id=version_id) as stream:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READONLY)
+            try:
+                while chunk := stream.read(CHUNK_SIZE):
+                    h.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        if obj.legacy or obj.is_dir:
+            verify(tmp, obj)
+        elif h.hexdigest() != obj.md5:
+            raise IntegrityError(
+                f"object {obj.oid} is corrupt: its content hashes to {h.hexdigest()}",
+                path=paths.normalize(src), backend=backend.name,
+            )
+        cache.commit_tmp(tmp, obj, readonly=True)
+    except IntegrityError as exc:
+        exc.path, exc.backend = paths.normalize(src), backend.name
+        exc.args = (exc._render(),)
+        _unlink_quiet(tmp)
+        raise
+    except BaseException:
+        _unlink_quiet(tmp)
+        raise
+
+
+def _download_streaming(
+    backend: Backend,
+    cache: LocalCache,
+    items: Sequence[tuple[Obj, str, str | None]],
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+) -> tuple[set[Obj], dict[Obj, Exception]]:
+    done: set[Obj] = set()
+    failed: dict[Obj, Exception] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run(batch: Sequence[tuple[Obj, str, str | None]]) -> None:
+        for obj, src, version_id in batch:
+            if stop.is_set():
+                return
+            try:
+                _fetch_one(backend, cache, obj, src, version_id)
+            except (DvcRemoteError, OSError) as exc:
+                with lock:
+                    failed[obj] = exc
+            except BaseException:
+                stop.set()  # an interrupt: the other workers stop after their current item
+                raise
+            else:
+                with lock:
+                    done.add(obj)
+            if progress is not None:
+                progress(1)
+
+    workers = max(1, min(jobs or DEFAULT_JOBS, len(items)))
+    size = max(1, min(64, len(items) // (workers * 4) or 1))
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    if workers == 1:
+        run(items)
+        return done, failed
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run, b) for b in batches]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            stop.set()
+            raise
     return done, failed
 
 

@@ -335,3 +335,9 @@ def test_configobj_bytes_are_what_dvc_writes() -> None:
     buf = io.BytesIO()
     ConfigObj({"core": {"remote": "s"}, 'remote "s"': {"url": "/x"}}).write(buf)
     assert buf.getvalue() == b"[core]\n    remote = s\n['remote \"s\"']\n    url = /x\n"
+
+
+def test_empty_manifest_is_valid() -> None:
+    m = Manifest.build([])
+    assert m.to_bytes() == b"[]" and parse(b"[]", m.oid) == m
+    assert m.oid == md5("[]") + ".dir"

@@ -138,7 +138,7 @@ def test_corrupt_download_is_refused_and_named(
     assert b"evil bytes" not in read_tree(workspace).values()
     assert (workspace / "data" / "good").read_text() == "good"
     assert "not in the cache" in result.checkout.failed["data/bad"]
-    assert not list((workspace / ".dvc" / "cache" / ".dvcremote-tmp").iterdir())
+    assert not list(Repo(workspace).cache.stray_tmp_files())
 
     target.write_bytes(b"bad")
     fixed = Repo(workspace).pull()
@@ -178,7 +178,7 @@ def test_interrupted_fetch_leaves_nothing_half_done_and_resumes(
     for path in (cache / "files" / "md5").rglob("*"):
         if path.is_file():  # whatever landed is whole and verified
             assert md5(path.read_bytes()) == (path.parent.name + path.name).removesuffix(".dir")
-    assert not list((cache / ".dvcremote-tmp").iterdir())
+    assert not list(Repo(workspace).cache.stray_tmp_files())
 
     resumed = Repo(workspace).pull()
     assert resumed.ok and read_tree(workspace / "data") == {k: v.encode() for k, v in files.items()}

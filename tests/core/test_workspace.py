@@ -53,7 +53,7 @@ def test_add_streams_big_files_with_parallel_copy(dvcrepo: Repo, workspace: Path
     result = dvcrepo.add("big.bin")
     assert result.outputs[0].oid == md5(big)
     assert cache_file(workspace, md5(big)).read_bytes() == big
-    assert not list((workspace / ".dvc" / "cache" / ".dvcremote-tmp").iterdir())
+    assert not list(dvcrepo.cache.stray_tmp_files())
 
 
 def test_readd_unchanged_hashes_nothing(dvcrepo: Repo, workspace: Path,

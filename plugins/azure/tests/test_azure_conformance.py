@@ -14,7 +14,13 @@ import pytest
 from dvcremote.backend import Backend
 from dvcremote_azure.backend import AzureBackend
 from dvcremote_azure.testing import AzuriteServer
-from dvcremote_testing.backend_tests import BackendConformance
+from dvcremote_testing.backend_tests import (
+    BackendConformance,
+    BulkTests,
+    ErrorTests,
+    ListingTests,
+    ReadWriteTests,
+)
 from dvcremote_testing.markers import rules_of, skip_reason
 
 
@@ -45,8 +51,11 @@ class TestAzureConformance(_NotedSkips, BackendConformance):
         return azure_backend
 
 
-class TestAzureContainerRootConformance(_NotedSkips, BackendConformance):
-    """The remote's root is the container itself (``azure://container``), no prefix."""
+class TestAzureContainerRootConformance(
+    _NotedSkips, ReadWriteTests, ListingTests, ErrorTests, BulkTests
+):
+    """The remote's root is the container itself (``azure://container``), no prefix: the
+    topics where mapping paths to blob names matters."""
 
     @pytest.fixture
     def backend(self, azurite: AzuriteServer, azure_container: str) -> Iterator[AzureBackend]:

@@ -11,6 +11,7 @@ from dvcremote_s3.testing import (  # noqa: F401
     s3_bucket,
     s3_client,
     s3_env,
+    s3_process_server,
     s3_server,
     s3_versioned_backend,
     s3_versioned_bucket,

@@ -11,8 +11,16 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_s3 import S3Backend, S3VersionedBackend
-from dvcremote_s3.testing import BackendFactory, S3Server
+from dvcremote_s3.testing import BackendFactory, MotoProcess, S3Server
 from dvcremote_testing.backend_tests import BackendConformance
+
+
+@pytest.fixture(scope="session")
+def s3_server(s3_process_server: MotoProcess) -> S3Server:
+    """moto in its own process: the streaming suite checks this process's memory with
+    tracemalloc, and an in-process server's copy of the object would count against us.
+    """
+    return s3_process_server.server
 
 
 @pytest.fixture

@@ -63,19 +63,21 @@ class TestSSHConformance(_NotedSkips, BackendConformance):
         backend.close()
 
 
-@pytest.fixture(scope="module")
-def asyncssh_server() -> Iterator[SSHServer]:
-    with running_ssh_server("asyncssh") as server:
+@pytest.fixture(scope="module", params=["asyncssh", "sftp-only"])
+def other_server(request: pytest.FixtureRequest) -> Iterator[SSHServer]:
+    """The pure-Python fallback server, and an sshd that allows nothing but SFTP."""
+    kind, sftp_only = ("asyncssh", False) if request.param == "asyncssh" else (None, True)
+    with running_ssh_server(kind, sftp_only=sftp_only) as server:
         yield server
 
 
-class TestAsyncsshServerConformance(_NotedSkips, ReadWriteTests, AtomicWriteTests, BulkTests):
-    """The pure-Python fallback server (used where sshd is not installed) behaves the same."""
+class TestOtherServersConformance(_NotedSkips, ReadWriteTests, AtomicWriteTests, BulkTests):
+    """The backend needs nothing but SFTP, and the fallback server behaves like sshd."""
 
     @pytest.fixture
-    def backend(self, asyncssh_server: SSHServer, tmp_path_factory: pytest.TempPathFactory
+    def backend(self, other_server: SSHServer, tmp_path_factory: pytest.TempPathFactory
                 ) -> Iterator[SSHBackend]:
-        root = tmp_path_factory.mktemp("asyncssh-remote")
-        backend = _backend(asyncssh_server, asyncssh_server.url(str(root)))
+        root = tmp_path_factory.mktemp("other-remote")
+        backend = _backend(other_server, other_server.url(str(root)))
         yield backend
         backend.close()

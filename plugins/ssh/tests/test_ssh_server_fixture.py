@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
 
+import asyncssh
 import pytest
 from sshfs import SSHFileSystem
 
@@ -71,3 +73,20 @@ def test_default_kind_is_openssh_where_installed(
     if os.environ.get("DVCREMOTE_SSH_SERVER"):
         pytest.skip("DVCREMOTE_SSH_SERVER chooses the server kind for this run")
     assert ssh_server.kind == "openssh"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sftp_only_server_runs_no_commands(kind: str) -> None:
+    async def echo(server: SSHServer) -> str:
+        async with asyncssh.connect(
+            server.host, server.port, username=server.user,
+            client_keys=[server.keyfile], known_hosts=server.known_hosts,
+        ) as conn:
+            try:
+                result = await asyncio.wait_for(conn.run("echo from-a-shell", input=""), 10)
+            except asyncssh.ChannelOpenError:
+                return ""  # refused outright (asyncssh) rather than answered by sftp (sshd)
+            return str(result.stdout or "")
+
+    with running_ssh_server(kind, sftp_only=True) as server:
+        assert "from-a-shell" not in asyncio.run(echo(server))

@@ -86,8 +86,14 @@ def parse_config(url: str, options: Mapping[str, Any]) -> AzureConfig:
         )
     prefix = unquote(parts.path).strip("/")
 
-    # Others write to the same container: a listings cache would show stale folders.
-    kwargs: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
+    kwargs: dict[str, Any] = {
+        "skip_instance_cache": True,
+        # Others write to the same container: a listings cache would show stale folders.
+        "use_listings_cache": False,
+        # adlfs would ask for the container's properties (which a container SAS may not
+        # read) at folder checks; a missing container is reported by the request itself.
+        "assume_container_exists": True,
+    }
     secrets: list[str] = []
     connection_string = options.get("connection_string")
     if connection_string:

@@ -313,10 +313,8 @@ class S3VersionedBackend(S3Backend):
             self.check_versioning()
             yield
 
-    def _checked(self, capability: Capability | None = None) -> None:
-        """The versioning check for bulk operations, after their capability check."""
-        if capability is not None:
-            self._require(capability)
+    def _checked(self) -> None:
+        """The versioning check for bulk operations (after their capability check)."""
         with self._guard(paths.ROOT):
             pass
 
@@ -327,7 +325,8 @@ class S3VersionedBackend(S3Backend):
     def get_file_info_many(
         self, path_list: Iterable[str], *, jobs: int | None = None
     ) -> dict[str, FileInfo | None]:
-        self._checked(_C.METADATA)
+        self._require(_C.METADATA)
+        self._checked()
         return super().get_file_info_many(path_list, jobs=jobs)
 
     def upload_many(
@@ -337,7 +336,8 @@ class S3VersionedBackend(S3Backend):
         jobs: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
-        self._checked(_C.WRITE)
+        self._require(_C.WRITE)
+        self._checked()
         return super().upload_many(pairs, jobs=jobs, callback=callback)
 
     def download_many(
@@ -347,7 +347,8 @@ class S3VersionedBackend(S3Backend):
         jobs: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
-        self._checked(_C.READ)
+        self._require(_C.READ)
+        self._checked()
         return super().download_many(items, jobs=jobs, callback=callback)
 
     # ------------------------------------------------------------- versions

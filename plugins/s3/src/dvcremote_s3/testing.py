@@ -9,7 +9,10 @@ behind the same bug in the check.
 
 Fixtures:
 
-- ``s3_server`` (session): an :class:`S3Server` backed by moto's in-process server.
+- ``s3_server`` (session): an :class:`S3Server` backed by moto's in-process server
+  (``ThreadedMotoServer``, a random loopback port).
+- ``s3_process_server`` (session): moto as a child process (:class:`MotoProcess`), for
+  tests that measure this process's memory or CPU.
 - ``s3_client``: a boto3 S3 client pointed at it.
 - ``s3_bucket`` / ``s3_versioned_bucket``: a fresh, empty bucket per test (the second
   with versioning enabled), removed with all its versions afterwards.
@@ -22,6 +25,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -61,17 +65,21 @@ class S3Server:
 
     # ------------------------------------------------------------- clients
     def client(self, **overrides: Any) -> Any:
-        """A plain boto3 S3 client (the out-of-band view of the storage)."""
-        import boto3
+        """A plain boto3 S3 client (the out-of-band view of the storage).
 
+        Without overrides the same (thread-safe) client is reused: making one
+        loads botocore's service model, which costs more than most test requests.
+        """
         kwargs: dict[str, Any] = {
             "endpoint_url": self.endpoint_url,
             "region_name": self.region,
             "aws_access_key_id": self.access_key_id,
             "aws_secret_access_key": self.secret_access_key,
         }
+        if not overrides:
+            return _shared_client(*kwargs.values())
         kwargs.update(overrides)
-        return boto3.client("s3", **kwargs)
+        return _new_client(**kwargs)
 
     def remote_options(self, **overrides: Any) -> dict[str, Any]:
         """DVC-style remote config keys for this server (``S3Backend.from_url`` options)."""
@@ -152,6 +160,22 @@ class S3Server:
             self._post("reset-auth", b"inf")
 
 
+def _new_client(**kwargs: Any) -> Any:
+    import boto3
+
+    return boto3.client("s3", **kwargs)
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_client(endpoint_url: str, region: str, key: str, secret: str) -> Any:
+    return _new_client(
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+    )
+
+
 def unique_bucket_name(prefix: str = "dvcr") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
 
@@ -174,6 +198,9 @@ def moto_thread_server() -> Iterator[S3Server]:
     """moto's server in a thread of this process, on a random loopback port."""
     from moto.server import ThreadedMotoServer
 
+    from dvcremote_s3 import _moto_fidelity
+
+    _moto_fidelity.apply()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -182,6 +209,13 @@ def moto_thread_server() -> Iterator[S3Server]:
         yield S3Server(endpoint_url=f"http://{host}:{port}")
     finally:
         server.stop()
+
+
+#: moto_server's entry point, after the fidelity fixes (argv after ``-c`` is its argv).
+_PROCESS_BOOT = (
+    "from dvcremote_s3 import _moto_fidelity; _moto_fidelity.apply(); "
+    "from moto.server import main; main()"
+)
 
 
 @dataclass(frozen=True)
@@ -206,7 +240,7 @@ def moto_process_server(*, grace_s: float = 5.0, ready_timeout_s: float = 30.0) 
     """
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-c", _PROCESS_BOOT, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -248,6 +282,16 @@ def _wait_listening(
 def s3_server() -> Iterator[S3Server]:
     with moto_thread_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3_process_server() -> Iterator[MotoProcess]:
+    """moto in a child process: what this process allocates or spends is then the
+    client's alone (tracemalloc checks, CPU measurements). To run every fixture on it,
+    override ``s3_server`` with ``return s3_process_server.server``.
+    """
+    with moto_process_server() as proc:
+        yield proc
 
 
 @pytest.fixture

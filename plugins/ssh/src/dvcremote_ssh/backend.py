@@ -9,7 +9,6 @@ operation stays on the SFTP subsystem, so accounts restricted to ``internal-sftp
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from asyncssh.sftp import SFTPFailure
@@ -18,7 +17,7 @@ from sshfs import SSHFileSystem
 
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
-from dvcremote.backend.types import FileInfo, FolderInfo, WriteResult
+from dvcremote.backend.types import WriteResult
 from dvcremote.errors import BackendError
 from dvcremote_ssh.config import SSHConfig, parse_config
 from dvcremote_ssh.errors import map_ssh_error
@@ -129,18 +128,4 @@ class SSHBackend(FsspecBackend):
         self._check_source(src)
         with self.fs.open(self._full(src), "rb") as stream:
             return self._write(dst, stream, overwrite=overwrite, metadata=None)
-
-    # -------------------------------------------------------------- listing
-    def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
-        return super()._list_files(path, recursive) if self._lists(path) else []
-
-    def _list_folders(self, path: str) -> Iterable[FolderInfo]:
-        return super()._list_folders(path) if self._lists(path) else []
-
-    def _lists(self, path: str) -> bool:
-        """Only folders are listed; SFTP's answer for a file varies by server."""
-        return not path or bool(self.fs.isdir(self._full(path)))
-
-    def _write_kwargs(self, metadata: Mapping[str, str] | None) -> dict[str, Any]:
-        return {}
 

@@ -139,11 +139,13 @@ def sshd_available() -> bool:
     return os.access(SSHD, os.X_OK)
 
 
-def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys) -> Path:
+def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys, sftp_only: bool) -> Path:
     config = workdir / "sshd_config"
     config.write_text(
         "\n".join(
             [
+                # Like an SFTP-only account: whatever the client asks for, it gets sftp.
+                *(["ForceCommand internal-sftp"] if sftp_only else []),
                 f"Port {port}",
                 f"ListenAddress {host}",
                 f"HostKey {keys.host_key}",
@@ -167,13 +169,15 @@ def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys) -> Path:
     return config
 
 
-def _start_openssh(workdir: Path, host: str, keys: _Keys) -> tuple[int, Any, str]:
+def _start_openssh(
+    workdir: Path, host: str, keys: _Keys, sftp_only: bool
+) -> tuple[int, Any, str]:
     os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
     log = workdir / "sshd.log"
     last_error = ""
     for _ in range(5):  # another process may grab the free port before sshd binds it
         port = free_port(host)
-        config = _sshd_config(workdir, host, port, keys)
+        config = _sshd_config(workdir, host, port, keys, sftp_only)
         with open(log, "ab") as out:
             proc = subprocess.Popen(
                 [SSHD, "-D", "-e", "-f", str(config)],
@@ -271,7 +275,7 @@ async def _run_command(process: asyncssh.SSHServerProcess[bytes]) -> None:
     await process.wait_closed()  # runs asyncssh's clean-up of the redirected pipes
 
 
-def _start_asyncssh(host: str, keys: _Keys) -> tuple[int, Any]:
+def _start_asyncssh(host: str, keys: _Keys, sftp_only: bool) -> tuple[int, Any]:
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="asyncssh-test-server", daemon=True)
     thread.start()
@@ -289,7 +293,7 @@ def _start_asyncssh(host: str, keys: _Keys) -> tuple[int, Any]:
             authorized_client_keys=keys.authorized_keys,
             sftp_factory=True,
             allow_scp=False,
-            process_factory=_run_command,
+            process_factory=None if sftp_only else _run_command,
             encoding=None,
             acceptor=track,
         )
@@ -321,11 +325,14 @@ def _start_asyncssh(host: str, keys: _Keys) -> tuple[int, Any]:
     return port, stop
 
 
-def start_ssh_server(workdir: str | os.PathLike[str], *, kind: str | None = None) -> SSHServer:
+def start_ssh_server(
+    workdir: str | os.PathLike[str], *, kind: str | None = None, sftp_only: bool = False
+) -> SSHServer:
     """Start a server for the current user; call ``stop()`` on the result when done.
 
     ``kind`` is "openssh" or "asyncssh"; by default sshd where installed (or as
-    ``$DVCREMOTE_SSH_SERVER`` says).
+    ``$DVCREMOTE_SSH_SERVER`` says). ``sftp_only`` refuses shell commands, like
+    accounts restricted to ``internal-sftp``.
     """
     wd = Path(workdir)
     wd.mkdir(parents=True, exist_ok=True)
@@ -333,9 +340,9 @@ def start_ssh_server(workdir: str | os.PathLike[str], *, kind: str | None = None
     kind = kind or os.environ.get(SERVER_ENV) or ("openssh" if sshd_available() else "asyncssh")
     keys = _generate_keys(wd)
     if kind == "openssh":
-        port, stop, log = _start_openssh(wd, host, keys)
+        port, stop, log = _start_openssh(wd, host, keys, sftp_only)
     elif kind == "asyncssh":
-        port, stop = _start_asyncssh(host, keys)
+        port, stop = _start_asyncssh(host, keys, sftp_only)
         log = ""
     else:
         raise ValueError(f"unknown SSH server kind {kind!r}; use 'openssh' or 'asyncssh'")
@@ -355,11 +362,11 @@ def start_ssh_server(workdir: str | os.PathLike[str], *, kind: str | None = None
 
 
 @contextmanager
-def running_ssh_server(kind: str | None = None) -> Iterator[SSHServer]:
+def running_ssh_server(kind: str | None = None, *, sftp_only: bool = False) -> Iterator[SSHServer]:
     """A server and its scratch directory that both go away on exit."""
     workdir = tempfile.mkdtemp(prefix="dvcremote-sshd-")
     try:
-        server = start_ssh_server(workdir, kind=kind)
+        server = start_ssh_server(workdir, kind=kind, sftp_only=sftp_only)
         try:
             yield server
         finally:

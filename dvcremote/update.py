@@ -1,0 +1,159 @@
+"""``update``: bring changes made on a worktree remote out of band into the repository.
+
+Someone edits the files of a worktree remote directly (a new version of one file,
+a new file, a deleted one). ``update`` makes the targets' ``.dvc`` files record the
+remote's current files (changed files get their new version ids, unchanged ones
+keep theirs), fetches what the cache lacks, and checks the result out into the
+workspace. Only worktree remotes mirror the workspace, so only they can be asked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dvcremote.errors import ConfigError
+from dvcremote.index import outputs_of
+from dvcremote.progress import NULL, Progress
+from dvcremote.results import CheckoutResult, TransferSummary
+
+if TYPE_CHECKING:
+    from dvcremote.dvcfile import Output
+    from dvcremote.repo import Repo
+
+
+@dataclass
+class UpdateChanges:
+    """What an update found, gathered over every remote it asked (repo paths)."""
+
+    added: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    #: output path -> why it was left as it is
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: remote path -> why its new version could not be brought in
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """The outcome of ``update``: per-file changes, the ``.dvc`` files rewritten, and
+    the fetch and checkout that brought the workspace in line."""
+
+    added: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    unchanged: int = 0
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    failed: Mapping[str, Exception] = field(default_factory=dict)
+    dvcfiles: tuple[str, ...] = ()
+    fetch: TransferSummary | None = None
+    checkout: CheckoutResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.failed
+            and (self.fetch is None or self.fetch.ok)
+            and (self.checkout is None or self.checkout.ok)
+        )
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.modified or self.deleted or self.dvcfiles)
+
+    def summary(self) -> str:
+        """The CLI's one line."""
+        counts = (
+            f"{len(self.added)} added, {len(self.modified)} modified,"
+            f" {len(self.deleted)} deleted, {self.unchanged} unchanged"
+        )
+        if not self.dvcfiles:
+            return f"Nothing to update ({counts})"
+        names = ", ".join(self.dvcfiles)
+        return f"Updated {names}: {counts}"
+
+
+def update(
+    repo: Repo,
+    targets: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    progress: Progress = NULL,
+) -> UpdateResult:
+    """Record the worktree remote's current files in the targets' ``.dvc`` files.
+
+    Each output is updated from ``remote`` if given, else from the remote it is
+    pinned to (``remote:``), else the one its version records name, else the
+    default remote. A remote that is not a worktree remote is refused before
+    anything changes.
+    """
+    from dvcremote.checkout import checkout_outputs
+    from dvcremote.remotes import WORKTREE, adapter_kind
+    from dvcremote.remotes.worktree import WorktreeRemote
+
+    dvcfiles = repo.dvcfiles(targets)
+    groups = _by_remote(outputs_of(dvcfiles), remote, set(repo.config.remote_names()))
+    for name in groups:
+        config = repo.config.remote(name)
+        kind = adapter_kind(config)
+        if kind != WORKTREE:
+            raise ConfigError(
+                f"update needs a worktree remote, and remote {config.name!r} is"
+                f" {kind.replace('_', '-')} (set: dvcremote remote modify {config.name}"
+                " worktree true)"
+            )
+    changes = UpdateChanges()
+    changed: list[Output] = []
+    fetched: TransferSummary | None = None
+    try:
+        for name, outs in groups.items():
+            with repo.open_remote(name) as adapter:
+                assert isinstance(adapter, WorktreeRemote)
+                mine = adapter.update(outs, changes, jobs=jobs, progress=progress)
+                if mine:
+                    part = adapter.fetch(mine, jobs=jobs, progress=progress)
+                    fetched = part if fetched is None else fetched.merge(part)
+                changed.extend(mine)
+    finally:
+        written = repo.write_dvcfiles(dvcfiles)
+    checked = checkout_outputs(repo, changed, jobs=jobs, progress=progress) if changed else None
+    return UpdateResult(
+        added=tuple(sorted(changes.added)),
+        modified=tuple(sorted(changes.modified)),
+        deleted=tuple(sorted(changes.deleted)),
+        unchanged=changes.unchanged,
+        skipped=dict(sorted(changes.skipped.items())),
+        failed=dict(sorted(changes.failed.items())),
+        dvcfiles=tuple(sorted(written)),
+        fetch=fetched,
+        checkout=checked,
+    )
+
+
+def _by_remote(
+    outputs: Sequence[Output], remote: str | None, known: set[str]
+) -> dict[str | None, list[Output]]:
+    groups: dict[str | None, list[Output]] = {}
+    for out in outputs:
+        recorded = _recorded_remote(out)
+        name = remote or out.remote or (recorded if recorded in known else None)
+        groups.setdefault(name, []).append(out)
+    return groups
+
+
+def _recorded_remote(out: Output) -> str | None:
+    """The remote an output's version records name (DVC keeps one per record)."""
+    items = [out.raw, *(out.files or ())]
+    for item in items:
+        cloud = item.get("cloud")
+        if isinstance(cloud, Mapping) and cloud:
+            return str(next(iter(cloud)))
+    return None
+
+
+__all__ = ["UpdateChanges", "UpdateResult", "update"]

@@ -1,0 +1,55 @@
+"""Make moto's S3 answer like AWS where the suites would otherwise test moto's bugs.
+
+Applied by the fixtures to the server they start (in this process, or in the
+child process before it serves).
+
+- Delimited listings in a versioned bucket: moto reports a common prefix ("folder")
+  even when every key under it has a delete marker as its latest version. AWS and
+  Ceph RGW do not (only current objects make a prefix), so a folder whose files
+  were all deleted would look alive on moto only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_APPLIED_FLAG = "_dvcremote_fidelity"
+
+
+def apply() -> None:
+    from moto.s3.models import FakeDeleteMarker, S3Backend
+
+    if getattr(S3Backend.list_objects, _APPLIED_FLAG, False):
+        return
+    original = S3Backend.list_objects
+
+    def list_objects(
+        self: Any,
+        bucket: Any,
+        prefix: str | None,
+        delimiter: str | None,
+        marker: str | None,
+        max_keys: int | None,
+    ) -> Any:
+        keys, folders, truncated, next_marker = original(
+            self, bucket, prefix, delimiter, marker, max_keys
+        )
+        if folders and delimiter:
+            live = _live_prefixes(bucket, prefix or "", delimiter, FakeDeleteMarker)
+            folders = [folder for folder in folders if folder in live]
+        return keys, folders, truncated, next_marker
+
+    setattr(list_objects, _APPLIED_FLAG, True)
+    S3Backend.list_objects = list_objects  # type: ignore[method-assign]
+
+
+def _live_prefixes(bucket: Any, prefix: str, delimiter: str, marker_type: type) -> set[str]:
+    """Common prefixes that at least one current (not delete-marked) key falls under."""
+    live: set[str] = set()
+    for name, key in bucket.keys.items():
+        if isinstance(key, marker_type) or not name.startswith(prefix):
+            continue
+        rest = name[len(prefix) :]
+        if delimiter in rest:
+            live.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
+    return live

@@ -1,0 +1,36 @@
+"""Fixtures for interop with the real ``dvc``: an isolated dvc runner and local remotes."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+# Test modules are imported in importlib mode: make the shared helpers importable by name.
+_spec = importlib.util.spec_from_file_location(
+    "interop_helpers", Path(__file__).with_name("interop_helpers.py")
+)
+assert _spec is not None and _spec.loader is not None
+interop_helpers = importlib.util.module_from_spec(_spec)
+sys.modules["interop_helpers"] = interop_helpers
+_spec.loader.exec_module(interop_helpers)
+
+from interop_helpers import RealDvc, require_dvc  # noqa: E402 - registered just above
+
+
+@pytest.fixture(scope="session")
+def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Bytecode of dvc's modules, kept in pytest's cache so later runs start faster."""
+    require_dvc()
+    cache = request.config.cache
+    if cache is not None:
+        return Path(cache.mkdir("interop-dvc-pycache"))
+    return tmp_path_factory.mktemp("dvc-pycache")
+
+
+@pytest.fixture
+def real_dvc(tmp_path: Path, dvc_pycache: Path) -> RealDvc:
+    """``real_dvc("add", "foo", cwd=ws)``: the real dvc, writing nothing outside tmp_path."""
+    return RealDvc(tmp_path / "dvc-home", dvc_pycache)
