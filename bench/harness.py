@@ -197,8 +197,10 @@ class Report:
         self.figures: list[Figure] = []
         self.series: dict[str, Series] = {}
         self.started = dt.datetime.now(dt.timezone.utc)
-        OUT.mkdir(parents=True, exist_ok=True)
-        self.log = OUT / f"{name}.commands.log"
+        self.out = Path(getattr(args, "out", OUT))
+        self.out.mkdir(parents=True, exist_ok=True)
+        suffix = "-quick" if getattr(args, "quick", False) else ""
+        self.log = self.out / f"{name}{suffix}.commands.log"
         self.log.write_text("")
         self.lines: list[str] = []
         self.say(f"# {name}  {self.started:%Y-%m-%d %H:%M} UTC  {machine()}")
@@ -299,8 +301,8 @@ class Report:
             },
         }
         suffix = "-quick" if result["quick"] else ""
-        (OUT / f"{self.name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (OUT / f"{self.name}{suffix}.txt").write_text("\n".join(self.lines) + "\n")
+        (self.out / f"{self.name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (self.out / f"{self.name}{suffix}.txt").write_text("\n".join(self.lines) + "\n")
 
 
 def _verdict(target: str, met: bool | None) -> str:
@@ -354,6 +356,7 @@ def parser(doc: str | None, files: int, quick_files: int) -> argparse.ArgumentPa
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--workdir", default=None, help="scratch folder (default: a temp dir)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    p.add_argument("--out", default=str(OUT), help="where results go (default bench/out)")
     p.set_defaults(_default_files=files, _quick_files=quick_files)
     return p
 

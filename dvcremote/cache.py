@@ -7,9 +7,9 @@ crash leaves at most a stray temp file, never a partial or wrong object.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
-import itertools
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -22,6 +22,7 @@ from dvcremote.objects import FILES_PREFIX, Obj, oid_from_parts
 
 READONLY = 0o444
 _SEP = os.sep
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 TMP_DIR = ".dvcremote-tmp"
 TMP_MARK = ".dvcremote-tmp."
 #: Above this many lookups, one listing of the cache beats a stat per object.
@@ -82,14 +83,6 @@ class LocalCache:
                             yield Obj(oid, legacy)
 
     # -- writing objects -----------------------------------------------------------------
-    def _ensure_dir(self, path: str) -> None:
-        parent = os.path.dirname(path)
-        if parent in self._dirs:
-            return
-        os.makedirs(parent, exist_ok=True)
-        with self._dirs_lock:
-            self._dirs.add(parent)
-
     def tmp_path(self, obj: Obj | None = None) -> str:
         """A fresh temp name beside where ``obj`` goes (publishing it is a same-folder
         rename, and writers of different objects do not queue on one folder's lock).
@@ -108,15 +101,41 @@ class LocalCache:
         """Publish a complete, verified temp file as ``obj`` (made read-only unless it
         was created so)."""
         final = self.path(obj)
-        self._ensure_dir(final)
         if not readonly:
             os.chmod(tmp, READONLY)
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:
+            if not os.path.exists(tmp):
+                raise
+            self._fresh_dir(os.path.dirname(final))
+            os.replace(tmp, final)
+
+    def _fresh_dir(self, folder: str) -> None:
+        """(Re)create a folder the memo believed in (someone may have removed the cache)."""
+        with self._dirs_lock:
+            self._dirs.discard(folder)
+        os.makedirs(folder, exist_ok=True)
+        with self._dirs_lock:
+            self._dirs.add(folder)
+
+    def open_tmp(self, obj: Obj | None = None) -> tuple[int, str]:
+        """Create a fresh temp file (mode 0444, writable through the returned fd)."""
+        tmp = self.tmp_path(obj)
+        try:
+            return os.open(tmp, _CREATE, READONLY), tmp
+        except FileNotFoundError:
+            self._fresh_dir(os.path.dirname(tmp))
+            return os.open(tmp, _CREATE, READONLY), tmp
+
+    def ensure_tmp_dirs(self, objs: Iterable[Obj]) -> None:
+        """Make sure the temp folders of ``objs`` exist now (before a backend writes there)."""
+        for folder in {self.path(o).rpartition(_SEP)[0] for o in objs}:
+            self._fresh_dir(folder)
 
     def add_bytes(self, obj: Obj, data: bytes) -> None:
-        tmp = self.tmp_path(obj)  # also creates the object's folder
+        fd, tmp = self.open_tmp(obj)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READONLY)
             try:
                 view = memoryview(data)
                 while view:
@@ -133,8 +152,7 @@ class LocalCache:
         if self._probed:
             return
         self._probed = True
-        types = self.linker.types
-        if types[self.linker._start] != "reflink":
+        if self.linker.preferred != "reflink":
             return
         src = self.tmp_path()
         dst = self.tmp_path()
@@ -144,8 +162,7 @@ class LocalCache:
             try:
                 reflink(src, dst)
             except OSError:
-                if len(types) > self.linker._start + 1:
-                    self.linker._start += 1
+                self.linker.drop("reflink")
         finally:
             _unlink_quiet(src)
             _unlink_quiet(dst)
@@ -158,7 +175,7 @@ class LocalCache:
         ``data``, when given, is ``src``'s content already read. Returns True when
         the workspace file was replaced by a link (its stat changed).
         """
-        kinds = self.linker.types[self.linker._start :]
+        kinds = self.linker.remaining()
         for i, kind in enumerate(kinds):
             last = i == len(kinds) - 1
             try:
@@ -190,8 +207,7 @@ class LocalCache:
             except OSError as exc:
                 if last or not _unsupported(exc):
                     raise
-                with self.linker._lock:
-                    self.linker._start = max(self.linker._start, self.linker.types.index(kind) + 1)
+                self.linker.drop(kind)
         return False
 
     def _copy_in(self, src: str, obj: Obj) -> None:
@@ -202,7 +218,11 @@ class LocalCache:
     def _via_tmp(self, obj: Obj, make: object) -> None:
         tmp = self.tmp_path(obj)
         try:
-            make(tmp)  # type: ignore[operator]
+            try:
+                make(tmp)  # type: ignore[operator]
+            except FileNotFoundError:
+                self._fresh_dir(os.path.dirname(tmp))
+                make(tmp)  # type: ignore[operator]
             self.commit_tmp(tmp, obj)
         except BaseException:
             _unlink_quiet(tmp)

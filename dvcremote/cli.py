@@ -389,9 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _jobs(p)
 
-    p = command(
-        "update", cmd_update, "bring changes made on a worktree remote into .dvc files"
-    )
+    p = command("update", cmd_update, "bring changes made on a worktree remote into .dvc files")
     p.add_argument("targets", nargs="*", metavar="TARGET", help=".dvc files or tracked paths")
     p.add_argument("-r", "--remote", metavar="NAME", help="worktree remote (default: recorded)")
     _jobs(p)

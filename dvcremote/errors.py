@@ -255,3 +255,12 @@ class VersioningNotEnabled(BackendError, ConfigError):
     """
 
     default_message = "versioning is not enabled on the storage"
+
+
+class LocalIOError(BackendError):
+    """A bulk transfer failed on the local side (source unreadable, destination unwritable).
+
+    Kept apart from NotFound & co. so callers never blame the remote for a local fault.
+    """
+
+    default_message = "local file error"

@@ -8,7 +8,6 @@ commands. Only the manifest loader differs (cache only, or cache then remote).
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 

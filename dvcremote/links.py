@@ -97,8 +97,14 @@ def _copy_fd(sfd: int, dfd: int, size: int) -> None:
                 copied += n
             return
         except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
-                                 errno.EBADF, errno.EPERM):
+            if exc.errno not in (
+                errno.EXDEV,
+                errno.ENOSYS,
+                errno.EINVAL,
+                errno.EOPNOTSUPP,
+                errno.EBADF,
+                errno.EPERM,
+            ):
                 raise
     os.lseek(sfd, copied, os.SEEK_SET)
     os.lseek(dfd, copied, os.SEEK_SET)
@@ -126,6 +132,16 @@ class Linker:
     @property
     def preferred(self) -> str:
         return self.types[self._start]
+
+    def remaining(self) -> tuple[str, ...]:
+        """The link types still worth trying, best first."""
+        return self.types[self._start :]
+
+    def drop(self, kind: str) -> None:
+        """Stop trying ``kind`` (and anything before it): this filesystem refuses it."""
+        with self._lock:
+            if kind in self.types[:-1]:
+                self._start = max(self._start, self.types.index(kind) + 1)
 
     def link(self, src: str, dst: str) -> str:
         """Create ``dst`` from cache file ``src``; returns the link type used.

@@ -130,7 +130,8 @@ def _validate(relpaths: list[str], md5s: list[str], oid: str) -> None:
         _explain(relpaths, md5s, oid)
     joined = "\x00" + "\x00".join(relpaths) + "\x00"
     if (
-        relpaths.count("") or joined.count("\x00") != len(relpaths) + 1
+        relpaths.count("")
+        or joined.count("\x00") != len(relpaths) + 1
         or _UNSAFE.search(joined)
         or (_WINDOWS and _UNSAFE_WINDOWS.search(joined))
         or not all(len(m) == 32 for m in md5s)

@@ -101,7 +101,8 @@ class Repo:
         force: bool = False,
     ) -> Repo:
         """Create ``.dvc/`` in ``path``. Inside git (unless ``no_scm``) the config and
-        ``.dvc/.gitignore`` are staged; outside git ``core.no_scm`` is recorded, as DVC does."""
+        ``.dvc/.gitignore`` are staged; outside git ``core.no_scm`` is recorded, as DVC does.
+        With ``force`` an existing ``.dvc/`` is re-initialised; its config and cache stay."""
         root = os.path.abspath(os.fspath(path))
         dvc_dir = os.path.join(root, DVC_DIR)
         if os.path.exists(dvc_dir) and not force:
@@ -109,11 +110,15 @@ class Repo:
         git = None if no_scm else gitops.discover(root)
         os.makedirs(os.path.join(dvc_dir, "tmp"), exist_ok=True)
         config_path = os.path.join(dvc_dir, "config")
+        existed = os.path.exists(config_path)
         if git is None:
-            with open(config_path, "w", encoding="utf-8") as f:
-                f.write("[core]\n    no_scm = True\n")
+            if existed:
+                Config(dvc_dir).set("core", "no_scm", "True")
+            else:
+                with open(config_path, "w", encoding="utf-8") as f:
+                    f.write("[core]\n    no_scm = True\n")
         else:
-            if not os.path.exists(config_path) or not force:
+            if not existed:
                 open(config_path, "w").close()
             gitignore = os.path.join(dvc_dir, ".gitignore")
             with open(gitignore, "w", encoding="utf-8") as f:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from dvcremote import manifest as manifest_mod
 from dvcremote.backend import paths
 from dvcremote.backend.base import DEFAULT_JOBS, Backend
-from dvcremote.cache import READONLY, LocalCache
+from dvcremote.cache import LocalCache
 from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError
 from dvcremote.hashing import CHUNK_SIZE, file_md5
 from dvcremote.objects import Obj
@@ -105,6 +105,7 @@ def download(
     lock = threading.Lock()
     tmps: dict[str, tuple[Obj, str]] = {}
     jobs_list: list[tuple[str, str, str | None]] = []
+    cache.ensure_tmp_dirs(obj for obj, _, _ in items)
     for obj, src, version_id in items:
         tmp = cache.tmp_path(obj)
         tmps[tmp] = (obj, src)
@@ -152,19 +153,20 @@ def download(
     return done, failed
 
 
-def _fetch_one(backend: Backend, cache: LocalCache, obj: Obj, src: str,
-               version_id: str | None) -> None:
-    tmp = cache.tmp_path(obj)
+def _fetch_one(
+    backend: Backend, cache: LocalCache, obj: Obj, src: str, version_id: str | None
+) -> None:
+    tmp = ""
     try:
         h = hashlib.md5(usedforsecurity=False)
         with backend.read(src, version_id=version_id) as stream:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READONLY)
+            fd, tmp = cache.open_tmp(obj)
             try:
                 while chunk := stream.read(CHUNK_SIZE):
                     h.update(chunk)
                     view = memoryview(chunk)
                     while view:
-                        view = view[os.write(fd, view):]
+                        view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
         if obj.legacy or obj.is_dir:
@@ -172,16 +174,19 @@ def _fetch_one(backend: Backend, cache: LocalCache, obj: Obj, src: str,
         elif h.hexdigest() != obj.md5:
             raise IntegrityError(
                 f"object {obj.oid} is corrupt: its content hashes to {h.hexdigest()}",
-                path=paths.normalize(src), backend=backend.name,
+                path=paths.normalize(src),
+                backend=backend.name,
             )
         cache.commit_tmp(tmp, obj, readonly=True)
     except IntegrityError as exc:
         exc.path, exc.backend = paths.normalize(src), backend.name
         exc.args = (exc._render(),)
-        _unlink_quiet(tmp)
+        if tmp:
+            _unlink_quiet(tmp)
         raise
     except BaseException:
-        _unlink_quiet(tmp)
+        if tmp:
+            _unlink_quiet(tmp)
         raise
 
 

@@ -34,6 +34,7 @@ from dvcremote.errors import (
     CapabilityNotSupported,
     DirectoryNotEmpty,
     InvalidPath,
+    LocalIOError,
     NotAFile,
     NotAFolder,
     NotFound,
@@ -407,8 +408,12 @@ class Backend(ABC):
             try:
                 res = self.upload_file(src, dst)
                 out = TransferResult(src, dst, write=res)
-            except (BackendError, OSError) as exc:
-                out = TransferResult(src, dst, error=self._convert(exc, dst))
+            except BackendError as exc:
+                out = TransferResult(src, dst, error=exc)
+            except OSError as exc:
+                # Backend calls are guarded already, so this is the local side
+                # (unreadable source): typed, but not blamed on the remote.
+                out = TransferResult(src, dst, error=_local_error(exc, src))
             if callback:
                 callback(out)
             return out
@@ -432,8 +437,11 @@ class Backend(ABC):
             try:
                 self.download_file(src, dst, version_id=version_id)
                 out = TransferResult(src, dst)
-            except (BackendError, OSError) as exc:
-                out = TransferResult(src, dst, error=self._convert(exc, src))
+            except BackendError as exc:
+                out = TransferResult(src, dst, error=exc)
+            except OSError as exc:
+                # Local side (destination unwritable): not the remote's fault.
+                out = TransferResult(src, dst, error=_local_error(exc, dst))
             if callback:
                 callback(out)
             return out
@@ -539,6 +547,12 @@ class Backend(ABC):
             next(iter(self._list_folders(paths.ROOT)), None)
         else:
             self._exists(".dvcremote-health", None)
+
+
+def _local_error(exc: OSError, path: str) -> LocalIOError:
+    err = LocalIOError(f"{exc.strerror or type(exc).__name__}", path=path)
+    err.__cause__ = exc
+    return err
 
 
 def _as_stream(data: Data) -> IO[bytes]:

@@ -13,6 +13,7 @@ to another version-aware remote replaces the record with that remote's own ids.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -365,14 +366,18 @@ class VersionAwareRemote(Remote):
         plan = self._plan_push(tracked, jobs=jobs)
         self._before_upload(plan, jobs=jobs)
         progress.start("Pushing", len(plan.upload))
-        records, failed = self._upload(plan.upload, jobs=jobs, progress=progress)
-        plan.records.update(records)
-        plan.failed.update(failed)
-        uploaded = {f.obj for f in plan.upload if f.path in records}
-        self._after_upload(plan, uploaded, jobs=jobs)
-        progress.close()
-        for t in tracked:
-            self.record(t, plan.records)
+        uploaded: set[Obj] = set()
+        try:
+            # Records land in ``plan`` as each upload completes, so an interrupted push
+            # still writes what it did into the outputs (the repo saves them).
+            failed = self._upload(plan.upload, plan.records, jobs=jobs, progress=progress)
+            plan.failed.update(failed)
+            uploaded = {f.obj for f in plan.upload if f.path in plan.records}
+            self._after_upload(plan, uploaded, jobs=jobs)
+        finally:
+            progress.close()
+            for t in tracked:
+                self.record(t, plan.records)
         return TransferSummary(
             remote=self.name,
             transferred=frozenset(o.oid for o in uploaded | plan.extra_transferred),
@@ -438,44 +443,60 @@ class VersionAwareRemote(Remote):
         """Hook: a worktree remote hides what the workspace no longer has."""
 
     def _upload(
-        self, files: Sequence[TrackedFile], *, jobs: int | None, progress: Progress
-    ) -> tuple[dict[str, dict[str, str]], dict[str, Exception]]:
-        """Upload from the cache; returns (path -> new record, object id -> error)."""
+        self,
+        files: Sequence[TrackedFile],
+        records: dict[str, dict[str, str]],
+        *,
+        jobs: int | None,
+        progress: Progress,
+    ) -> dict[str, Exception]:
+        """Upload from the cache, putting each new record into ``records`` as soon as its
+        upload completes; returns object id -> error."""
         if not files:
-            return {}, {}
+            return {}
         by_path = {f.path: f for f in files}
-        results: list[TransferResult] = self.backend.upload_many(
-            [(self.cache.path(f.obj), f.path) for f in files],
-            jobs=self.jobs(jobs),
-            callback=lambda _res: progress.update(1),
-        )
-        records: dict[str, dict[str, str]] = {}
         failed: dict[str, Exception] = {}
         unversioned: list[str] = []
-        for res in results:
+        lock = threading.Lock()
+        seen: set[str] = set()
+
+        def settle(res: TransferResult) -> None:
             f = by_path.get(res.dst)
-            if f is None:
-                continue
-            if not res.ok or res.write is None:
-                failed[f.obj.oid] = res.error or BackendError(
-                    "upload failed", path=res.dst, backend=self.backend.name
-                )
-            elif res.write.version_id:
-                records[f.path] = make_record(res.write.etag, res.write.version_id)
-            else:
-                unversioned.append(f.path)
+            with lock:
+                if f is None or res.dst in seen:
+                    return
+                seen.add(res.dst)
+                if not res.ok or res.write is None:
+                    failed[f.obj.oid] = res.error or BackendError(
+                        "upload failed", path=res.dst, backend=self.backend.name
+                    )
+                elif res.write.version_id:
+                    records[f.path] = make_record(res.write.etag, res.write.version_id)
+                else:
+                    unversioned.append(f.path)
+
+        def on_result(res: TransferResult) -> None:
+            settle(res)
+            progress.update(1)
+
+        results = self.backend.upload_many(
+            [(self.cache.path(f.obj), f.path) for f in files],
+            jobs=self.jobs(jobs),
+            callback=on_result,
+        )
+        for res in results:  # backends that batch may not call back per item
+            settle(res)
         # A backend that does not report versions on write: ask for the current one.
         for path, info in zip(unversioned, self._pool_map(self._info, unversioned, jobs)):
-            f = by_path[path]
             if info is not None and info.version_id:
                 records[path] = make_record(info.etag, info.version_id)
             else:
-                failed[f.obj.oid] = VersioningNotEnabled(
+                failed[by_path[path].obj.oid] = VersioningNotEnabled(
                     "the storage kept no version of an uploaded file",
                     path=path,
                     backend=self.backend.name,
                 )
-        return records, failed
+        return failed
 
     # -- recording into the outputs ------------------------------------------------------
     def record(self, tracked: TrackedOutput, records: Mapping[str, Mapping[str, Any]]) -> None:

@@ -348,9 +348,10 @@ class WorktreeRemote(VersionAwareRemote):
         changed = False
         for f in t.files:
             assert f.relpath is not None
-            base = dict(old_entries.get(f.relpath) or file_entry(
-                f.relpath, f.obj.oid, f.size, self.name, f.record
-            ))
+            base = dict(
+                old_entries.get(f.relpath)
+                or file_entry(f.relpath, f.obj.oid, f.size, self.name, f.record)
+            )
             if f.path not in current:
                 changes.deleted.append(f.path)
                 changed = True

@@ -13,7 +13,9 @@ import pytest
 from dvcremote.repo import Repo
 
 # Test modules are imported in importlib mode: make the shared helpers importable by name.
-_spec = importlib.util.spec_from_file_location("core_helpers", Path(__file__).with_name("helpers.py"))
+_spec = importlib.util.spec_from_file_location(
+    "core_helpers", Path(__file__).with_name("helpers.py")
+)
 assert _spec is not None and _spec.loader is not None
 core_helpers = importlib.util.module_from_spec(_spec)
 sys.modules["core_helpers"] = core_helpers

@@ -41,8 +41,12 @@ def pushed(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> Repo:
 
 def _cli(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dvcremote", *args], cwd=workspace, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "-m", "dvcremote", *args],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -70,9 +74,15 @@ def test_path_outside_the_repo(pushed: Repo, workspace: Path, tmp_path: Path) ->
 def test_dvcfile_that_does_not_parse(pushed: Repo, workspace: Path, remote_dir: Path) -> None:
     (workspace / "broken.dvc").write_text("outs:\n- md5: [unclosed\n")
     before, remote_before = snapshot(workspace), snapshot(remote_dir)
-    for call in (pushed.push, pushed.fetch, pushed.pull, pushed.checkout,
-                 lambda: pushed.status(cloud=True), lambda: pushed.gc(cloud=True, force=True)):
-        with pytest.raises(DvcFileError, match="broken.dvc") as info:
+    for call in (
+        pushed.push,
+        pushed.fetch,
+        pushed.pull,
+        pushed.checkout,
+        lambda: pushed.status(cloud=True),
+        lambda: pushed.gc(cloud=True, force=True),
+    ):
+        with pytest.raises(DvcFileError, match=r"broken\.dvc") as info:
             call()
         assert "not valid YAML" in str(info.value)
     assert snapshot(workspace) == before and snapshot(remote_dir) == remote_before
@@ -99,7 +109,8 @@ def test_manifest_escaping_its_directory(
 ) -> None:
     oid = _evil_manifest(remote_dir, relpath)
     (workspace / "data.dvc").write_text(
-        f"outs:\n- md5: {oid}\n  size: 5\n  nfiles: 1\n  hash: md5\n  path: data\n")
+        f"outs:\n- md5: {oid}\n  size: 5\n  nfiles: 1\n  hash: md5\n  path: data\n"
+    )
     dvcrepo.remote_add("store", str(remote_dir), default=True)
     before = snapshot(workspace)
     outside_before = sorted(p.name for p in tmp_path.iterdir())
@@ -132,8 +143,12 @@ def test_unsafe_manifest_already_in_the_cache_is_not_checked_out(
 # ------------------------------------------------------------------------ unknown remote
 def test_unknown_remote(pushed: Repo, workspace: Path, remote_dir: Path) -> None:
     before, remote_before = snapshot(workspace), snapshot(remote_dir)
-    for call in (lambda: pushed.push(remote="nope"), lambda: pushed.pull(remote="nope"),
-                 lambda: pushed.status(remote="nope"), lambda: pushed.gc(cloud=True, remote="nope")):
+    for call in (
+        lambda: pushed.push(remote="nope"),
+        lambda: pushed.pull(remote="nope"),
+        lambda: pushed.status(remote="nope"),
+        lambda: pushed.gc(cloud=True, remote="nope"),
+    ):
         with pytest.raises(RemoteNotFound, match="'nope' does not exist"):
             call()
     assert snapshot(workspace) == before and snapshot(remote_dir) == remote_before
@@ -153,8 +168,9 @@ class _TcpBackend(Backend):
     """Storage behind a TCP port: every operation connects first, as a network SDK does."""
 
     name = "tcptest"
-    CAPABILITIES = frozenset({Capability.READ, Capability.WRITE, Capability.LIST,
-                              Capability.DELETE, Capability.METADATA})
+    CAPABILITIES = frozenset(
+        {Capability.READ, Capability.WRITE, Capability.LIST, Capability.DELETE, Capability.METADATA}
+    )
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -196,22 +212,30 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def tcp_scheme(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def tcp_scheme(monkeypatch: pytest.MonkeyPatch) -> str:
     scheme = f"tcptest{uuid.uuid4().hex[:6]}"
     entry = SimpleNamespace(name=scheme, value=f"{__name__}:_TcpBackend", load=lambda: _TcpBackend)
     monkeypatch.setitem(registry._entry_points(), scheme, entry)
-    yield scheme
+    return scheme
 
 
-def test_unreachable_remote(pushed: Repo, workspace: Path, tcp_scheme: str, closed_port: int,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_remote(
+    pushed: Repo,
+    workspace: Path,
+    tcp_scheme: str,
+    closed_port: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     pushed.remote_add("down", f"{tcp_scheme}://127.0.0.1:{closed_port}")
     (workspace / "new").write_text("new data")
     pushed.add("new")
     before = snapshot(workspace)
-    for call in (lambda: pushed.push(remote="down"), lambda: pushed.status(remote="down"),
-                 lambda: pushed.gc(cloud=True, remote="down", force=True)):
-        with pytest.raises(BackendUnavailable, match="(?i)refused"):
+    for call in (
+        lambda: pushed.push(remote="down"),
+        lambda: pushed.status(remote="down"),
+        lambda: pushed.gc(cloud=True, remote="down", force=True),
+    ):
+        with pytest.raises(BackendUnavailable, match=r"(?i)refused"):
             call()
     assert snapshot(workspace) == before
     # With an empty cache, pull reports every object it could not get and keeps the data.
@@ -228,8 +252,11 @@ def test_unreachable_remote(pushed: Repo, workspace: Path, tcp_scheme: str, clos
 # ------------------------------------------------------------------------------ full disk
 def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
     return proc.returncode == 0
 
 
@@ -261,8 +288,9 @@ def test_full_remote_disk(dvcrepo: Repo, workspace: Path, tiny_disk: Path) -> No
     assert proc.returncode == 3 and "no space left" in proc.stderr.lower()
 
 
-def test_full_workspace_disk_on_pull(tmp_path: Path, remote_dir: Path, tiny_disk: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_workspace_disk_on_pull(
+    tmp_path: Path, remote_dir: Path, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "src"
     src.mkdir()
     files = {f"f{i}": os.urandom(24 * 1024) for i in range(8)}
@@ -274,16 +302,19 @@ def test_full_workspace_disk_on_pull(tmp_path: Path, remote_dir: Path, tiny_disk
     clone = tiny_disk / "clone"
     clone.mkdir()
     (clone / ".dvc").mkdir()
-    for name in ("config", ):
+    for name in ("config",):
         (clone / ".dvc" / name).write_bytes((src / ".dvc" / name).read_bytes())
     (clone / "data.dvc").write_bytes((src / "data.dvc").read_bytes())
-    (clone / ".dvc" / "config").write_text(f"[core]\n    remote = store\n"
-                                           f"['remote \"store\"']\n    url = {remote_dir}\n")
+    (clone / ".dvc" / "config").write_text(
+        f"[core]\n    remote = store\n['remote \"store\"']\n    url = {remote_dir}\n"
+    )
     monkeypatch.chdir(clone)
     result = Repo(clone).pull()
     assert not result.ok
-    assert any(isinstance(e, StorageFull) or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
-               for e in result.fetch.failed.values())
+    assert any(
+        isinstance(e, StorageFull) or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
+        for e in result.fetch.failed.values()
+    )
     cache = clone / ".dvc" / "cache" / "files" / "md5"
     for path in cache.rglob("*"):
         if path.is_file():  # nothing truncated was accepted into the cache
@@ -293,8 +324,9 @@ def test_full_workspace_disk_on_pull(tmp_path: Path, remote_dir: Path, tiny_disk
     assert snapshot(remote_dir)  # the remote is untouched by a failing pull
 
 
-def test_enospc_is_reported_without_traceback(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_enospc_is_reported_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Unit test of error mapping: the command layer turns ENOSPC into one clear line.
     from dvcremote import cli
 

@@ -18,8 +18,14 @@ from dvcremote.cli import main
 def run(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "dvcremote", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=120, check=False, env=env, input=stdin,
+        [sys.executable, "-m", "dvcremote", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        input=stdin,
     )
 
 
@@ -47,8 +53,12 @@ def test_scenario_through_the_cli(workspace: Path, tmp_path: Path) -> None:
     assert "deleted:" in status.stdout and "data/b/c" in status.stdout
     report = json.loads(run(workspace, "status", "-c", "--json").stdout)
     assert report["deleted"] == sorted(report["deleted"]) and md5("alpha") in report["deleted"]
-    assert report["paths"] == {"data": "deleted", "data/a": "deleted", "data/b/c": "deleted",
-                               "model.bin": "deleted"}
+    assert report["paths"] == {
+        "data": "deleted",
+        "data/a": "deleted",
+        "data/b/c": "deleted",
+        "model.bin": "deleted",
+    }
     assert report["remote"] == "store" and report["ok"] == [] == report["new"]
 
     pulled = run(workspace, "pull")
@@ -181,9 +191,34 @@ def test_cli_imports_nothing_heavy_at_start() -> None:
         " 'dvc_objects', 'dvcremote.repo', 'dvcremote.backend')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert proc.stdout.strip() == "[]"
-    helped = subprocess.run([sys.executable, "-m", "dvcremote", "--help"], capture_output=True,
-                            text=True, check=False, timeout=60)
+    helped = subprocess.run(
+        [sys.executable, "-m", "dvcremote", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert helped.returncode == 0 and "usage: dvcremote" in helped.stdout
+
+
+def test_progress_bar_only_on_a_terminal(dvcrepo, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from dvcremote.progress import NullProgress, TqdmProgress, for_terminal
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert isinstance(for_terminal(False, io.StringIO()), NullProgress)  # CI logs: no bar
+    assert isinstance(for_terminal(True, Terminal()), NullProgress)  # -q: no bar
+    screen = Terminal()
+    bar = for_terminal(False, screen)
+    assert isinstance(bar, TqdmProgress)
+    write_tree(workspace, {"data": {f"f{i}": str(i) for i in range(5)}})
+    dvcrepo.add("data", progress=bar)
+    assert "Adding" in screen.getvalue() and "5" in screen.getvalue()

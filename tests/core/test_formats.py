@@ -86,7 +86,7 @@ def test_manifest_non_ascii_is_escaped_as_dvc_does() -> None:
 )
 def test_manifest_refuses_unsafe_relpaths(relpath: str, reason: str) -> None:
     # (On Windows backslashes and drive letters are refused too; on posix they are names.)
-    data = ('[{"md5": "%s", "relpath": %s}]' % (md5("x"), _json(relpath))).encode()
+    data = f'[{{"md5": "{md5("x")}", "relpath": {_json(relpath)}}}]'.encode()
     with pytest.raises(InvalidManifest, match=reason) as info:
         parse(data, "abc.dir")
     assert "abc.dir" in str(info.value)
@@ -111,10 +111,16 @@ def _json(text: str) -> str:
         (b"{}", "not a JSON list"),
         (b"[1]", "not an object"),
         (b'[{"relpath": "a", "md5": "xyz"}]', "no valid md5"),
-        (b'[{"relpath": "a", "md5": "%s"}, {"relpath": "a", "md5": "%s"}]'
-         % (md5("1").encode(), md5("2").encode()), "twice"),
-        (b'[{"relpath": "a", "md5": "%s"}, {"relpath": "a/b", "md5": "%s"}]'
-         % (md5("1").encode(), md5("2").encode()), "both a file and a folder"),
+        (
+            b'[{"relpath": "a", "md5": "%s"}, {"relpath": "a", "md5": "%s"}]'
+            % (md5("1").encode(), md5("2").encode()),
+            "twice",
+        ),
+        (
+            b'[{"relpath": "a", "md5": "%s"}, {"relpath": "a/b", "md5": "%s"}]'
+            % (md5("1").encode(), md5("2").encode()),
+            "both a file and a folder",
+        ),
     ],
 )
 def test_manifest_refuses_malformed(data: bytes, reason: str) -> None:
@@ -156,7 +162,12 @@ def test_dvcfile_round_trip_gives_identical_bytes(data: bytes) -> None:
 def test_dvcfile_reads_dvc_forms() -> None:
     f = loads(FILE_DVC, "foo.dvc").outs[0]
     assert (f.path, f.oid, f.size, f.hash_name, f.isdir) == (
-        "foo", "acbd18db4cc2f85cedef654fccc4a4d8", 3, "md5", False)
+        "foo",
+        "acbd18db4cc2f85cedef654fccc4a4d8",
+        3,
+        "md5",
+        False,
+    )
     d = loads(DIR_DVC, "data.dvc").outs[0]
     assert d.isdir and d.nfiles == 2
     legacy = loads(LEGACY_DVC, "text.dvc").outs[0]
@@ -164,13 +175,19 @@ def test_dvcfile_reads_dvc_forms() -> None:
     v = loads(VERSIONED_DIR_DVC, "data_dir.dvc").outs[0]
     assert v.isdir and v.oid is None and v.files and v.files[0]["relpath"] == "a"
     cloud = loads(VERSIONED_FILE_DVC, "foo.dvc").outs[0].cloud
-    assert cloud == {"upstream": {"etag": "acbd18db4cc2f85cedef654fccc4a4d8",
-                                  "version_id": "4bec5f24-4d25-4852-8872-b4f26206fcd2"}}
+    assert cloud == {
+        "upstream": {
+            "etag": "acbd18db4cc2f85cedef654fccc4a4d8",
+            "version_id": "4bec5f24-4d25-4852-8872-b4f26206fcd2",
+        }
+    }
 
 
 def test_dvcfile_keeps_comments_and_unknown_keys_until_changed() -> None:
-    text = b"# my data\nouts:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n" \
-           b"  hash: md5\n  path: foo\n  desc: the foo file\n  custom: 1\nmeta:\n  owner: me\n"
+    text = (
+        b"# my data\nouts:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n"
+        b"  hash: md5\n  path: foo\n  desc: the foo file\n  custom: 1\nmeta:\n  owner: me\n"
+    )
     d = loads(text, "foo.dvc")
     assert d.dumps() == text  # unchanged: the very bytes
     d.outs[0].set_hash(md5("bar"), 3)
@@ -184,16 +201,32 @@ def test_set_hash_and_cloud_give_dvc_key_order() -> None:
     d = DvcFile.new("foo.dvc", [{"path": "foo"}])
     d.outs[0].set_hash("acbd18db4cc2f85cedef654fccc4a4d8", 3)
     assert d.dumps() == FILE_DVC
-    d.outs[0].set_cloud("upstream", {"etag": "acbd18db4cc2f85cedef654fccc4a4d8",
-                                     "version_id": "4bec5f24-4d25-4852-8872-b4f26206fcd2"})
+    d.outs[0].set_cloud(
+        "upstream",
+        {
+            "etag": "acbd18db4cc2f85cedef654fccc4a4d8",
+            "version_id": "4bec5f24-4d25-4852-8872-b4f26206fcd2",
+        },
+    )
     assert d.dumps() == VERSIONED_FILE_DVC
     d.outs[0].set_cloud("upstream", None)
     assert d.dumps() == FILE_DVC
     v = DvcFile.new("data_dir.dvc", [{"path": "data_dir"}])
-    v.outs[0].set_files([{"cloud": {"upstream": {
-        "etag": "0cc175b9c0f1b6a831c399e269772661",
-        "version_id": "02ac88ed-73f3-4af8-98ef-ebb2936aea21"}},
-        "size": 1, "md5": "0cc175b9c0f1b6a831c399e269772661", "relpath": "a"}])
+    v.outs[0].set_files(
+        [
+            {
+                "cloud": {
+                    "upstream": {
+                        "etag": "0cc175b9c0f1b6a831c399e269772661",
+                        "version_id": "02ac88ed-73f3-4af8-98ef-ebb2936aea21",
+                    }
+                },
+                "size": 1,
+                "md5": "0cc175b9c0f1b6a831c399e269772661",
+                "relpath": "a",
+            }
+        ]
+    )
     assert v.dumps() == VERSIONED_DIR_DVC
 
 
@@ -212,8 +245,28 @@ def test_dvcfile_writes_long_and_odd_paths_as_dvc_does() -> None:
 
 @pytest.mark.parametrize(
     "scalar",
-    ["yes", "no", "on", "off", "y", "true", "True", "null", "~", "1e5", "0o7", "010", "12:30",
-     "0x1F", "1_000", ".inf", "2001-12-14", "-1.5e-3", "_1", "0b101"],
+    [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "true",
+        "True",
+        "null",
+        "~",
+        "1e5",
+        "0o7",
+        "010",
+        "12:30",
+        "0x1F",
+        "1_000",
+        ".inf",
+        "2001-12-14",
+        "-1.5e-3",
+        "_1",
+        "0b101",
+    ],
 )
 def test_yaml_scalars_load_as_dvc_loads_them(scalar: str) -> None:
     from ruamel.yaml import YAML
@@ -230,8 +283,10 @@ def test_yaml_scalars_load_as_dvc_loads_them(scalar: str) -> None:
         (b"- a\n- b\n", "mapping"),
         (b"outs: []\n", "non-empty 'outs'"),
         (b"outs:\n- size: 3\n", "no 'path'"),
-        (b"outs:\n- path: /etc/passwd\n  md5: acbd18db4cc2f85cedef654fccc4a4d8\n",
-         "not a relative"),
+        (
+            b"outs:\n- path: /etc/passwd\n  md5: acbd18db4cc2f85cedef654fccc4a4d8\n",
+            "not a relative",
+        ),
         (b"outs:\n- path: ../../x\n", "outside the repository"),
         (b"outs:\n- path: foo\n  md5: zzz\n", "not an md5"),
         (b"outs:\n- path: foo\n  size: big\n", "size must be an integer"),
@@ -290,12 +345,12 @@ def test_config_remote_management_errors(tmp_path) -> None:
     with pytest.raises(RemoteNotFound, match="no default remote"):
         config.remote()
     config.add_remote("a", "memory://a")
-    with pytest.raises(RemoteNotFound, match="'nope' does not exist.*known: a"):
+    with pytest.raises(RemoteNotFound, match=r"'nope' does not exist.*known: a"):
         config.remote("nope")
     with pytest.raises(ConfigError, match="already exists"):
         config.add_remote("a", "memory://b")
+    config.modify_remote("a", "worktree", "true")
     with pytest.raises(ConfigError, match="worktree"):
-        config.modify_remote("a", "worktree", "true")
         config.modify_remote("a", "version_aware", "false")
     assert Config(tmp_path / ".dvc").remote("a").options.get("version_aware") != "false"
     with pytest.raises(ConfigError, match="jobs"):
@@ -309,7 +364,7 @@ def test_config_remote_management_errors(tmp_path) -> None:
 def test_config_reads_what_dvc_wrote(tmp_path) -> None:
     (tmp_path / ".dvc").mkdir()
     (tmp_path / ".dvc" / "config").write_text(
-        "[core]\n    remote = store\n[cache]\n    type = \"hardlink,symlink\"\n"
+        '[core]\n    remote = store\n[cache]\n    type = "hardlink,symlink"\n'
         "['remote \"store\"']\n    url = ../../store\n    jobs = 4\n"
     )
     config = Config(tmp_path / ".dvc")
@@ -324,8 +379,9 @@ def test_config_reads_what_dvc_wrote(tmp_path) -> None:
 def test_remote_config_worktree_implies_version_aware() -> None:
     assert RemoteConfig("r", "memory://x", {"worktree": "true"}).version_aware
     with pytest.raises(ConfigError, match="worktree"):
-        _ = RemoteConfig("r", "memory://x", {"worktree": "true", "version_aware": "false"}
-                         ).version_aware
+        _ = RemoteConfig(
+            "r", "memory://x", {"worktree": "true", "version_aware": "false"}
+        ).version_aware
 
 
 def test_configobj_bytes_are_what_dvc_writes() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from core_helpers import write_tree
 
+from dvcremote.errors import RepoError
 from dvcremote.repo import Repo
 from dvcremote.scm import Git
 
@@ -72,3 +73,16 @@ def test_existing_gitignore_without_newline_is_extended(git_repo: Repo, workspac
     (workspace / "foo").write_text("foo")
     git_repo.add("foo")
     assert (workspace / ".gitignore").read_text() == "*.log\n/foo\n"
+
+
+def test_init_force_keeps_config_and_cache(workspace: Path) -> None:
+    repo = Repo.init(workspace)
+    repo.remote_add("store", "memory://keep", default=True)
+    (workspace / "foo").write_text("foo")
+    repo.add("foo")
+    with pytest.raises(RepoError, match="already initialised"):
+        Repo.init(workspace)
+    again = Repo.init(workspace, force=True)
+    assert again.config.default_remote == "store"
+    assert again.workspace_status().clean  # the cache is still there
+    assert "no_scm = True" in (workspace / ".dvc" / "config").read_text()

@@ -20,20 +20,26 @@ def _legacy_remote(root: Path) -> tuple[str, str]:
     assert text_id == "4fcc82a88ee38e0aa16c17f512c685c9"
     manifest = Manifest.build([("t.txt", text_id), ("b.bin", bytes_md5(BINARY, MD5_DOS2UNIX))])
     dir_id = md5(manifest.to_bytes()) + ".dir"
-    for oid, data in ((text_id, TEXT), (bytes_md5(BINARY, MD5_DOS2UNIX), BINARY),
-                      (dir_id, manifest.to_bytes())):
+    for oid, data in (
+        (text_id, TEXT),
+        (bytes_md5(BINARY, MD5_DOS2UNIX), BINARY),
+        (dir_id, manifest.to_bytes()),
+    ):
         path = root / oid[:2] / oid[2:]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return text_id, dir_id
 
 
-def test_legacy_outputs_pull_status_and_push(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+def test_legacy_outputs_pull_status_and_push(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
     old = tmp_path / "old-remote"
     text_id, dir_id = _legacy_remote(old)
     (workspace / "text.dvc").write_text(f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n")
     (workspace / "data.dvc").write_text(
-        f"outs:\n- md5: {dir_id}\n  size: {len(TEXT) + len(BINARY)}\n  nfiles: 2\n  path: data\n")
+        f"outs:\n- md5: {dir_id}\n  size: {len(TEXT) + len(BINARY)}\n  nfiles: 2\n  path: data\n"
+    )
     dvcrepo.remote_add("old", str(old), default=True)
     ids = {text_id, dir_id, bytes_md5(BINARY, MD5_DOS2UNIX)}
 
@@ -59,13 +65,16 @@ def test_legacy_outputs_pull_status_and_push(dvcrepo: Repo, workspace: Path, tmp
     assert "hash:" not in (workspace / "text.dvc").read_text()
 
 
-def test_readding_a_legacy_output_upgrades_it(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+def test_readding_a_legacy_output_upgrades_it(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
     text_id, _ = _legacy_remote(tmp_path / "old")
     (workspace / "text.dvc").write_text(f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n")
     (workspace / "text").write_bytes(TEXT)
     dvcrepo.add("text")
     assert (workspace / "text.dvc").read_text() == (
-        f"outs:\n- md5: {md5(TEXT)}\n  size: 14\n  hash: md5\n  path: text\n")
+        f"outs:\n- md5: {md5(TEXT)}\n  size: 14\n  hash: md5\n  path: text\n"
+    )
 
 
 def test_legacy_corrupt_object_is_refused(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:

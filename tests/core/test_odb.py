@@ -19,7 +19,7 @@ def _put(backend, oid: str, legacy: bool = False) -> None:  # type: ignore[no-un
 
 
 def _fake_oid(prefix: str, i: int) -> str:
-    return prefix + md5(f"{prefix}-{i}")[len(prefix):]
+    return prefix + md5(f"{prefix}-{i}")[len(prefix) :]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from core_helpers import cache_file, md5, read_tree, remote_file, write_tree
 
 from dvcremote.backend import open_backend
-from dvcremote.errors import IntegrityError, InvalidManifest
+from dvcremote.errors import IntegrityError
 from dvcremote.manifest import Manifest
 from dvcremote.repo import Repo
 
@@ -54,11 +53,17 @@ def test_the_scenario(dvcrepo: Repo, workspace: Path, any_remote: str) -> None:
 
     pulled = Repo(workspace).pull()
     assert pulled.ok and pulled.transferred == ids
-    assert set(pulled.added) == {"data/a.txt", "data/sub/b.bin", "data/sub/c", "data/empty",
-                                 "model.bin"}
+    assert set(pulled.added) == {
+        "data/a.txt",
+        "data/sub/b.bin",
+        "data/sub/c",
+        "data/empty",
+        "model.bin",
+    }
     assert read_tree(workspace) == before | {
         "data.dvc": (workspace / "data.dvc").read_bytes(),
-        "model.bin.dvc": (workspace / "model.bin.dvc").read_bytes()}
+        "model.bin.dvc": (workspace / "model.bin.dvc").read_bytes(),
+    }
     assert Repo(workspace).status(cloud=True).ok == ids
 
 
@@ -113,7 +118,8 @@ def test_manifest_is_uploaded_only_after_all_its_files(
     done = Repo(workspace).push()
     assert done.transferred == {md5("yy"), dir_oid} and done.ok
     assert remote_file(remote_dir, dir_oid).read_bytes() == (
-        Manifest.build([("x", md5("xx")), ("y", md5("yy"))]).to_bytes())
+        Manifest.build([("x", md5("xx")), ("y", md5("yy"))]).to_bytes()
+    )
 
 
 def test_corrupt_download_is_refused_and_named(
@@ -224,7 +230,9 @@ def test_outputs_pinned_to_a_remote_go_there(
 ) -> None:
     write_tree(workspace, {"foo": "foo", "bar": "bar"})
     dvcrepo.add(["foo", "bar"])
-    text = (workspace / "bar.dvc").read_text().replace("path: bar\n", "path: bar\n  remote: other\n")
+    text = (
+        (workspace / "bar.dvc").read_text().replace("path: bar\n", "path: bar\n  remote: other\n")
+    )
     (workspace / "bar.dvc").write_text(text)
     dvcrepo.remote_add("main", memory_url, default=True)
     dvcrepo.remote_add("other", str(remote_dir))
@@ -238,10 +246,16 @@ def test_outputs_pinned_to_a_remote_go_there(
     assert dvcrepo.push(remote="main").transferred == {md5("bar")}
 
 
-@pytest.mark.parametrize("contents", [{"foo": "363", "bar": "jk8ssl"}, {"foo": "dvc", "bar": "cml"}])
+@pytest.mark.parametrize(
+    "contents", [{"foo": "363", "bar": "jk8ssl"}, {"foo": "dvc", "bar": "cml"}]
+)
 @pytest.mark.parametrize("traverse", ["always", "never", ""])
 def test_00_prefix_objects_are_never_lost(
-    dvcrepo: Repo, workspace: Path, any_remote: str, contents: dict[str, str], traverse: str,
+    dvcrepo: Repo,
+    workspace: Path,
+    any_remote: str,
+    contents: dict[str, str],
+    traverse: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DVCREMOTE_TRAVERSE", traverse)

@@ -28,12 +28,16 @@ def test_add_file_and_dir_writes_dvc_files_and_cache(dvcrepo: Repo, workspace: P
     files = read_tree(workspace / "data")
     dir_oid = _dir_oid(files)
     assert [(o.path, o.oid, o.nfiles) for o in result.outputs] == [
-        ("foo", md5("foo"), None), ("data", dir_oid, 4)]
+        ("foo", md5("foo"), None),
+        ("data", dir_oid, 4),
+    ]
     assert (workspace / "foo.dvc").read_bytes() == (
-        b"outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo\n")
+        b"outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo\n"
+    )
     total = sum(len(v) for v in files.values())
     assert (workspace / "data.dvc").read_text() == (
-        f"outs:\n- md5: {dir_oid}\n  size: {total}\n  nfiles: 4\n  hash: md5\n  path: data\n")
+        f"outs:\n- md5: {dir_oid}\n  size: {total}\n  nfiles: 4\n  hash: md5\n  path: data\n"
+    )
     for data in [b"foo", *files.values()]:
         obj = cache_file(workspace, md5(data))
         assert obj.read_bytes() == data
@@ -44,8 +48,9 @@ def test_add_file_and_dir_writes_dvc_files_and_cache(dvcrepo: Repo, workspace: P
     assert not (workspace / ".gitignore").exists()  # outside git, as dvc --no-scm
 
 
-def test_add_streams_big_files_with_parallel_copy(dvcrepo: Repo, workspace: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_streams_big_files_with_parallel_copy(
+    dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(staging, "SMALL_FILE", 1024)
     monkeypatch.setattr(staging, "PARALLEL_COPY", 2048)
     big = os.urandom(3 << 20)
@@ -56,8 +61,9 @@ def test_add_streams_big_files_with_parallel_copy(dvcrepo: Repo, workspace: Path
     assert not list(dvcrepo.cache.stray_tmp_files())
 
 
-def test_readd_unchanged_hashes_nothing(dvcrepo: Repo, workspace: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readd_unchanged_hashes_nothing(
+    dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_tree(workspace, {"data": {f"f{i}": f"content {i}" for i in range(50)}})
     dvcrepo.add("data")
     before = (workspace / "data.dvc").stat().st_mtime_ns
@@ -162,11 +168,15 @@ def test_workspace_status_states(dvcrepo: Repo, workspace: Path) -> None:
     c.chmod(0o644)
     c.unlink()
     assert dvcrepo.workspace_status().changes == {
-        "bar": "deleted", "baz": "not in cache", "foo": "modified"}
+        "bar": "deleted",
+        "baz": "not in cache",
+        "foo": "modified",
+    }
 
 
-def test_add_tracks_symlinked_files_but_not_outside_paths(dvcrepo: Repo, workspace: Path,
-                                                         tmp_path: Path) -> None:
+def test_add_tracks_symlinked_files_but_not_outside_paths(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret").write_text("s")

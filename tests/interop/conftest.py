@@ -1,4 +1,4 @@
-"""Fixtures for interop with the real ``dvc``: an isolated dvc runner and local remotes."""
+"""Fixtures for interop with the real ``dvc``: a dvc runner confined to the test's tmp dir."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ from interop_helpers import RealDvc, require_dvc  # noqa: E402 - registered just
 
 @pytest.fixture(scope="session")
 def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Bytecode of dvc's modules, kept in pytest's cache so later runs start faster."""
+    """Where dvc's bytecode goes: pytest's cache, so later runs start faster.
+
+    Also where a missing dvc is reported, once, as an error (it is a declared test
+    dependency; these tests never skip)."""
     require_dvc()
     cache = request.config.cache
     if cache is not None:

@@ -35,7 +35,7 @@ def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: RealDvc) -> N
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     tree = sample_tree()
     write_tree(ws, tree)
-    run_dvcremote("init", cwd=ws)
+    run_dvcremote("init", "--no-scm", cwd=ws)
     run_dvcremote("add", *SAMPLE_TARGETS, cwd=ws)
     run_dvcremote("remote", "add", "-d", "store", str(remote), cwd=ws)
     run_dvcremote("push", cwd=ws)
@@ -61,11 +61,11 @@ def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: RealDvc) -> N
 
 
 def test_dvc_reads_a_workspace_and_cache_dvcremote_made(tmp_path: Path, real_dvc: RealDvc) -> None:
-    """dvc works in dvcremote's own workspace: same cache, same link state, same files."""
+    """dvc works in dvcremote's own workspace: reads its cache and its .dvc files as its own."""
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     tree = sample_tree()
     write_tree(ws, tree)
-    run_dvcremote("init", cwd=ws)
+    run_dvcremote("init", "--no-scm", cwd=ws)
     run_dvcremote("add", *SAMPLE_TARGETS, cwd=ws)
     run_dvcremote("remote", "add", "-d", "store", str(remote), cwd=ws)
     run_dvcremote("push", cwd=ws)

@@ -63,3 +63,13 @@ def repo(workspace: Path) -> Iterator[Repo]:
     made = Repo.init(workspace, no_scm=True)
     yield made
     made.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's S3 server on loopback (the s3 plugin's test helper), shared by the session."""
+    testing = pytest.importorskip(
+        "dvcremote_s3.testing", reason="needs the s3 plugin (dvcremote-s3) and moto"
+    )
+    with testing.moto_thread_server() as server:
+        yield server

@@ -136,15 +136,6 @@ def test_gc_on_a_version_aware_remote_is_refused(with_foo: Any, store: Any) -> N
 
 
 # ------------------------------------------------------------------ S3, versioning off
-@pytest.fixture(scope="module")
-def s3_server() -> Any:
-    testing = pytest.importorskip(
-        "dvcremote_s3.testing", reason="needs the s3 plugin (dvcremote-s3) and moto"
-    )
-    with testing.moto_thread_server() as server:
-        yield server
-
-
 def test_s3_bucket_without_versioning_is_refused(
     with_foo: Any, s3_server: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

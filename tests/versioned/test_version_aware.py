@@ -254,3 +254,40 @@ def test_keep_dvc_order_follows_dvc_rewrites() -> None:
     merged = keep_dvc_order([{"b": 1, "a": 2, "c": 3}], [{"a": 0, "b": 0}])
     assert [list(d) for d in merged] == [["a", "b", "c"]]
     assert keep_dvc_order([1, 2], [1]) == [1, 2]
+
+
+def test_an_interrupted_push_keeps_the_versions_it_made(
+    tracked: Any, workspace: Path, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dvcremote.config import RemoteConfig
+    from dvcremote_testing.spy import Interrupted, SpyBackend
+
+    original = RemoteConfig.open_backend
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            RemoteConfig, "open_backend", lambda self: SpyBackend(original(self), interrupt_after=2)
+        )
+        with pytest.raises(Interrupted):
+            tracked.push(jobs=1)
+
+    def recorded() -> dict[str, str]:
+        found = {}
+        foo = out_of(workspace / "foo.dvc")
+        if "cloud" in foo:
+            found["foo"] = record(foo)["version_id"]
+        data_dir = out_of(workspace / "data_dir.dvc")
+        for item in data_dir.get("files", []):
+            if "cloud" in item:
+                found[f"data_dir/{item['relpath']}"] = record(item)["version_id"]
+        return found
+
+    first = recorded()
+    assert len(first) == 2
+    for path, version in first.items():
+        assert store.backend.read_bytes(path, version_id=version) == {"foo": b"foo", **FILES}[path]
+
+    summary = fresh(tracked).push()
+    assert summary.ok and len(summary.transferred) == 2
+    second = recorded()
+    assert len(second) == 4
+    assert {p: second[p] for p in first} == first

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from dvcremote.cli import main as dvcremote_main
 from dvcremote_s3.testing import S3Server
@@ -103,13 +104,13 @@ def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture
-def dvc(tmp_path: Path, dvc_pycache: Path) -> RealDvc:
+def real_dvc(tmp_path: Path, dvc_pycache: Path) -> RealDvc:
     """dvc with no credentials but what the repository's config.local gives it."""
     return RealDvc(tmp_path / "dvc-home", dvc_pycache, {})
 
 
 @pytest.fixture
-def dvc_env_creds(tmp_path: Path, dvc_pycache: Path, s3_server: S3Server) -> RealDvc:
+def real_dvc_env_creds(tmp_path: Path, dvc_pycache: Path, s3_server: S3Server) -> RealDvc:
     """dvc with the server's credentials in its environment (never its endpoint)."""
     creds = {
         "AWS_ACCESS_KEY_ID": s3_server.access_key_id,
@@ -209,7 +210,7 @@ def content_layout() -> dict[str, bytes]:
 def dvcremote_repo(ws: Path, server: S3Server, url: str, *, version_aware: bool) -> None:
     """A dvcremote workspace tracking TREE, its default remote on the moto server."""
     write_data(ws)
-    dvcremote("init", cwd=ws)
+    dvcremote("init", "--no-scm", cwd=ws)
     dvcremote("add", *TARGETS, cwd=ws)
     dvcremote("remote", "add", "-d", REMOTE, url, cwd=ws)
     dvcremote("remote", "modify", REMOTE, "endpointurl", server.endpoint_url, cwd=ws)
@@ -238,8 +239,6 @@ def dvc_repo(ws: Path, dvc: RealDvc, server: S3Server, url: str, *, version_awar
 
 def cloud_entries(dvcfile: bytes) -> list[dict[str, str]]:
     """Every ``cloud: {store: {...}}`` mapping in a .dvc file (file and directory forms)."""
-    import yaml
-
     found: list[dict[str, str]] = []
     for out in yaml.safe_load(dvcfile)["outs"]:
         for entry in [out, *out.get("files", [])]:
@@ -251,7 +250,7 @@ def cloud_entries(dvcfile: bytes) -> list[dict[str, str]]:
 
 # -------------------------------------------------------------------------- plain remote
 def test_s3_dvc_pulls_what_dvcremote_pushed(
-    tmp_path: Path, dvc: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
+    tmp_path: Path, real_dvc: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
 ) -> None:
     ws = tmp_path / "ws"
     dvcremote_repo(ws, s3_server, f"s3://{s3_bucket}/ours", version_aware=False)
@@ -259,17 +258,17 @@ def test_s3_dvc_pulls_what_dvcremote_pushed(
     assert bucket_objects(s3_client, s3_bucket, "ours") == content_layout()
 
     theirs = clone(ws, tmp_path / "clone", config_local=True)
-    dvc("pull", cwd=theirs)  # credentials: dvcremote's config.local only
+    real_dvc("pull", cwd=theirs)  # credentials: dvcremote's config.local only
 
     assert workspace_data(theirs) == TREE
     assert dvcfiles(theirs) == dvcfiles(ws)
-    assert json.loads(dvc("status", "-c", "--json", cwd=theirs)) == {}
+    assert json.loads(real_dvc("status", "-c", "--json", cwd=theirs)) == {}
 
 
 def test_s3_dvcremote_pulls_what_dvc_pushed(
-    tmp_path: Path, dvc_env_creds: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
+    tmp_path: Path, real_dvc_env_creds: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
 ) -> None:
-    dvc = dvc_env_creds  # this workspace has no config.local
+    dvc = real_dvc_env_creds  # this workspace has no config.local
     ws = tmp_path / "ws"
     dvc_repo(ws, dvc, s3_server, f"s3://{s3_bucket}/theirs", version_aware=False)
     dvc("push", cwd=ws)
@@ -288,7 +287,7 @@ def test_s3_dvcremote_pulls_what_dvc_pushed(
 
 # ------------------------------------------------------------------ version-aware remote
 def test_s3_version_aware_dvc_pulls_what_dvcremote_pushed(
-    tmp_path: Path, dvc: RealDvc, s3_server: S3Server, s3_versioned_bucket: str, s3_client: Any
+    tmp_path: Path, real_dvc: RealDvc, s3_server: S3Server, s3_versioned_bucket: str, s3_client: Any
 ) -> None:
     bucket = s3_versioned_bucket
     ws = tmp_path / "ws"
@@ -309,7 +308,7 @@ def test_s3_version_aware_dvc_pulls_what_dvcremote_pushed(
 
     theirs = clone(ws, tmp_path / "clone", config_local=True)
     assert overwrite_all(s3_client, bucket, "ours") == len(TREE)
-    dvc("pull", cwd=theirs)
+    real_dvc("pull", cwd=theirs)
 
     assert workspace_data(theirs) == TREE
     assert dvcfiles(theirs) == dvcfiles(ws)
@@ -317,12 +316,12 @@ def test_s3_version_aware_dvc_pulls_what_dvcremote_pushed(
 
 def test_s3_version_aware_dvcremote_pulls_what_dvc_pushed(
     tmp_path: Path,
-    dvc_env_creds: RealDvc,
+    real_dvc_env_creds: RealDvc,
     s3_server: S3Server,
     s3_versioned_bucket: str,
     s3_client: Any,
 ) -> None:
-    dvc = dvc_env_creds  # this workspace has no config.local
+    dvc = real_dvc_env_creds  # this workspace has no config.local
     bucket = s3_versioned_bucket
     ws = tmp_path / "ws"
     dvc_repo(ws, dvc, s3_server, f"s3://{bucket}/theirs", version_aware=True)
@@ -340,10 +339,10 @@ def test_s3_version_aware_dvcremote_pulls_what_dvc_pushed(
 
 
 def test_s3_version_aware_dvcfiles_are_dvcs(
-    tmp_path: Path, dvc_env_creds: RealDvc, s3_server: S3Server, s3_versioned_bucket: str
+    tmp_path: Path, real_dvc_env_creds: RealDvc, s3_server: S3Server, s3_versioned_bucket: str
 ) -> None:
     """Pushing the same data, both tools write the same .dvc bytes but for the version ids."""
-    dvc = dvc_env_creds  # this workspace has no config.local
+    dvc = real_dvc_env_creds  # this workspace has no config.local
     bucket = s3_versioned_bucket
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     dvcremote_repo(ours, s3_server, f"s3://{bucket}/ours", version_aware=True)

@@ -36,7 +36,9 @@ def apply() -> None:
         )
         if folders and delimiter:
             live = _live_prefixes(bucket, prefix or "", delimiter, FakeDeleteMarker)
-            folders = [folder for folder in folders if folder in live]
+            # moto returns a sorted list here (whatever its annotation says); keep that
+            kept: Any = [folder for folder in folders if folder in live]
+            return keys, kept, truncated, next_marker
         return keys, folders, truncated, next_marker
 
     setattr(list_objects, _APPLIED_FLAG, True)

@@ -26,7 +26,7 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
-from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
+from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteResult
 from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import BackendError, NotFound, VersioningNotEnabled, VersionNotFound
 from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
@@ -169,6 +169,32 @@ class S3Backend(FsspecBackend):
                 "metadata": head.get("Metadata"),
             },
         )
+
+    def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
+        found = list(super()._list_files(path, recursive))
+        if not found:
+            self._require_bucket()
+        return found
+
+    def _list_folders(self, path: str) -> Iterable[FolderInfo]:
+        found = list(super()._list_folders(path))
+        if not found:
+            self._require_bucket()
+        return found
+
+    def _require_bucket(self) -> None:
+        """A missing bucket is a wrong remote, not an empty folder: say so.
+
+        (s3fs lists a missing bucket as nothing.) Asked only when a listing is empty.
+        """
+        try:
+            self.fs.call_s3("head_bucket", Bucket=self.bucket)
+        except OSError as exc:
+            if _is_missing(exc):
+                raise NotFound(
+                    f"bucket {self.bucket!r} does not exist", backend=self.name
+                ) from exc
+            raise
 
     # --------------------------------------------------------------- writes
     def _write_kwargs(self, metadata: Mapping[str, str] | None) -> dict[str, Any]:

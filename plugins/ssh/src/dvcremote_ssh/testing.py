@@ -136,7 +136,14 @@ def _write_known_hosts(workdir: Path, host: str, port: int, keys: _Keys) -> str:
 
 
 def sshd_available() -> bool:
-    return os.access(SSHD, os.X_OK)
+    """sshd is installed and can start (it needs its privilege-separation directory)."""
+    if not os.access(SSHD, os.X_OK):
+        return False
+    try:
+        os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
+    except OSError:
+        return False
+    return True
 
 
 def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys, sftp_only: bool) -> Path:
@@ -172,7 +179,6 @@ def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys, sftp_only: bo
 def _start_openssh(
     workdir: Path, host: str, keys: _Keys, sftp_only: bool
 ) -> tuple[int, Any, str]:
-    os.makedirs(PRIVSEP_DIR, mode=0o755, exist_ok=True)
     log = workdir / "sshd.log"
     last_error = ""
     for _ in range(5):  # another process may grab the free port before sshd binds it
@@ -340,6 +346,8 @@ def start_ssh_server(
     kind = kind or os.environ.get(SERVER_ENV) or ("openssh" if sshd_available() else "asyncssh")
     keys = _generate_keys(wd)
     if kind == "openssh":
+        if not sshd_available():
+            raise RuntimeError(f"{SSHD} is not installed or {PRIVSEP_DIR} cannot be created")
         port, stop, log = _start_openssh(wd, host, keys, sftp_only)
     elif kind == "asyncssh":
         port, stop = _start_asyncssh(host, keys, sftp_only)
