@@ -288,10 +288,12 @@ class Repo:
         if not items:
             raise TargetNotFound("", "no targets given")
         rels = [self._check_add_target(t) for t in items]
-        stager = Stager(self.root, self.state, self.cache, jobs=jobs, progress=progress.update)
+        stager = Stager(
+            self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
+            on_total=lambda path, n: progress.start(f"Adding {path}", n),
+        )
         added: list[AddedOutput] = []
         dvcfiles: list[DvcFile] = []
-        progress.start("Adding", None)
         try:
             for rel in rels:
                 staged = stager.stage(rel, commit=True, hash_name=MD5)

@@ -86,12 +86,15 @@ class Stager:
         *,
         jobs: int | None = None,
         progress: Progress | None = None,
+        on_total: Callable[[str, int], None] | None = None,
     ) -> None:
         self.root = root
         self.state = state
         self.cache = cache
         self.jobs = max(1, jobs or (os.cpu_count() or 1))
         self.progress = progress
+        #: Told (path, number of files) before a path's files are hashed.
+        self.on_total = on_total
         self._lock = threading.Lock()
 
     def stage(self, relpath: str, *, commit: bool, hash_name: str = MD5) -> Staged:
@@ -127,6 +130,8 @@ class Stager:
         hash_name: str,
         known: dict[str, tuple[StatKey, str]],
     ) -> None:
+        if self.on_total is not None:
+            self.on_total(base, len(files))
         todo: list[_File] = []
         for f in files:
             state_path = f"{base}/{f.rel}" if f.rel else base

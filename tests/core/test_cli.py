@@ -221,4 +221,4 @@ def test_progress_bar_only_on_a_terminal(dvcrepo, workspace: Path) -> None:  # t
     assert isinstance(bar, TqdmProgress)
     write_tree(workspace, {"data": {f"f{i}": str(i) for i in range(5)}})
     dvcrepo.add("data", progress=bar)
-    assert "Adding" in screen.getvalue() and "5" in screen.getvalue()
+    assert "Adding data" in screen.getvalue() and "/5" in screen.getvalue()
