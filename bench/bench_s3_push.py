@@ -30,7 +30,7 @@ import harness
 from harness import Report, Scratch, Tool
 
 try:
-    from dvcremote_s3.testing import S3Server, free_port
+    from dvcremote_s3.testing import S3Server, free_port  # type: ignore[import-untyped, unused-ignore]
 except ImportError as exc:  # the plugin is a separate distribution
     raise SystemExit(f"bench: the s3 plugin (plugins/s3, dvcremote_s3) is needed: {exc}") from exc
 
@@ -40,7 +40,7 @@ BUCKET = "bench"
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system, with reaped children) a live process has used so far."""
     try:
-        import psutil
+        import psutil  # type: ignore[import-untyped, unused-ignore]
 
         times = psutil.Process(pid).cpu_times()
         return float(times.user + times.system + times.children_user + times.children_system)

@@ -47,6 +47,16 @@ def _targets(args: argparse.Namespace) -> list[str] | None:
     return [os.path.abspath(t) for t in targets] if targets else None
 
 
+def _revisions(args: argparse.Namespace) -> dict[str, Any]:
+    """The history options (``--rev``, ``-a``, ``-T``, ``-A``) as API keyword arguments."""
+    return {
+        "revs": getattr(args, "revs", None),
+        "all_branches": getattr(args, "all_branches", False),
+        "all_tags": getattr(args, "all_tags", False),
+        "all_commits": getattr(args, "all_commits", False),
+    }
+
+
 def _repo(args: argparse.Namespace) -> Any:
     from dvcremote.repo import Repo
 
@@ -116,7 +126,11 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
 def cmd_push(args: argparse.Namespace, out: _Out) -> int:
     with _repo(args) as repo:
         summary = repo.push(
-            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+            _targets(args),
+            remote=args.remote,
+            jobs=args.jobs,
+            progress=_progress(args),
+            **_revisions(args),
         )
     return _transfer_exit(out, summary, "pushed")
 
@@ -124,7 +138,11 @@ def cmd_push(args: argparse.Namespace, out: _Out) -> int:
 def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
     with _repo(args) as repo:
         summary = repo.fetch(
-            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+            _targets(args),
+            remote=args.remote,
+            jobs=args.jobs,
+            progress=_progress(args),
+            **_revisions(args),
         )
     return _transfer_exit(out, summary, "fetched")
 
@@ -148,6 +166,7 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=_progress(args),
+            **_revisions(args),
         )
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
     _report_failures(out, dict(result.fetch.failed), "objects")
@@ -189,18 +208,29 @@ def cmd_update(args: argparse.Namespace, out: _Out) -> int:
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
     import json
 
+    history = _revisions(args)
     with _repo(args) as repo:
         if args.cloud or args.remote:
-            result = repo.remote_status(_targets(args), remote=args.remote, jobs=args.jobs)
+            result = repo.remote_status(
+                _targets(args), remote=args.remote, jobs=args.jobs, **history
+            )
             changed = result.changed()
             if args.json:
                 out.data(json.dumps(result.to_json()))
             elif changed:
                 for path, state in changed.items():
                     out.info(f"\t{state + ':':<20}{path}")
-            else:
+            elif result.in_sync:
                 out.info(f"Cache and remote {result.remote!r} are in sync.")
+            else:  # only other revisions of the paths listed differ: count the objects
+                counts = ", ".join(
+                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
+                )
+                out.info(f"Not in sync with remote {result.remote!r}: {counts} (see --json)")
             return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+        if any(history.values()):
+            out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
+            return EXIT_USAGE
         ws = repo.workspace_status(_targets(args), jobs=args.jobs)
         if args.json:
             out.data(json.dumps(dict(ws.changes)))
@@ -228,7 +258,12 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
     with _repo(args) as repo:
         try:
             results = repo.gc(
-                cloud=args.cloud, remote=args.remote, force=args.force, confirm=_ask, jobs=args.jobs
+                cloud=args.cloud,
+                remote=args.remote,
+                force=args.force,
+                confirm=_ask,
+                jobs=args.jobs,
+                **_revisions(args),
             )
         except ConfirmationRequired as exc:
             out.warn(f"ERROR: {exc} (use -f to skip the confirmation)")
@@ -312,6 +347,23 @@ def _jobs(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _history(p: argparse.ArgumentParser, verb: str) -> None:
+    """``--rev`` / ``-a`` / ``-T`` / ``-A``: also work on what git revisions use."""
+    p.add_argument(
+        "--rev",
+        dest="revs",
+        action="append",
+        metavar="REV",
+        help=f"also {verb} what this git revision uses (repeatable)",
+    )
+    for short, long, what in (
+        ("-a", "--all-branches", "every branch"),
+        ("-T", "--all-tags", "every tag"),
+        ("-A", "--all-commits", "every commit"),
+    ):
+        p.add_argument(short, long, action="store_true", help=f"also {verb} what {what} uses")
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -367,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
             "-r", "--remote", metavar="NAME", help="remote to use (default: core.remote)"
         )
         _jobs(p)
+        _history(p, name)
         if name == "pull":
             p.add_argument(
                 "-f",
@@ -381,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-r", "--remote", metavar="NAME", help="remote to compare with (implies -c)")
     p.add_argument("--json", action="store_true", help="print {path: state} as JSON")
     _jobs(p)
+    _history(p, "compare (with -c)")
 
     p = command("checkout", cmd_checkout, "restore tracked paths from the cache")
     p.add_argument("targets", nargs="*", metavar="TARGET")
@@ -399,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-r", "--remote", metavar="NAME", help="remote for -c (default: core.remote)")
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     _jobs(p)
+    _history(p, "keep")
 
     p = command("remote", cmd_remote, "manage remotes")
     rsub = p.add_subparsers(dest="remote_command", metavar="ACTION", required=True)

@@ -264,3 +264,14 @@ class LocalIOError(BackendError):
     """
 
     default_message = "local file error"
+
+
+# ----------------------------------------------------------- git history (issue 7)
+class InvalidHistoricDvcfile(HistoricDvcfileError):
+    """A ``.dvc`` file in a commit does not parse; the parser's reason ends the message,
+    so the user can find and fix the file without reading a traceback."""
+
+    def __init__(self, path: str, revision: str, reason: str, others: int = 0) -> None:
+        super().__init__(path, revision, others)
+        self.reason = reason
+        self.args = (f"{self.args[0]}: {reason}",)

@@ -149,6 +149,7 @@ def used_objects(
     load_manifest: ManifestLoader,
     *,
     for_push: bool = False,
+    with_paths: bool = True,
 ) -> UsedObjects:
     """Collect the objects of ``outputs``; directories are expanded through their manifests.
 
@@ -181,5 +182,6 @@ def used_objects(
         for relpath, md5 in manifest:
             child = Obj(md5, obj.legacy)
             used.objs.add(child)
-            used.paths[f"{base}/{relpath}"] = child
+            if with_paths:
+                used.paths[f"{base}/{relpath}"] = child
     return used

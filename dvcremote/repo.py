@@ -50,6 +50,7 @@ from dvcremote.state import StateDB
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
     from dvcremote.config import RemoteConfig
+    from dvcremote.history import Collected
     from dvcremote.index import UsedObjects
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
@@ -173,6 +174,24 @@ class Repo:
 
     def outputs(self, targets: Targets = None) -> list[Output]:
         return outputs_of(self.dvcfiles(targets))
+
+    def _collect_outputs(
+        self,
+        targets: Targets = None,
+        revs: str | Sequence[str] | None = None,
+        *,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
+    ) -> Collected:
+        """What push/fetch/pull/status -c/gc work on: the workspace's outputs and, with
+        revision options, those of the chosen commits, read from git trees (history.py)."""
+        from dvcremote.history import RevisionOptions, collect
+
+        options = RevisionOptions.of(
+            revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        )
+        return collect(self.root, self.git if options.any else None, targets, options)
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
         """Objects ``outputs`` use, expanding directories through cached manifests."""
@@ -374,6 +393,10 @@ class Repo:
         remote: str | None = ...,
         jobs: int | None = ...,
         method: str = ...,
+        revs: str | Sequence[str] | None = ...,
+        all_branches: bool = ...,
+        all_tags: bool = ...,
+        all_commits: bool = ...,
     ) -> StatusResult: ...
     @overload
     def status(
@@ -394,6 +417,10 @@ class Repo:
         remote: str | None = ...,
         jobs: int | None = ...,
         method: str = ...,
+        revs: str | Sequence[str] | None = ...,
+        all_branches: bool = ...,
+        all_tags: bool = ...,
+        all_commits: bool = ...,
     ) -> StatusResult | WorkspaceStatus: ...
 
     def status(
@@ -404,11 +431,27 @@ class Repo:
         remote: str | None = None,
         jobs: int | None = None,
         method: str = "auto",
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> StatusResult | WorkspaceStatus:
         """With ``cloud`` (or a ``remote``): cache vs. remote. Otherwise: workspace vs.
-        ``.dvc`` files. ``method`` forces the remote check: ``exists`` or ``list``."""
+        ``.dvc`` files. ``method`` forces the remote check: ``exists`` or ``list``.
+        ``revs`` / ``all_*`` (cloud only) add the objects of those git revisions."""
         if cloud or remote is not None:
-            return self.remote_status(targets, remote=remote, jobs=jobs, method=method)
+            return self.remote_status(
+                targets,
+                remote=remote,
+                jobs=jobs,
+                method=method,
+                revs=revs,
+                all_branches=all_branches,
+                all_tags=all_tags,
+                all_commits=all_commits,
+            )
+        if revs or all_branches or all_tags or all_commits:
+            raise RepoError("revision options compare with a remote: use cloud=True (status -c)")
         return self.workspace_status(targets, jobs=jobs)
 
     def remote_status(
@@ -418,12 +461,20 @@ class Repo:
         remote: str | None = None,
         jobs: int | None = None,
         method: str = "auto",
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> StatusResult:
-        outputs = self.outputs(targets)
+        from dvcremote import history
+
+        outputs = self._collect_outputs(
+            targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        ).outputs
         results: list[StatusResult] = []
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:
-                results.append(adapter.status(outs, jobs=jobs, method=method))
+                results.append(history.status(adapter, outs, jobs=jobs, method=method))
         if not results:
             cfg = self.config.remote(remote)
             return StatusResult(remote=cfg.name)
@@ -463,15 +514,25 @@ class Repo:
         remote: str | None = None,
         jobs: int | None = None,
         progress: Progress = NULL,
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> TransferSummary:
-        """Upload every object the targets use that the remote lacks."""
-        dvcfiles = self.dvcfiles(targets)
-        outputs = outputs_of(dvcfiles)
+        """Upload every object the targets use that the remote lacks; with ``revs`` /
+        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`)."""
+        from dvcremote import history
+
+        collected = self._collect_outputs(
+            targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        )
+        dvcfiles = collected.dvcfiles
+        outputs = collected.outputs
         summary: TransferSummary | None = None
         try:
             for name, outs in self._by_remote(outputs, remote).items():
                 with self.open_remote(name) as adapter:
-                    part = adapter.push(outs, jobs=jobs, progress=progress)
+                    part = history.push(adapter, outs, jobs=jobs, progress=progress)
                 summary = part if summary is None else summary.merge(part)
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
@@ -484,9 +545,22 @@ class Repo:
         remote: str | None = None,
         jobs: int | None = None,
         progress: Progress = NULL,
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> TransferSummary:
-        """Download into the cache every object the targets use that it lacks (verified)."""
-        outputs = self.outputs(targets)
+        """Download into the cache every object the targets use that it lacks (verified);
+        with ``revs`` / ``all_*``, those of the chosen git revisions too, at the
+        versions those revisions recorded."""
+        outputs = self._collect_outputs(
+            targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        ).outputs
+        return self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+
+    def _fetch_outputs(
+        self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
+    ) -> TransferSummary:
         summary: TransferSummary | None = None
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:
@@ -502,10 +576,24 @@ class Repo:
         jobs: int | None = None,
         force: bool = False,
         progress: Progress = NULL,
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> PullResult:
-        """``fetch`` then ``checkout`` of the same targets."""
-        fetched = self.fetch(targets, remote=remote, jobs=jobs, progress=progress)
-        checked = self.checkout(targets, force=force, jobs=jobs, progress=progress)
+        """``fetch`` then ``checkout`` of the same targets. With ``revs`` / ``all_*`` the
+        chosen revisions' data is fetched into the cache too; only the workspace is
+        checked out (a target only history tracks is fetched, not checked out)."""
+        collected = self._collect_outputs(
+            targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        )
+        fetched = self._fetch_outputs(
+            collected.outputs, remote=remote, jobs=jobs, progress=progress
+        )
+        in_workspace = collected.workspace_targets
+        if in_workspace is not None and not in_workspace:
+            return PullResult(fetched, CheckoutResult())
+        checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
 
     def update(
@@ -547,29 +635,38 @@ class Repo:
         force: bool = False,
         confirm: Callable[[str], bool] | None = None,
         jobs: int | None = None,
+        revs: str | Sequence[str] | None = None,
+        all_branches: bool = False,
+        all_tags: bool = False,
+        all_commits: bool = False,
     ) -> list[GCResult]:
         """Remove cache objects no ``.dvc`` file in the workspace uses; with ``cloud``,
         the same on the remote, after ``confirm(message)`` returns True (or ``force``).
+        ``revs`` / ``all_*`` also keep what the chosen git revisions use
+        (``all_commits``: every commit).
 
         Refuses (deleting nothing) when a used directory's manifest cannot be read,
-        since the files it names would then look unused.
+        since the files it names would then look unused; the whole keep-set (every
+        revision's ``.dvc`` files parsed) is known before anything is deleted.
         """
-        outputs = self.outputs()
+        from dvcremote.history import manifest_missing_detail
+
+        collected = self._collect_outputs(
+            None, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        )
+        outputs = collected.outputs
         used = self.used_objects(outputs)
         if used.unavailable:
             first = sorted(used.unavailable)[0]
-            raise ObjectMissing(
-                first.oid,
-                "a tracked directory's manifest is missing, so the files it names"
-                " are unknown; run fetch first. Nothing was deleted",
-            )
+            raise ObjectMissing(first.oid, manifest_missing_detail(used.unavailable, outputs))
         adapter = None
         if cloud:
             adapter = self.open_remote(remote)
             if not force:
+                scope = " or the chosen git revisions" if collected.revisions else ""
                 message = (
                     f"This deletes from remote {adapter.name!r} every object that no .dvc file"
-                    " in the workspace uses. Continue?"
+                    f" in the workspace{scope} uses. Continue?"
                 )
                 if confirm is None:
                     adapter.close()

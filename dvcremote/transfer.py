@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 _BASE_DOWNLOAD_MANY = Backend.download_many
+UPLOAD_BATCH = 4096
 
 
 def upload(
@@ -39,12 +40,37 @@ def upload(
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[set[Obj], dict[Obj, Exception]]:
-    """Upload ``(object, remote path)`` items from the cache; returns (done, failed)."""
-    if not items:
-        return set(), {}
-    by_dst = {paths.normalize(dst): obj for obj, dst in items}
+    """Upload ``(object, remote path)`` items from the cache; returns (done, failed).
+
+    Items go to the backend's ``upload_many`` in batches, so the per-item records of
+    a push of hundreds of thousands of files never all exist at once.
+    """
     done: set[Obj] = set()
     failed: dict[Obj, Exception] = {}
+    for start in range(0, len(items), UPLOAD_BATCH):
+        _upload_batch(
+            backend,
+            cache,
+            items[start : start + UPLOAD_BATCH],
+            done,
+            failed,
+            jobs=jobs,
+            progress=progress,
+        )
+    return done, failed
+
+
+def _upload_batch(
+    backend: Backend,
+    cache: LocalCache,
+    items: Sequence[tuple[Obj, str]],
+    done: set[Obj],
+    failed: dict[Obj, Exception],
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+) -> None:
+    by_dst = {paths.normalize(dst): obj for obj, dst in items}
     lock = threading.Lock()
 
     def on_result(res: TransferResult) -> None:
@@ -68,7 +94,6 @@ def upload(
                 done.add(obj)
             else:
                 failed[obj] = res.error or BackendError("upload failed", path=res.dst)
-    return done, failed
 
 
 def verify(path: str, obj: Obj) -> None:

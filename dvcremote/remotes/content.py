@@ -108,7 +108,8 @@ class ContentRemote(Remote):
             except ObjectMissing:
                 return None
 
-        return used_objects(outputs, load, for_push=for_push), fetched, errors
+        used = used_objects(outputs, load, for_push=for_push, with_paths=not for_push)
+        return used, fetched, errors
 
     # -- status --------------------------------------------------------------------------
     def status(

@@ -186,21 +186,19 @@ class VersionAwareRemote(Remote):
             return list(pool.map(fn, items))
 
     # -- reading the outputs -------------------------------------------------------------
-    def _remote_manifest(self, obj: Obj, *, into_cache: bool) -> Manifest | None:
+    def _remote_manifest(self, obj: Obj) -> Manifest | None:
         """A manifest this remote keeps for itself (worktree remotes do); None here."""
         return None
 
-    def _manifest(self, obj: Obj, *, into_cache: bool) -> Manifest | None:
+    def _manifest(self, obj: Obj) -> Manifest | None:
         try:
             return self.cache.load_manifest(obj)
         except ObjectMissing:
-            return self._remote_manifest(obj, into_cache=into_cache)
+            return self._remote_manifest(obj)
 
-    def tracked(
-        self, outputs: Sequence[Output], *, for_push: bool = False, into_cache: bool = False
-    ) -> list[TrackedOutput]:
+    def tracked(self, outputs: Sequence[Output], *, for_push: bool = False) -> list[TrackedOutput]:
         """The outputs' files with this remote's records; a manifest missing from the
-        cache is looked for on the remote (``into_cache``: kept in the cache)."""
+        cache is looked for on the remote (where a worktree remote keeps it)."""
         found: list[TrackedOutput] = []
         for out in outputs:
             if not out.use_cache or (for_push and not out.can_push):
@@ -220,7 +218,7 @@ class VersionAwareRemote(Remote):
             if manifest is not None:
                 entries = {str(e["relpath"]): e for e in out.files or ()}
             else:
-                manifest = self._manifest(obj, into_cache=into_cache)
+                manifest = self._manifest(obj)
                 if manifest is None:
                     tracked.unavailable = True
                     continue
@@ -407,7 +405,7 @@ class VersionAwareRemote(Remote):
         infos = self.with_version_ids(plan.current, [f.path for f in adopt], jobs=jobs)
         for f in adopt:
             info = infos.get(f.path)
-            if info is not None and info.version_id and _same_bytes(f, info):
+            if info is not None and info.version_id and same_bytes(f, info):
                 plan.records[f.path] = make_record(info.etag, info.version_id)
                 plan.in_place.add(f.path)
                 plan.up_to_date += 1
@@ -432,7 +430,7 @@ class VersionAwareRemote(Remote):
         """``keep`` the record, ``adopt`` the current file, or ``upload``."""
         if recorded:
             return "keep"
-        if current is not None and _same_bytes(f, current):
+        if current is not None and same_bytes(f, current):
             return "adopt"
         return "upload"
 
@@ -537,7 +535,7 @@ class VersionAwareRemote(Remote):
         A file with no version recorded for this remote cannot be fetched from it
         (its current file might hold other bytes): it is reported missing.
         """
-        tracked = self.tracked(outputs, into_cache=True)
+        tracked = self.tracked(outputs)
         files = [f for t in tracked for f in t.files]
         local = self.cache.present({f.obj for f in files})
         items: dict[Obj, tuple[Obj, str, str | None]] = {}
@@ -588,7 +586,7 @@ class PushPlan:
     extra_transferred: set[Obj] = field(default_factory=set)
 
 
-def _same_bytes(f: TrackedFile, info: FileInfo) -> bool:
+def same_bytes(f: TrackedFile, info: FileInfo) -> bool:
     """Whether a remote file surely holds ``f``'s bytes without reading it: the same
     version as recorded, the same etag as recorded, or an etag that is the md5."""
     if f.record:
@@ -613,6 +611,7 @@ __all__ = [
     "keep_dvc_order",
     "make_record",
     "record_of",
+    "same_bytes",
     "set_dir_files",
     "set_file_record",
 ]

@@ -29,7 +29,7 @@ from dvcremote.remotes.version_aware import (
     TrackedFile,
     TrackedOutput,
     VersionAwareRemote,
-    _same_bytes,
+    same_bytes,
     file_entry,
     keep_dvc_order,
     make_record,
@@ -67,7 +67,7 @@ class WorktreeRemote(VersionAwareRemote):
         self._manifest_errors: dict[Obj, Exception] = {}
 
     # -- manifests on the remote ---------------------------------------------------------
-    def _remote_manifest(self, obj: Obj, *, into_cache: bool) -> Manifest | None:
+    def _remote_manifest(self, obj: Obj) -> Manifest | None:
         """Fetch a manifest from ``.dvc/files/md5`` into the cache, verified like any object."""
         if obj.legacy:
             return None
@@ -103,7 +103,7 @@ class WorktreeRemote(VersionAwareRemote):
     # -- push: mirror the workspace ------------------------------------------------------
     def _verdict(self, f: TrackedFile, recorded: bool, current: FileInfo | None) -> str:
         """Only a current file with the tracked bytes is in place; anything else goes up."""
-        if current is not None and _same_bytes(f, current):
+        if current is not None and same_bytes(f, current):
             return "keep" if recorded else "adopt"
         return "upload"
 
@@ -182,7 +182,7 @@ class WorktreeRemote(VersionAwareRemote):
         version, hashed into the cache and recorded; a file gone from the remote
         leaves its directory. An output with nothing on the remote is left alone.
         """
-        tracked = self.tracked(outputs, into_cache=True)
+        tracked = self.tracked(outputs)
         for out in {id(o): o for o in outputs}.values():
             if not any(t.out is out for t in tracked):
                 changes.skipped[out.repo_path] = "not tracked by hash (cache: false, or no md5)"
@@ -200,7 +200,7 @@ class WorktreeRemote(VersionAwareRemote):
                     info = current.get(f.path)
                     if info is None:
                         continue  # deleted on the remote
-                    if _same_bytes(f, info):
+                    if same_bytes(f, info):
                         if f.record is None:
                             kept[f.path] = {}
                     else:
@@ -212,7 +212,7 @@ class WorktreeRemote(VersionAwareRemote):
                 info = current.get(t.path)
                 if info is None:
                     changes.skipped[t.path] = "not on the remote; left as it is"
-                elif not _same_bytes(f, info):
+                elif not same_bytes(f, info):
                     wanted[t.path] = (t, f)
                 elif f.record is None:
                     kept[t.path] = {}
@@ -332,6 +332,8 @@ class WorktreeRemote(VersionAwareRemote):
                 out.raw = keep_dvc_order(out.raw, old)
                 changes.modified.append(f.path)
                 return True
+            if f.path in changes.failed:
+                return False
             changes.unchanged += 1
             adopted = kept.get(f.path) or (
                 _record_for(infos[f.path]) if got is not None and f.record is None else None
@@ -364,7 +366,8 @@ class WorktreeRemote(VersionAwareRemote):
                 changes.modified.append(f.path)
                 changed = True
                 continue
-            changes.unchanged += 1
+            if f.path not in changes.failed:
+                changes.unchanged += 1
             adopted = kept.get(f.path) or (
                 _record_for(infos[f.path]) if got is not None and f.record is None else None
             )
@@ -373,11 +376,10 @@ class WorktreeRemote(VersionAwareRemote):
                 changed = True
             entries[f.relpath] = base
         prefix = t.path + "/"
+        known = {f.relpath for f in t.files}
         for path, got in fetched.items():
-            if path.startswith(prefix) and path[len(prefix) :] not in entries:
-                relpath = path[len(prefix) :]
-                if any(f.relpath == relpath for f in t.files):
-                    continue
+            relpath = path[len(prefix) :]
+            if path.startswith(prefix) and relpath not in known:
                 entries[relpath] = file_entry(
                     relpath, got.obj.oid, got.size, self.name, _record_for(infos[path])
                 )

@@ -83,12 +83,12 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, bytes]:
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
-    """The data files under ``root``: no ``.dvc`` files, ``.gitignore`` or ``.dvc`` folder."""
+    """The data files under ``root``: no ``.dvc`` files, ignore files or ``.dvc`` folder."""
     found: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in (".dvc", ".git")]
         for name in filenames:
-            if name.endswith(".dvc") or name == ".gitignore":
+            if name.endswith(".dvc") or name in (".gitignore", ".dvcignore"):
                 continue
             full = Path(dirpath) / name
             found[full.relative_to(root).as_posix()] = full.read_bytes()

@@ -1,5 +1,5 @@
-"""Version-aware and worktree remotes shared with the real ``dvc`` on a versioned S3 bucket
-(moto on loopback): what one tool pushes, the other pulls, at the recorded versions."""
+"""A worktree remote shared with the real ``dvc`` on a versioned S3 bucket (moto on
+loopback): what one tool pushes, the other pulls, at the recorded versions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from versioned_helpers import DATA_DIR, flatten, read_tree, write_tree
+from versioned_helpers import DATA_DIR, flatten, read_tree, remove, write_tree
 
 from dvcremote.repo import Repo
 
@@ -30,50 +30,45 @@ class Dvc:
             **os.environ,
             **s3_env,
             "DVC_NO_ANALYTICS": "1",
-            "DVC_SITE_CACHE_DIR": str(home / "site"),
             "HOME": str(home),
             "XDG_CONFIG_HOME": str(home / "config"),
             "XDG_CACHE_HOME": str(home / "cache"),
         }
 
-    def __call__(self, cwd: Path, *args: str) -> str:
+    def __call__(self, cwd: Path, *args: str) -> None:
         done = subprocess.run(
             [sys.executable, "-m", "dvc", *args],
-            cwd=cwd, env=self.env, capture_output=True, text=True, timeout=300,
+            cwd=cwd, env=self.env, capture_output=True, text=True, timeout=600,
         )
         assert done.returncode == 0, f"dvc {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
 
-    def workspace(self, ws: Path, url: str, endpoint: str, key: str) -> None:
-        """A fresh dvc repository whose default remote is ``url`` with ``key = true``."""
+    def workspace(self, ws: Path, url: str, endpoint: str) -> None:
+        """A fresh dvc repository whose default remote is a worktree remote at ``url``."""
         ws.mkdir(parents=True, exist_ok=True)
         self(ws, "init", "--no-scm")
-        self(ws, "config", "core.site_cache_dir", str(self.home / "site"))
-        self(ws, "remote", "add", "-d", REMOTE, url)
-        self(ws, "remote", "modify", REMOTE, "endpointurl", endpoint)
-        self(ws, "remote", "modify", REMOTE, key, "true")
+        (ws / ".dvc" / "config").write_text(
+            f"[core]\n    no_scm = True\n    remote = {REMOTE}\n"
+            f"    site_cache_dir = {self.home / 'site'}\n"
+            f"['remote \"{REMOTE}\"']\n    url = {url}\n    endpointurl = {endpoint}\n"
+            "    worktree = true\n"
+        )
 
 
-@pytest.fixture
-def s3(s3_server: Any) -> Any:
-    pytest.importorskip("dvc_s3", reason="needs the real dvc's S3 support (dvc-s3)")
-    return s3_server
-
-
-@pytest.mark.parametrize("key", ["version_aware", "worktree"])
-def test_dvc_pulls_what_dvcremote_pushed(
-    tmp_path: Path, s3: Any, key: str, monkeypatch: pytest.MonkeyPatch
+def test_dvc_and_dvcremote_pull_what_the_other_pushed(
+    tmp_path: Path, s3_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pytest.importorskip("dvc_s3", reason="needs the real dvc's S3 support (dvc-s3)")
+    s3 = s3_server
     bucket = s3.create_bucket(versioned=True)
     url = f"s3://{bucket}/project"
     ours = tmp_path / "ours"
     ours.mkdir()
     monkeypatch.chdir(ours)
-    with Repo.init(ours, no_scm=True) as repo:
-        write_tree(ours, {"foo": "foo", "data_dir": DATA_DIR})
-        repo.add(["foo", "data_dir"])
-        repo.remote_add(REMOTE, url, default=True, **{key: True}, **s3.remote_options())
-        assert repo.push().ok
+    repo = Repo.init(ours, no_scm=True)
+    write_tree(ours, {"foo": "foo", "data_dir": DATA_DIR})
+    repo.add(["foo", "data_dir"])
+    repo.remote_add(REMOTE, url, default=True, worktree=True, **s3.remote_options())
+    assert repo.push().ok
     # Someone overwrites and deletes current files: the recorded versions still serve.
     client = s3.client()
     client.put_object(Bucket=bucket, Key="project/data_dir/data", Body=b"overwritten")
@@ -81,7 +76,7 @@ def test_dvc_pulls_what_dvcremote_pushed(
 
     dvc = Dvc(tmp_path / "dvc-home", s3.env())
     theirs = tmp_path / "theirs"
-    dvc.workspace(theirs, url, s3.endpoint_url, key)
+    dvc.workspace(theirs, url, s3.endpoint_url)
     for name in DVCFILES:
         shutil.copyfile(ours / name, theirs / name)
     dvc(theirs, "pull")
@@ -89,32 +84,18 @@ def test_dvc_pulls_what_dvcremote_pushed(
     for name in DVCFILES:
         assert (theirs / name).read_bytes() == (ours / name).read_bytes()
 
-
-def test_dvcremote_pulls_what_dvc_pushed(
-    tmp_path: Path, s3: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bucket = s3.create_bucket(versioned=True)
-    url = f"s3://{bucket}/project"
-    dvc = Dvc(tmp_path / "dvc-home", s3.env())
-    theirs = tmp_path / "theirs"
-    dvc.workspace(theirs, url, s3.endpoint_url, "version_aware")
-    write_tree(theirs, {"foo": "foo", "data_dir": DATA_DIR})
-    dvc(theirs, "add", "foo", "data_dir")
+    # dvc changes a file and pushes; dvcremote pulls that version, byte for byte.
+    remove(theirs / "foo")
+    (theirs / "foo").write_text("foo, by dvc")
+    dvc(theirs, "add", "foo")
     dvc(theirs, "push")
-    s3.client().put_object(Bucket=bucket, Key="project/data_dir/data", Body=b"overwritten")
-
-    ours = tmp_path / "ours"
-    ours.mkdir()
-    monkeypatch.chdir(ours)
-    with Repo.init(ours, no_scm=True) as repo:
-        repo.remote_add(REMOTE, url, default=True, version_aware=True, **s3.remote_options())
-        for name in DVCFILES:
-            shutil.copyfile(theirs / name, ours / name)
-        assert repo.pull().ok
-        assert read_tree(ours) == TRACKED
-        assert repo.status(cloud=True).in_sync
-        # A push with nothing to do leaves dvc's files exactly as dvc wrote them.
-        summary = repo.push()
-        assert summary.ok and not summary.transferred
-    for name in DVCFILES:
-        assert (ours / name).read_bytes() == (theirs / name).read_bytes()
+    client.put_object(Bucket=bucket, Key="project/foo", Body=b"overwritten again")
+    shutil.copyfile(theirs / "foo.dvc", ours / "foo.dvc")
+    remove(ours / "foo")
+    repo.close()
+    repo = Repo(ours)
+    assert repo.pull(["foo"]).ok
+    assert (ours / "foo").read_bytes() == b"foo, by dvc"
+    status = repo.status(["foo"], cloud=True)
+    assert status.in_sync
+    repo.close()

@@ -21,8 +21,11 @@ def test_schemes_are_registered(scheme: str) -> None:
 
 
 def test_az_url_reaches_the_same_container(azurite: AzuriteServer, azure_container: str) -> None:
-    with open_backend(f"az://{azure_container}/p", **azurite.options()) as backend:
+    timeouts = {"timeout": "30", "connect_timeout": 5, "read_timeout": 30, "retries": 1}
+    with open_backend(f"az://{azure_container}/p", **timeouts, **azurite.options()) as backend:
         backend.write("f.bin", b"data")
+        backend.copy("f.bin", "g.bin")
+        assert backend.read_bytes("g.bin") == b"data"
     with open_backend(f"azure://{azure_container}/p", **azurite.options()) as backend:
         assert backend.read_bytes("f.bin") == b"data"
         assert backend.location == f"azure://{azure_container}/p"
@@ -84,6 +87,22 @@ def test_bad_config_is_refused_before_any_request(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         open_backend(url, **options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"sas_token": SAS}, {"connection_string": f"AccountKey={SECRET_KEY};garbage"}],
+    ids=["no credentials", "sas without account", "malformed connection string"],
+)
+def test_unusable_credentials_are_a_config_error(
+    options: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("CONNECTION_STRING", "ACCOUNT_NAME", "ACCOUNT_KEY", "SAS_TOKEN"):
+        monkeypatch.delenv(f"AZURE_STORAGE_{var}", raising=False)
+    with pytest.raises(ConfigError, match="cannot set up the Azure client") as caught:
+        open_backend("azure://box/data", **options)
+    assert SECRET_KEY not in str(caught.value)
+    assert "c2lnbmF0dXJlLTk5YzE" not in str(caught.value)
 
 
 def test_dvc_keys_become_adlfs_arguments() -> None:

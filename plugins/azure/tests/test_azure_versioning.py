@@ -11,12 +11,15 @@ from dvcremote_azure.backend import AzureBackend, VersionedAzureBackend
 from dvcremote_azure.testing import AzuriteServer
 
 
-@pytest.mark.parametrize("flag", [True, "true"])
+@pytest.mark.parametrize(
+    "option", [{"version_aware": True}, {"version_aware": "true"}, {"worktree": True}],
+    ids=["version_aware", "version_aware-string", "worktree"],
+)
 def test_version_aware_remote_on_unversioned_storage_is_refused(
-    azurite: AzuriteServer, azure_container: str, flag: object
+    azurite: AzuriteServer, azure_container: str, option: dict[str, object]
 ) -> None:
     with pytest.raises(VersioningNotEnabled) as caught:
-        open_backend(f"azure://{azure_container}/data", version_aware=flag, **azurite.options())
+        open_backend(f"azure://{azure_container}/data", **option, **azurite.options())
     message = str(caught.value)
     assert "versioning is off" in message
     assert "devstoreaccount1" in message

@@ -63,7 +63,6 @@ def mapped(exc: BaseException) -> BackendError | None:
         ("ServiceUnavailable", BackendUnavailable),
         ("InternalError", BackendUnavailable),
         ("KeyTooLongError", InvalidPath),
-        ("PreconditionFailed", AlreadyExists),
     ],
 )
 def test_s3_code_maps_to_error_class(code: str, expected: type[BackendError]) -> None:
@@ -71,6 +70,14 @@ def test_s3_code_maps_to_error_class(code: str, expected: type[BackendError]) ->
     assert type(err) is expected
     assert err.path == "a/b"
     assert err.backend == "s3"
+
+
+def test_s3_failed_precondition_depends_on_the_condition() -> None:
+    create = mapped(client_error("PreconditionFailed", "no", 412, Condition="If-None-Match"))
+    assert isinstance(create, AlreadyExists)
+    pinned_read = mapped(client_error("PreconditionFailed", "no", 412, Condition="If-Match"))
+    assert type(pinned_read) is BackendError
+    assert "changed" in str(pinned_read)
 
 
 def test_s3_unknown_code_is_a_plain_backend_error_naming_the_code() -> None:

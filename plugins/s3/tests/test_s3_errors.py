@@ -6,11 +6,14 @@ signature and IAM checks, so wrong keys are refused the way AWS refuses them.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from dvcremote.backend import Backend, open_backend
 from dvcremote.errors import (
@@ -64,23 +67,29 @@ def fast_failures(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------ credentials
-@pytest.fixture
-def iam_user(s3_server: S3Server) -> dict[str, str]:
-    """A real IAM user on the server with an access key and no policy at all."""
-    iam = s3_server.client().meta  # just to reuse the endpoint/region settings
-    import boto3
-
+def make_iam_user(s3_server: S3Server, policy: dict[str, Any] | None = None) -> dict[str, str]:
+    """A real IAM user on the server with an access key and the given inline policy."""
     client = boto3.client(
         "iam",
-        endpoint_url=iam.endpoint_url,
+        endpoint_url=s3_server.endpoint_url,
         region_name=s3_server.region,
         aws_access_key_id=s3_server.access_key_id,
         aws_secret_access_key=s3_server.secret_access_key,
     )
     name = f"user-{uuid.uuid4().hex[:12]}"
     client.create_user(UserName=name)
+    if policy is not None:
+        client.put_user_policy(
+            UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy)
+        )
     key = client.create_access_key(UserName=name)["AccessKey"]
     return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
+@pytest.fixture
+def iam_user(s3_server: S3Server) -> dict[str, str]:
+    """A user with a valid key and no policy at all: every S3 call is AccessDenied."""
+    return make_iam_user(s3_server)
 
 
 @pytest.mark.usefixtures("fast_failures")
@@ -257,6 +266,33 @@ def test_s3_versioning_suspended_is_refused_too(
     backend = s3_backend_factory(s3_versioned_bucket, worktree=True)
     with pytest.raises(VersioningNotEnabled, match="suspended"):
         backend.read_bytes("file.bin")
+
+
+def test_s3_version_aware_remote_works_without_permission_to_ask_about_versioning(
+    s3_server: S3Server, s3_versioned_bucket: str, s3_backend_factory: BackendFactory
+) -> None:
+    """Users often lack s3:GetBucketVersioning; writes' version ids carry the proof."""
+    user = make_iam_user(
+        s3_server,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:GetBucketVersioning", "Resource": "*"},
+            ],
+        },
+    )
+    backend = s3_backend_factory(s3_versioned_bucket, version_aware=True, **user)
+    as_user = s3_server.client(
+        aws_access_key_id=user["access_key_id"], aws_secret_access_key=user["secret_access_key"]
+    )
+    with s3_server.enforce_credentials():
+        with pytest.raises(ClientError, match="AccessDenied"):
+            as_user.get_bucket_versioning(Bucket=s3_versioned_bucket)
+        v1 = backend.write("f.bin", b"one").version_id
+        backend.write("f.bin", b"two", overwrite=True)
+        assert v1 is not None
+        assert backend.read_bytes("f.bin", version_id=v1) == b"one"
 
 
 def test_s3_versioning_not_enabled_is_a_config_error_and_a_backend_error() -> None:

@@ -30,7 +30,8 @@ def test_options_override_the_url(ssh_server: SSHServer, ssh_root: str) -> None:
     """DVC's precedence: the remote's ``user``/``port`` keys win over the URL's."""
     url = f"ssh://nobody@{ssh_server.host}:1{ssh_root}"
     with open_backend(
-        url, user=ssh_server.user, port=str(ssh_server.port), **ssh_server.options()
+        url, user=ssh_server.user, port=str(ssh_server.port), timeout="10",
+        allow_agent="false", max_sessions=4, **ssh_server.options()
     ) as backend:
         backend.write("f.bin", b"1")
         assert backend.location == ssh_server.url(ssh_root)

@@ -47,8 +47,7 @@ READ_AHEAD = 256 << 10
 _ADLFS_METADATA = frozenset({"is_directory", "hdi_isfolder", "Hdi_isfolder"})
 
 _VERSIONING_NOTE = (
-    "only with version_aware=true (VersionedAzureBackend), on accounts with blob versioning on"
-    "; Azurite, the test emulator, keeps no blob versions, so this is untested"
+    "only with version_aware=true (VersionedAzureBackend); untested: Azurite keeps no blob versions"
 )
 
 
@@ -93,6 +92,11 @@ class AzureBackend(FsspecBackend):
             raise ConfigError(
                 "cannot set up the Azure client: give connection_string, or account_name "
                 f"with account_key, sas_token or a service principal ({self.redact(str(exc))})"
+            ) from None
+        except ImportError as exc:  # the default credential chain lives in azure-identity
+            raise ConfigError(
+                f"Azure's default credentials need the {exc.name or 'azure-identity'} package; "
+                "install it or give connection_string, account_key or sas_token"
             ) from None
         _limit_retries(fs, config.retries)
         super().__init__(fs, config.root, **options)
@@ -170,7 +174,7 @@ class AzureBackend(FsspecBackend):
         async def upload() -> dict[str, Any]:
             async with self._blob_client(path) as client:
                 reply: dict[str, Any] = await client.upload_blob(
-                    body, overwrite=overwrite, metadata=meta
+                    body, overwrite=overwrite, metadata=meta, **self.config.request_kwargs
                 )
                 return reply
 
@@ -187,7 +191,9 @@ class AzureBackend(FsspecBackend):
 
         async def copy() -> dict[str, Any]:
             async with self._blob_client(src) as source, self._blob_client(dst) as target:
-                reply: dict[str, Any] = await target.start_copy_from_url(source.url)
+                reply: dict[str, Any] = await target.start_copy_from_url(
+                    source.url, **self.config.request_kwargs
+                )
                 while reply.get("copy_status") == "pending":
                     await asyncio.sleep(0.2)
                     props = await target.get_blob_properties()
@@ -235,8 +241,8 @@ class VersionedAzureBackend(AzureBackend):
 
     CAPABILITIES: ClassVar[frozenset[Capability]] = AzureBackend.CAPABILITIES | {_C.VERSIONING}
     CAPABILITY_NOTES: ClassVar[dict[str, str]] = {
-        "VERSIONING": "needs blob versioning on the storage account (checked when opened); "
-        "Azurite, the test emulator, keeps no blob versions, so this is untested",
+        "VERSIONING": "needs blob versioning on the account (checked when opened); "
+        "untested: Azurite keeps no blob versions",
     }
 
     def __init__(self, config: AzureConfig, **options: Any) -> None:

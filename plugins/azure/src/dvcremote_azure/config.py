@@ -67,6 +67,12 @@ class AzureConfig:
     def url(self) -> str:
         return f"azure://{self.root}"
 
+    @property
+    def request_kwargs(self) -> dict[str, Any]:
+        """Timeouts for the SDK calls the backend makes itself (adlfs gets them as well)."""
+        keys = ("timeout", "connection_timeout", "read_timeout")
+        return {k: self.fs_kwargs[k] for k in keys if k in self.fs_kwargs}
+
 
 def parse_config(url: str, options: Mapping[str, Any]) -> AzureConfig:
     """``azure://container[/prefix]`` plus the remote's keys."""
@@ -117,7 +123,10 @@ def parse_config(url: str, options: Mapping[str, Any]) -> AzureConfig:
         if options.get(ours) is not None:
             kwargs[theirs] = _number(ours, options[ours], minimum=1)
     retries = options.get("retries")
-    version_aware = as_bool("version_aware", options.get("version_aware", False))
+    # A worktree remote is version-aware too: it reads files back by version id.
+    version_aware = as_bool("version_aware", options.get("version_aware", False)) or as_bool(
+        "worktree", options.get("worktree", False)
+    )
     if version_aware:
         kwargs["version_aware"] = True
     return AzureConfig(

@@ -28,7 +28,13 @@ from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteResult
 from dvcremote.backends.streams import copy_hashing
-from dvcremote.errors import BackendError, NotFound, VersioningNotEnabled, VersionNotFound
+from dvcremote.errors import (
+    BackendError,
+    NotFound,
+    PermissionDenied,
+    VersioningNotEnabled,
+    VersionNotFound,
+)
 from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
 from dvcremote_s3.errors import client_error_in, map_s3_error, s3_error_code
 from dvcremote_s3.reader import S3ObjectReader
@@ -65,6 +71,9 @@ class S3Backend(FsspecBackend):
         }
     )
     SECRET_OPTIONS: ClassVar[frozenset[str]] = Backend.SECRET_OPTIONS | S3_SECRET_KEYS
+    #: Part size of multipart uploads (S3's minimum is 5 MiB, at most 10,000 parts);
+    #: None keeps s3fs's default (50 MiB: objects up to about 500 GB).
+    MULTIPART_PART_SIZE: ClassVar[int | None] = None
     WRITES_ARE_ATOMIC: ClassVar[bool] = True
     CREATE_PARENTS: ClassVar[bool] = False
     PRUNE_EMPTY_FOLDERS: ClassVar[bool] = False
@@ -217,8 +226,9 @@ class S3Backend(FsspecBackend):
         self, path: str, data: IO[bytes], metadata: Mapping[str, str] | None
     ) -> WriteResult:
         """s3fs's multipart upload; nothing is visible unless it completes."""
+        sizing = {"block_size": self.MULTIPART_PART_SIZE} if self.MULTIPART_PART_SIZE else {}
         handle = self._multipart_fs().open(
-            self._full(path), "wb", **self._write_kwargs(metadata)
+            self._full(path), "wb", **sizing, **self._write_kwargs(metadata)
         )
         try:
             size, digest = copy_hashing(data, handle.write)
@@ -319,7 +329,11 @@ class S3VersionedBackend(S3Backend):
                 return
             try:
                 reply = self.fs.call_s3("get_bucket_versioning", Bucket=self.bucket)
-            except Exception:  # noqa: BLE001 - undecided; the real operation will say why
+            except Exception as exc:  # noqa: BLE001 - undecided; the operation will say why
+                if isinstance(self.map_error(exc, None), PermissionDenied):
+                    # Not allowed to ask (s3:GetBucketVersioning): rely on writes, which
+                    # fail with VersioningNotEnabled if the bucket gives no version id.
+                    self._versioning_checked = True
                 return
             status = reply.get("Status")
             if status != "Enabled":

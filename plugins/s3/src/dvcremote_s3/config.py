@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +154,10 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
     session = _session_settings(opt)
     if session:
         fs_kwargs["session"] = _make_session(**session)
+    elif "key" in fs_kwargs and "secret" in fs_kwargs:
+        # Explicit keys: nothing the session would resolve (credentials, profile) can go
+        # stale, so share one and skip re-parsing botocore's service model per backend.
+        fs_kwargs["session"] = _shared_session(*(os.environ.get(v) for v in _SESSION_ENV))
 
     return S3Config(
         location=location,
@@ -209,6 +215,20 @@ def _make_session(**settings: str) -> Any:
     for name, value in settings.items():
         session.set_config_variable(name, value)
     return session
+
+
+#: Environment variables a botocore session reads once; a change gets a new session.
+_SESSION_ENV = (
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_session(*env: str | None) -> Any:
+    return _make_session()
 
 
 def _looks_like_path(value: Any) -> bool:

@@ -60,7 +60,10 @@ UNAVAILABLE_CODES = frozenset(
     {"InternalError", "RequestTimeout", "ServiceUnavailable", "SlowDown", "500", "503"}
 )
 INVALID_PATH_CODES = frozenset({"KeyTooLongError", "InvalidObjectName"})
-EXISTS_CODES = frozenset({"PreconditionFailed", "412", "BucketAlreadyExists"})
+EXISTS_CODES = frozenset({"BucketAlreadyExists", "BucketAlreadyOwnedByYou"})
+#: A conditional request failed: "If-None-Match" guards a create, "If-Match" a read
+#: pinned to one etag (the object was replaced meanwhile).
+PRECONDITION_CODES = frozenset({"PreconditionFailed", "412"})
 
 _UNREACHABLE = (
     BotoConnectionError,  # EndpointConnectionError, ConnectTimeoutError, SSL, proxy
@@ -165,4 +168,10 @@ def _from_client_error(
         return InvalidPath(f"S3 refused the key ({detail})", path=path, backend=backend)
     if code in EXISTS_CODES:
         return AlreadyExists(path=path, backend=backend)
+    if code in PRECONDITION_CODES:
+        if str(err.get("Condition") or "").lower() == "if-none-match":
+            return AlreadyExists(path=path, backend=backend)
+        return BackendError(
+            f"the object changed while it was being read ({detail})", path=path, backend=backend
+        )
     return BackendError(f"S3 error {detail}", path=path, backend=backend)

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +56,9 @@ class SSHServer:
     workdir: str
     #: The same user key, encrypted with ``passphrase``.
     encrypted_keyfile: str = ""
-    passphrase: str = KEY_PASSPHRASE
+    passphrase: str = field(default=KEY_PASSPHRASE, repr=False)
     log: str = ""
-    _stop: Any = field(default=None, repr=False)
+    _stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def url(self, path: str) -> str:
         """An ``ssh://`` URL for an absolute path on the server."""
