@@ -152,7 +152,7 @@ def render(entries: list[Entry] | None = None) -> str:
     for cap in Capability:
         marks = [YES if cap in e.cls.CAPABILITIES else NO for e in entries]
         said = "; ".join(
-            f"{label}: {note[cap]}" for label, note in zip(labels, notes) if cap in note
+            f"**{label}**: {note[cap]}" for label, note in zip(labels, notes) if cap in note
         )
         lines.append(_row([f"`{cap.value}`", *marks, said]))
     return "\n".join(lines) + "\n"

@@ -217,16 +217,17 @@ def cmd_status(args: argparse.Namespace, out: _Out) -> int:
             changed = result.changed()
             if args.json:
                 out.data(json.dumps(result.to_json()))
-            elif changed:
-                for path, state in changed.items():
-                    out.info(f"\t{state + ':':<20}{path}")
             elif result.in_sync:
                 out.info(f"Cache and remote {result.remote!r} are in sync.")
-            else:  # only other revisions of the paths listed differ: count the objects
-                counts = ", ".join(
-                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
-                )
-                out.info(f"Not in sync with remote {result.remote!r}: {counts} (see --json)")
+            else:
+                for path, state in changed.items():
+                    out.info(f"\t{state + ':':<20}{path}")
+                if any(history.values()) or not changed:
+                    # A path shows one state; its other revisions' objects are counted here.
+                    counts = ", ".join(
+                        f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
+                    )
+                    out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
             return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
         if any(history.values()):
             out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")

@@ -45,7 +45,6 @@ from dvcremote.results import (
     TransferSummary,
     WorkspaceStatus,
 )
-from dvcremote.state import StateDB
 
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
     from dvcremote.scm import Git
+    from dvcremote.state import StateDB
     from dvcremote.update import UpdateResult
 
 DVC_DIR = ".dvc"
@@ -136,6 +136,8 @@ class Repo:
     @property
     def state(self) -> StateDB:
         if self._state is None:
+            from dvcremote.state import StateDB  # sqlite3 only for commands that hash
+
             self._state = StateDB(os.path.join(self.tmp_dir, "dvcremote", "state.sqlite"))
         return self._state
 

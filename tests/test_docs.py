@@ -63,7 +63,7 @@ def test_capability_notes_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
         line for line in gen.render(entries).splitlines() if line.startswith("| `VERSIONING`")
     )
     notes_cell = row.rstrip(" |").rsplit(" | ", 1)[-1]
-    assert f"{gen._labels(entries)[0]}: a caveat for readers" in notes_cell
+    assert f"**{gen._labels(entries)[0]}**: a caveat for readers" in notes_cell
 
 
 # -------------------------------------------------------------------- README and CI

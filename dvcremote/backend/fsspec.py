@@ -311,6 +311,14 @@ class FsspecBackend(Backend):
         self._prune(src)
 
     # ---------------------------------------------------------------- deletes
+    def _rmdir(self, full: str) -> None:
+        """fsspec gives no sync ``rmdir`` to async filesystems that only define ``_rmdir``."""
+        fs: Any = self.fs
+        if isinstance(fs, AsyncFileSystem) and hasattr(fs, "_rmdir"):
+            sync(fs.loop, fs._rmdir, full)
+        else:
+            fs.rmdir(full)
+
     def _prune(self, path: str) -> None:
         if not self.PRUNE_EMPTY_FOLDERS:
             return
@@ -319,8 +327,8 @@ class FsspecBackend(Backend):
             try:
                 if self.fs.ls(self._full(folder), detail=False):
                     return
-                self.fs.rmdir(self._full(folder))
-            except OSError:
+                self._rmdir(self._full(folder))
+            except (OSError, NotFound, DirectoryNotEmpty):
                 return
             folder = paths.parent(folder)
 
@@ -341,7 +349,7 @@ class FsspecBackend(Backend):
             if self._children(path):
                 raise DirectoryNotEmpty(path=path, backend=self.name)
             try:
-                self.fs.rmdir(full)
+                self._rmdir(full)
             except FileNotFoundError:  # object stores: an empty prefix is already gone
                 pass
         self._prune(path)

@@ -29,11 +29,11 @@ from dvcremote.remotes.version_aware import (
     TrackedFile,
     TrackedOutput,
     VersionAwareRemote,
-    same_bytes,
     file_entry,
     keep_dvc_order,
     make_record,
     record_of,
+    same_bytes,
     set_dir_files,
 )
 from dvcremote.results import TransferSummary

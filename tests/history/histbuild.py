@@ -169,3 +169,31 @@ def cache_dir(hist: History) -> Path:
 
 def clear_cache(hist: History) -> None:
     shutil.rmtree(cache_dir(hist), ignore_errors=True)
+
+
+def shallow_clone(source: Path, dest: Path) -> None:
+    """What ``git clone --depth=1`` of main leaves: the tip's objects and ``.git/shallow``,
+    plus the source's ``.dvc`` cache (so a gc would have something to delete)."""
+    import pygit2
+
+    src = pygit2.Repository(str(source))
+    tip = src.revparse_single("main").peel(pygit2.Commit)
+    clone = pygit2.init_repository(str(dest), initial_head="main")
+
+    def copy_object(oid: pygit2.Oid) -> None:
+        kind, data = src.odb.read(oid)[:2]
+        clone.odb.write(kind, data)
+        obj = src[oid]
+        if isinstance(obj, pygit2.Tree):
+            for entry in obj:
+                copy_object(entry.id)
+
+    copy_object(tip.id)
+    copy_object(tip.tree_id)
+    clone.references.create("refs/heads/main", tip.id, force=True)
+    assert clone.path is not None
+    Path(clone.path, "shallow").write_text(f"{tip.id}\n")
+    clone.checkout("refs/heads/main", strategy=pygit2.enums.CheckoutStrategy.FORCE)
+    clone.free()
+    src.free()
+    shutil.copytree(source / ".dvc" / "cache", dest / ".dvc" / "cache")

@@ -180,17 +180,31 @@ def test_status_cli_json(
     assert {k: set(printed[k]) for k in expected} == expected
 
 
-def test_status_cli_counts_objects_a_path_view_cannot_show(
+def test_status_cli_lists_paths_only_history_tracks(
     hist: History, repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Every workspace path in sync, an older version of one not: exit 1 and a count."""
     assert repo.push().ok
     assert main(["status", "-c"]) == EXIT_OK
     capsys.readouterr()
-    assert main(["status", "-c", "--rev", "v1", "--rev", "HEAD"]) == EXIT_NOT_IN_SYNC
+    assert main(["status", "-c", "--rev", "v1"]) == EXIT_NOT_IN_SYNC
+    lines = capsys.readouterr().out.splitlines()
+    # Paths show the workspace's state where it tracks them: only v1's "old" (deleted
+    # since) is listed; v1's older foo, data/a and data manifest are counted with it.
+    assert [line.split() for line in lines[:-1]] == [["new:", "old"]]
+    assert lines[-1] == "Objects not in sync with remote 'store': 4 new"
+
+
+def test_status_cli_counts_objects_no_listed_path_shows(
+    hist: History, repo: Repo, remote_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every path's shown state is ok, but v1's version of foo is lost: exit 1, counted."""
+    assert repo.push(all_commits=True).ok
+    repo.cache.remove(Obj(md5("foo1")))
+    lost = md5("foo1")
+    (remote_root / "files" / "md5" / lost[:2] / lost[2:]).unlink()
+    assert main(["status", "-c", "--rev", "v1"]) == EXIT_NOT_IN_SYNC
     out = capsys.readouterr().out
-    # v1's old, foo1, a1 and its manifest are new; "old" is v1's only path the workspace lacks.
-    assert "new:" in out and "old" in out
+    assert out.splitlines() == ["Objects not in sync with remote 'store': 1 missing"]
 
 
 def test_status_without_cloud_refuses_revision_options(
