@@ -19,6 +19,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dvcremote.repo import Repo
 from dvcremote.scm import Git
@@ -62,7 +63,7 @@ class History:
         return set().union(*self.objs.values())
 
 
-def kwargs(flag: str) -> dict[str, object]:
+def kwargs(flag: str) -> dict[str, Any]:
     """The API keyword arguments for a flag name."""
     if flag == "workspace":
         return {}
@@ -91,8 +92,7 @@ def _dir_objs(dir_oid: str, files: dict[str, str]) -> set[str]:
 
 
 def build(root: Path) -> History:
-    git = Git.init(root)
-    git.close()
+    Git.init(root).close()
     repo = Repo.init(root)
     git = repo.git
     assert git is not None

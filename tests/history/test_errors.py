@@ -139,7 +139,7 @@ def test_bad_historic_dvcfile_aborts_gc_with_nothing_deleted(
 def test_bad_historic_dvcfile_aborts_push(
     hist: History, repo: Repo, remote_root: Path, bad_history: str
 ) -> None:
-    with pytest.raises(InvalidHistoricDvcfile, match="broken/bad.dvc"):
+    with pytest.raises(InvalidHistoricDvcfile, match=r"broken/bad\.dvc"):
         repo.push(all_commits=True)
     assert objects_under(remote_root) == set()
     # A revision without the broken file is fine.
@@ -154,7 +154,7 @@ def test_historic_output_outside_the_project(hist: History, repo: Repo) -> None:
     git.commit("an output outside the project")
     git.remove(["escape.dvc"])
     git.commit("gone")
-    with pytest.raises(InvalidHistoricDvcfile, match="escape.dvc.*outside the repository"):
+    with pytest.raises(InvalidHistoricDvcfile, match=r"escape\.dvc.*outside the repository"):
         repo.gc(all_commits=True)
     assert objects_under(cache_dir(hist)) == hist.everything
 

@@ -45,12 +45,12 @@ def test_the_history_is_what_the_tests_expect(hist: History) -> None:
 # -------------------------------------------------------------------------------- push
 @pytest.mark.parametrize("flag", FLAGS)
 def test_push(flag: str, hist: History, repo: Repo, remote_root: Path) -> None:
-    summary = repo.push(**kwargs(flag))  # type: ignore[arg-type]
+    summary = repo.push(**kwargs(flag))
     assert summary.ok
     assert summary.transferred == hist.expected(flag)
     assert objects_under(remote_root) == hist.expected(flag)
     # A second push moves nothing.
-    again = repo.push(**kwargs(flag))  # type: ignore[arg-type]
+    again = repo.push(**kwargs(flag))
     assert again.transferred == frozenset()
     assert again.ok
 
@@ -75,10 +75,8 @@ def full_remote(hist: History, repo: Repo, remote_root: Path) -> Path:
 
 
 @pytest.mark.parametrize("flag", FLAGS)
-def test_fetch_into_an_empty_cache(
-    flag: str, hist: History, repo: Repo, full_remote: Path
-) -> None:
-    summary = repo.fetch(**kwargs(flag))  # type: ignore[arg-type]
+def test_fetch_into_an_empty_cache(flag: str, hist: History, repo: Repo, full_remote: Path) -> None:
+    summary = repo.fetch(**kwargs(flag))
     assert summary.ok
     assert summary.transferred == hist.expected(flag)
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
@@ -95,7 +93,7 @@ def test_pull_fetches_the_revisions_and_checks_out_the_workspace(
     flag: str, hist: History, repo: Repo, full_remote: Path
 ) -> None:
     (hist.root / "foo").unlink()
-    result = repo.pull(**kwargs(flag))  # type: ignore[arg-type]
+    result = repo.pull(**kwargs(flag))
     assert result.ok
     assert result.transferred == hist.expected(flag)
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
@@ -155,7 +153,7 @@ def _expected_status(hist: History, flag: str, dropped: dict[str, set[str]]) -> 
 def test_status_cloud(
     flag: str, hist: History, repo: Repo, mixed_state: dict[str, set[str]]
 ) -> None:
-    result = repo.status(cloud=True, **kwargs(flag))  # type: ignore[call-overload]
+    result = repo.status(cloud=True, **kwargs(flag))
     expected = _expected_status(hist, flag, mixed_state)
     assert {
         "ok": set(result.ok),
@@ -213,7 +211,7 @@ def test_status_without_cloud_refuses_revision_options(
     from dvcremote.errors import RepoError
 
     with pytest.raises(RepoError, match="cloud=True"):
-        repo.status(revs=["v1"])  # type: ignore[call-overload]
+        repo.status(revs=["v1"])
     assert main(["status", "--rev", "v1"]) == 2
     assert "add -c" in capsys.readouterr().err
 
@@ -221,15 +219,13 @@ def test_status_without_cloud_refuses_revision_options(
 # ---------------------------------------------------------------------------------- gc
 @pytest.mark.parametrize("flag", FLAGS)
 def test_gc_keeps_exactly_what_the_revisions_use(flag: str, hist: History, repo: Repo) -> None:
-    results = repo.gc(**kwargs(flag))  # type: ignore[arg-type]
+    results = repo.gc(**kwargs(flag))
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
     assert results[0].removed == hist.everything - hist.expected(flag)
 
 
 @pytest.mark.parametrize("flag", FLAGS)
-def test_gc_cli(
-    flag: str, hist: History, repo: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_gc_cli(flag: str, hist: History, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gc", "-f", *cli_args(flag)]) == EXIT_OK
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
     removed = len(hist.everything - hist.expected(flag))

@@ -79,9 +79,7 @@ def make_iam_user(s3_server: S3Server, policy: dict[str, Any] | None = None) -> 
     name = f"user-{uuid.uuid4().hex[:12]}"
     client.create_user(UserName=name)
     if policy is not None:
-        client.put_user_policy(
-            UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy)
-        )
+        client.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
     key = client.create_access_key(UserName=name)["AccessKey"]
     return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
 
@@ -134,9 +132,7 @@ def test_s3_health_reports_refused_credentials(
 
 # ---------------------------------------------------------- missing bucket
 @pytest.mark.parametrize("operation", ["write", "read", "info", "list", "list_folders", "delete"])
-def test_s3_missing_bucket_is_not_found(
-    s3_backend_factory: BackendFactory, operation: str
-) -> None:
+def test_s3_missing_bucket_is_not_found(s3_backend_factory: BackendFactory, operation: str) -> None:
     bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
     backend = s3_backend_factory(bucket)
     with pytest.raises(NotFound) as info:
@@ -228,8 +224,9 @@ def test_s3_repr_shows_no_secret(s3_server: S3Server) -> None:
 
 def test_s3_secret_quoted_by_the_server_is_scrubbed(s3_bucket: str, s3_server: S3Server) -> None:
     """Whatever text reaches an error passes through the backend's redaction."""
-    backend = S3Backend.from_url(f"s3://{s3_bucket}", **s3_server.remote_options(
-        secret_access_key=SECRET))
+    backend = S3Backend.from_url(
+        f"s3://{s3_bucket}", **s3_server.remote_options(secret_access_key=SECRET)
+    )
     native = RuntimeError(f"the server echoed {SECRET} back")
     converted = backend._convert(native, "x")
     assert isinstance(converted, BackendError)

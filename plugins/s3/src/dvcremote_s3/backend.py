@@ -14,6 +14,7 @@ version listing is filtered to the exact key (S3 lists by prefix).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import threading
@@ -153,16 +154,16 @@ class S3Backend(FsspecBackend):
         """One HeadObject: size, etag, version and user metadata together."""
         try:
             head = self.fs.call_s3(
-                "head_object", Bucket=self.bucket, Key=self._key(path),
+                "head_object",
+                Bucket=self.bucket,
+                Key=self._key(path),
                 **self._version_arg(version_id),
             )
         except OSError as exc:
             if not _is_missing(exc):
                 raise
             if version_id is not None:
-                raise VersionNotFound(
-                    path=path, backend=self.name, version_id=version_id
-                ) from exc
+                raise VersionNotFound(path=path, backend=self.name, version_id=version_id) from exc
             # No such object: the adapter tells a folder from a missing file.
             return super()._file_info(path, None)
         return self._head_to_info(path, head)
@@ -200,9 +201,7 @@ class S3Backend(FsspecBackend):
             self.fs.call_s3("head_bucket", Bucket=self.bucket)
         except OSError as exc:
             if _is_missing(exc):
-                raise NotFound(
-                    f"bucket {self.bucket!r} does not exist", backend=self.name
-                ) from exc
+                raise NotFound(f"bucket {self.bucket!r} does not exist", backend=self.name) from exc
             raise
 
     # --------------------------------------------------------------- writes
@@ -412,7 +411,7 @@ class S3VersionedBackend(S3Backend):
                         "LastModified": item.get("LastModified"),
                     },
                 )
-                out.append(_with_latest(info, bool(item.get("IsLatest"))))
+                out.append(dataclasses.replace(info, is_latest=bool(item.get("IsLatest"))))
             if not page.get("IsTruncated"):
                 break
             markers = {
@@ -429,16 +428,12 @@ class S3VersionedBackend(S3Backend):
             self.fs.call_s3("head_object", Bucket=self.bucket, Key=key, VersionId=version_id)
         except OSError as exc:
             if _is_missing(exc):
-                raise VersionNotFound(
-                    path=path, backend=self.name, version_id=version_id
-                ) from exc
+                raise VersionNotFound(path=path, backend=self.name, version_id=version_id) from exc
             raise
         self.fs.call_s3("delete_object", Bucket=self.bucket, Key=key, VersionId=version_id)
         self.fs.invalidate_cache(self._full(path))
 
-    def _write_result(
-        self, path: str, handle: Any, size: int, digest: str | None
-    ) -> WriteResult:
+    def _write_result(self, path: str, handle: Any, size: int, digest: str | None) -> WriteResult:
         result = super()._write_result(path, handle, size, digest)
         if result.version_id is None:
             raise _no_version(self.bucket, path)
@@ -493,18 +488,6 @@ def _no_version(bucket: str, path: str) -> VersioningNotEnabled:
         f"bucket {bucket!r} returned no version id for a write; is versioning enabled on it?",
         path=path,
         backend=S3VersionedBackend.name,
-    )
-
-
-def _with_latest(info: FileInfo, latest: bool) -> FileInfo:
-    return FileInfo(
-        path=info.path,
-        size=info.size,
-        modified_at=info.modified_at,
-        etag=info.etag,
-        version_id=info.version_id,
-        is_latest=latest,
-        metadata=info.metadata,
     )
 
 

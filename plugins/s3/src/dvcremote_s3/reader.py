@@ -18,9 +18,7 @@ from fsspec.asyn import sync
 
 
 class S3ObjectReader(io.RawIOBase):
-    def __init__(
-        self, fs: Any, bucket: str, key: str, *, version_id: str | None = None
-    ) -> None:
+    def __init__(self, fs: Any, bucket: str, key: str, *, version_id: str | None = None) -> None:
         super().__init__()
         self._fs = fs
         self._bucket = bucket

@@ -110,9 +110,7 @@ class S3Server:
         client = self.client()
         client.create_bucket(Bucket=name)
         if versioned:
-            client.put_bucket_versioning(
-                Bucket=name, VersioningConfiguration={"Status": "Enabled"}
-            )
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         return name
 
     def delete_bucket(self, name: str) -> None:
@@ -231,9 +229,9 @@ class MotoProcess:
 
 
 @contextmanager
-def moto_process_server(*, grace_s: float = 5.0, ready_timeout_s: float = 30.0) -> Iterator[
-    MotoProcess
-]:
+def moto_process_server(
+    *, grace_s: float = 5.0, ready_timeout_s: float = 30.0
+) -> Iterator[MotoProcess]:
     """moto's server as a separate process; stopped with SIGTERM, then SIGKILL after a grace.
 
     After large runs moto can ignore SIGTERM for a long time, hence the hard stop.
