@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 
 import harness
-from harness import Report, Scratch, rmtree
+from harness import Report, Scratch, set_aside
 
 MEMORY_LIMIT_MB = 300.0
 LINEAR_LIMIT = 1.1
@@ -45,7 +45,7 @@ def main() -> int:
             for n in (small, big):
                 dst = work / "cp"
                 report.measure(f"cp -r {n}", ["cp", "-r", str(trees[n]), str(dst)])
-                rmtree(dst)
+                set_aside(dst, work)
                 for t in contenders:
                     repo = work / f"{t.name}-{n}-{i}"
                     remote = work / f"{t.name}-{n}-{i}-remote"
@@ -53,9 +53,8 @@ def main() -> int:
                     harness.call(["cp", "-r", str(trees[n]), str(repo / "data")])
                     report.measure(f"{t.name} add {n}", t.argv("add", "data"), cwd=repo)
                     report.measure(f"{t.name} push {n}", t.argv("push"), cwd=repo)
-                    rmtree(repo)
-                    rmtree(remote)
-                    rmtree(work / f".{t.name}-{n}-{i}-site-cache")
+                    set_aside(repo, work)
+                    set_aside(remote, work)
 
     report.say("# series (wall: best and median of the runs; cpu: least of the runs)")
     report.show_series()

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import harness
-from harness import Report, Scratch, Tool, rmtree
+from harness import Report, Scratch, Tool, set_aside
 
 STEPS = ("add", "re-add", "push", "status -c", "pull")
 
@@ -43,7 +43,7 @@ def main() -> int:
         def cp_reference(i: int) -> None:
             dst = work / f"cp-{i}"
             report.measure("cp -r", ["cp", "-r", str(src), str(dst)])
-            rmtree(dst)
+            set_aside(dst, work)
 
         for i in range(args.repeat):
             repos: dict[str, Path] = {}
@@ -58,11 +58,7 @@ def main() -> int:
                 if step in ("push", "pull"):
                     cp_reference(i)
                 for t in contenders:
-                    _step(report, t, repos[t.name], step, expected)
-            for t in contenders:
-                rmtree(repos[t.name])
-                rmtree(work / f"{t.name}-{i}-remote")
-                rmtree(work / f".{t.name}-{i}-site-cache")
+                    _step(report, t, repos[t.name], step, expected, work)
 
     report.say("# series (wall: best and median of the runs; cpu: least of the runs)")
     report.show_series()
@@ -71,7 +67,9 @@ def main() -> int:
     return 0
 
 
-def _step(report: Report, t: Tool, repo: Path, step: str, expected: tuple[int, str]) -> None:
+def _step(
+    report: Report, t: Tool, repo: Path, step: str, expected: tuple[int, str], work: Path
+) -> None:
     label = f"{t.name} {step}"
     if step in ("add", "re-add"):
         report.measure(label, t.argv("add", "data"), cwd=repo)
@@ -80,8 +78,8 @@ def _step(report: Report, t: Tool, repo: Path, step: str, expected: tuple[int, s
     elif step == "status -c":
         report.measure(label, t.argv("status", "-c"), cwd=repo)
     elif step == "pull":
-        rmtree(repo / ".dvc" / "cache")
-        rmtree(repo / "data")
+        set_aside(repo / ".dvc" / "cache", work)
+        set_aside(repo / "data", work)
         report.measure(label, t.argv("pull"), cwd=repo)
         got = harness.tree_digest(repo / "data")
         if got != expected:

@@ -430,6 +430,20 @@ class Scratch:
             rmtree(self.path)
 
 
+def set_aside(path: Path, work: Path) -> None:
+    """Move ``path`` into ``work/.trash`` instead of deleting it now.
+
+    The disk here is ext4 without a journal, where creating a file skips (and reads the
+    inode of) every inode freed in the last minute or more: a step measured right after
+    deleting 10,000 files pays for that deletion. The trash goes with the scratch folder.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    trash = work / ".trash"
+    trash.mkdir(exist_ok=True)
+    path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
+
+
 def rmtree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()

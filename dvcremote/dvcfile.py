@@ -2,7 +2,9 @@
 
 An output keeps the mapping it was read from (key order, unknown keys, the
 version-aware ``cloud:`` and directory ``files:`` forms), and a file whose data
-did not change is written back as the very bytes it was read from.
+did not change is written back as the very bytes it was read from. The setters
+rewrite an output the way DVC does: its fresh serialisation is laid onto the
+mapping as read, so keys already there keep their place and new ones go last.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import copy
 import os
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dvcremote import yamlio
 from dvcremote.errors import DvcFileError
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
-from dvcremote.manifest import is_dir_oid, is_valid_oid
+from dvcremote.manifest import Manifest, is_dir_oid, is_valid_oid
 
 DVCFILE_SUFFIX = ".dvc"
 
@@ -62,6 +64,24 @@ def _ordered(
     return {k: raw[k] for k in (*known, *unknown, *tail)}
 
 
+def _onto(new: Any, old: Any) -> Any:
+    """``new`` laid onto ``old`` as DVC rewrites a parsed ``.dvc`` file: keys of ``old``
+    keep their place (with ``new``'s values), new keys go at the end, dropped keys
+    vanish, and a list of the same length is merged item by item (so a pushed file
+    gains ``cloud:`` after ``path:``); anything else is ``new``."""
+    if isinstance(new, Mapping) and isinstance(old, Mapping):
+        merged = {k: _onto(new[k], old[k]) for k in old if k in new}
+        merged.update((k, v) for k, v in new.items() if k not in old)
+        return merged
+    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        return [_onto(n, o) for n, o in zip(new, old)]
+    return new
+
+
+#: What a new ``files:`` entry records beside relpath and md5 (``size``, ``isexec``).
+FileMeta = Callable[[str], Mapping[str, Any]]
+
+
 @dataclass
 class Output:
     """One entry of ``outs:``; ``raw`` is the mapping as it will be written."""
@@ -70,6 +90,8 @@ class Output:
     #: Posix path of the ``.dvc`` file's folder relative to the repo root ("" at the root).
     wdir: str = ""
     dvcfile: DvcFile | None = field(default=None, repr=False, compare=False)
+    #: The mapping as it is on disk (None for a new output): rewrites keep its key order.
+    original: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -147,20 +169,49 @@ class Output:
             raise DvcFileError(where, f"output path {self.path!r} is outside the repository")
 
     # -- writing -------------------------------------------------------------------------
-    def set_hash(self, oid: str, size: int, nfiles: int | None = None) -> None:
-        """Record new content (as ``dvc add`` does): DVC 3.x md5, plain form, no cloud data."""
-        raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS}
-        raw.update({"md5": oid, "size": size, "hash": MD5})
-        if nfiles is not None:
-            raw["nfiles"] = nfiles
-        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+    def set_hash(
+        self,
+        oid: str,
+        size: int,
+        nfiles: int | None = None,
+        *,
+        legacy: bool = False,
+        manifest: Manifest | None = None,
+        file_meta: FileMeta | None = None,
+    ) -> None:
+        """Record new content, as ``dvc add`` does (``legacy``: an md5-dos2unix id).
+
+        Version records survive where the content did not change, so a versioned
+        remote is not sent those bytes again: a file output with the same id keeps
+        its ``cloud:``, and a directory in the ``files:`` form stays in it, each file
+        with the same relpath and md5 keeping its entry. ``manifest`` (the new
+        directory's files) and ``file_meta`` (``size``/``isexec`` of a new or
+        changed file) are needed for that form only.
+        """
+        same = self.oid == oid and self.is_legacy == legacy
+        keep = _VERSION_KEYS if same else frozenset()
+        raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS or k in keep}
+        files = self.files
+        if files is not None and manifest is not None and is_dir_oid(oid):
+            old = {} if self.is_legacy != legacy else {str(e["relpath"]): e for e in files}
+            meta = file_meta or (lambda _relpath: {})
+            raw["files"] = [
+                dict(old[rel]) if old.get(rel, {}).get("md5") == md5
+                else _file_entry(rel, md5, meta(rel))
+                for rel, md5 in manifest
+            ]
+        else:
+            raw.update({"md5": oid, "size": size})
+            if nfiles is not None:
+                raw["nfiles"] = nfiles
+        self._rewrite(raw, legacy=legacy)
 
     def set_files(self, entries: Iterable[Mapping[str, Any]]) -> None:
-        """Switch a directory output to the ``files:`` form (version-aware remotes)."""
+        """Switch a directory output to the ``files:`` form (version-aware remotes);
+        a DVC 2.x output stays one (no ``hash:`` key)."""
         raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS}
-        raw["hash"] = MD5
         raw["files"] = [_ordered(dict(e), _FILE_ORDER) for e in entries]
-        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+        self._rewrite(raw, legacy=self._legacy_content)
 
     def set_cloud(self, remote: str, meta: Mapping[str, Any] | None) -> None:
         """Set (or with None, drop) the ``cloud:`` entry of a file output.
@@ -171,12 +222,32 @@ class Output:
         raw.pop("cloud", None)
         if meta:
             raw["cloud"] = {remote: dict(meta)}
-        self.raw = _ordered(raw, _OUT_ORDER, ("files",))
+        self._rewrite(raw, legacy=self._legacy_content)
+
+    @property
+    def _legacy_content(self) -> bool:
+        """Whether recorded content is DVC 2.x's (a new output, with none yet, is not)."""
+        return self.is_legacy and (self.oid is not None or self.files is not None)
+
+    def _rewrite(self, raw: dict[str, Any], *, legacy: bool) -> None:
+        """Make ``raw`` (with ``hash:`` set or dropped) the output, in DVC's key order."""
+        if legacy:
+            raw.pop("hash", None)
+        else:
+            raw["hash"] = MD5
+        fresh = _ordered(raw, _OUT_ORDER, ("files",))
+        self.raw = fresh if self.original is None else _onto(fresh, self.original)
+
+
+def _file_entry(relpath: str, md5: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    return _ordered({**meta, "relpath": relpath, "md5": md5}, _FILE_ORDER)
 
 
 _CONTENT_KEYS = frozenset(
     {"md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "cloud", "files"}
 )
+#: What a file output keeps when it is added again with the same content (DVC keeps its meta).
+_VERSION_KEYS = frozenset({"etag", "checksum", "isexec", "version_id", "cloud"})
 
 
 @dataclass
@@ -233,6 +304,8 @@ class DvcFile:
         os.replace(tmp, target)
         self.original = data
         self._loaded = copy.deepcopy(self.to_data())
+        for out in self.outs:
+            out.original = copy.deepcopy(out.raw)
         return True
 
     def __iter__(self) -> Iterator[Output]:
@@ -258,7 +331,7 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
     dvcfile = DvcFile(path, parsed, [], raw_bytes, copy.deepcopy(parsed))
     for i, out in enumerate(outs):
         _check_out(name, i, out)
-        output = Output(out, dvcfile.wdir, dvcfile)
+        output = Output(out, dvcfile.wdir, dvcfile, copy.deepcopy(out))
         if path:
             output.check_inside_repo()
         dvcfile.outs.append(output)

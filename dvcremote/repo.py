@@ -321,7 +321,13 @@ class Repo:
                 dvcfile_rel = f"{rel}.dvc"
                 dvcfile = self._dvcfile_for(dvcfile_rel, posixpath.basename(rel))
                 out = next(o for o in dvcfile.outs if o.repo_path == rel)
-                out.set_hash(staged.obj.oid, staged.size, staged.nfiles)
+                out.set_hash(
+                    staged.obj.oid,
+                    staged.size,
+                    staged.nfiles,
+                    manifest=staged.manifest,
+                    file_meta=stager.file_meta(rel),
+                )
                 dvcfile.write(self.root)
                 dvcfiles.append(dvcfile)
                 added.append(

@@ -110,6 +110,17 @@ class Stager:
         assert f.md5 is not None
         return Staged(Obj(f.md5, hash_name != MD5), f.key.size)
 
+    def file_meta(self, relpath: str) -> Callable[[str], dict[str, int]]:
+        """What a new ``files:`` entry of directory ``relpath`` records besides its md5
+        (its ``size``), read from the workspace on demand: only files whose content
+        changed since a version-aware push need it."""
+        folder = os.path.join(self.root, *relpath.split("/"))
+
+        def meta(inner: str) -> dict[str, int]:
+            return {"size": os.stat(os.path.join(folder, *inner.split("/"))).st_size}
+
+        return meta
+
     def _stage_dir(self, relpath: str, full: str, commit: bool, hash_name: str) -> Staged:
         files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk_files(full)]
         known = self.state.load(relpath, hash_name)

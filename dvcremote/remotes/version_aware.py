@@ -102,40 +102,6 @@ def make_record(etag: str | None, version_id: str) -> dict[str, str]:
     return {"etag": etag, "version_id": version_id} if etag else {"version_id": version_id}
 
 
-def keep_dvc_order(new: Any, old: Any) -> Any:
-    """``new`` with the key order of ``old`` kept, as DVC rewrites an existing ``.dvc`` file.
-
-    DVC applies its fresh serialisation onto the parsed file: keys already there
-    keep their place, new keys go at the end, dropped keys vanish, and a list of
-    the same length is merged item by item (a pushed file gains ``cloud:`` after
-    ``path:``). Without this a rewrite would not give DVC's bytes.
-    """
-    if isinstance(new, Mapping) and isinstance(old, Mapping):
-        merged = {k: keep_dvc_order(new[k], old[k]) for k in old if k in new}
-        merged.update((k, v) for k, v in new.items() if k not in old)
-        return merged
-    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        return [keep_dvc_order(n, o) for n, o in zip(new, old)]
-    return new
-
-
-def set_file_record(out: Output, remote: str, record: Mapping[str, Any]) -> None:
-    """Record a file output's version for ``remote`` (replacing any other remote's)."""
-    old = out.raw
-    out.set_cloud(remote, record)
-    out.raw = keep_dvc_order(out.raw, old)
-
-
-def set_dir_files(out: Output, entries: Iterable[Mapping[str, Any]]) -> None:
-    """Write a directory output in the ``files:`` form, in DVC's order."""
-    old = out.raw
-    legacy = out.is_legacy
-    out.set_files(entries)
-    if legacy:  # a DVC 2.x (md5-dos2unix) output has no ``hash:`` key, in any form
-        out.raw.pop("hash", None)
-    out.raw = keep_dvc_order(out.raw, old)
-
-
 def file_entry(
     relpath: str, md5: str, size: int | None, remote: str, record: Mapping[str, Any] | None
 ) -> dict[str, Any]:
@@ -504,7 +470,7 @@ class VersionAwareRemote(Remote):
             f = tracked.files[0]
             new = records.get(f.path)
             if new is not None and dict(new) != dict(f.record or {}):
-                set_file_record(out, self.name, new)
+                out.set_cloud(self.name, new)
             return
         if tracked.manifest is None or not any(f.path in records for f in tracked.files):
             return
@@ -524,7 +490,7 @@ class VersionAwareRemote(Remote):
                 changed = True
             entries.append(entry)
         if changed:
-            set_dir_files(out, entries)
+            out.set_files(entries)
 
     # -- fetch ---------------------------------------------------------------------------
     def fetch(
@@ -608,10 +574,7 @@ __all__ = [
     "TrackedFile",
     "TrackedOutput",
     "VersionAwareRemote",
-    "keep_dvc_order",
     "make_record",
     "record_of",
     "same_bytes",
-    "set_dir_files",
-    "set_file_record",
 ]

@@ -30,11 +30,9 @@ from dvcremote.remotes.version_aware import (
     TrackedOutput,
     VersionAwareRemote,
     file_entry,
-    keep_dvc_order,
     make_record,
     record_of,
     same_bytes,
-    set_dir_files,
 )
 from dvcremote.results import TransferSummary
 
@@ -323,13 +321,8 @@ class WorktreeRemote(VersionAwareRemote):
             f = t.files[0]
             got = fetched.get(f.path)
             if got is not None and got.obj != f.obj:
-                record = _record_for(infos[f.path])
-                old = out.raw
-                out.set_hash(got.obj.oid, got.size)
-                if out.is_legacy:
-                    out.raw.pop("hash", None)
-                out.set_cloud(self.name, record)
-                out.raw = keep_dvc_order(out.raw, old)
+                out.set_hash(got.obj.oid, got.size, legacy=got.obj.legacy)
+                out.set_cloud(self.name, _record_for(infos[f.path]))
                 changes.modified.append(f.path)
                 return True
             if f.path in changes.failed:
@@ -339,9 +332,7 @@ class WorktreeRemote(VersionAwareRemote):
                 _record_for(infos[f.path]) if got is not None and f.record is None else None
             )
             if adopted:
-                old = out.raw
                 out.set_cloud(self.name, adopted)
-                out.raw = keep_dvc_order(out.raw, old)
                 return True
             return False
 
@@ -388,7 +379,7 @@ class WorktreeRemote(VersionAwareRemote):
         if not old_entries:
             changed = changed or bool(entries)
         if changed:
-            set_dir_files(out, [entries[k] for k in sorted(entries)])
+            out.set_files([entries[k] for k in sorted(entries)])
         return changed
 
 

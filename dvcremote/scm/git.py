@@ -30,6 +30,9 @@ DEFAULT_NAME = "dvcremote"
 DEFAULT_EMAIL = "dvcremote@localhost"
 
 _BLOB_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE, FileMode.LINK)
+#: Characters a ``.gitignore`` entry escapes with a backslash (gitignore's pattern
+#: syntax; the set pathspec's ``GitWildMatchPattern.escape`` uses, so DVC's bytes).
+_GITIGNORE_SPECIAL = frozenset("\\[]!*#?")
 # Statuses that mean "the work tree or index differs from HEAD" (untracked handled apart).
 _DIRTY = ~(FileStatus.CURRENT | FileStatus.WT_NEW | FileStatus.IGNORED)
 
@@ -467,7 +470,8 @@ class Git:
         if not rel:
             raise ScmPathError(os.fspath(path), "the work tree root cannot be ignored")
         parent, name = posixpath.split(rel)
-        escaped = "".join("\\" + ch if ch in "\\*?[" else ch for ch in name)
+        # pathspec's escape, as DVC writes it; a trailing space too, which git would strip.
+        escaped = "".join("\\" + ch if ch in _GITIGNORE_SPECIAL else ch for ch in name)
         if escaped.endswith(" "):
             escaped = escaped[:-1] + "\\ "
         return "/" + escaped, posixpath.join(parent, ".gitignore")

@@ -230,6 +230,84 @@ def test_set_hash_and_cloud_give_dvc_key_order() -> None:
     assert v.dumps() == VERSIONED_DIR_DVC
 
 
+RECORD = {"etag": "acbd18db4cc2f85cedef654fccc4a4d8", "version_id": "v1"}
+# What dvc 3.67 writes when it pushes FILE_DVC's output to a version-aware remote:
+# ``cloud:`` goes after ``path:`` because the file already existed.
+PUSHED_FILE_DVC = FILE_DVC + (
+    b"  cloud:\n    upstream:\n      etag: acbd18db4cc2f85cedef654fccc4a4d8\n"
+    b"      version_id: v1\n"
+)
+
+
+def test_setters_keep_the_key_order_of_the_file_as_read() -> None:
+    d = loads(FILE_DVC, "foo.dvc")
+    d.outs[0].set_cloud("upstream", RECORD)
+    assert d.dumps() == PUSHED_FILE_DVC
+    d.outs[0].set_cloud("upstream", None)
+    assert d.dumps() == FILE_DVC
+    # A directory switching to the files: form keeps hash/path first, files last.
+    v = loads(DIR_DVC, "data.dvc")
+    v.outs[0].set_files([{"size": 1, "md5": md5("a"), "relpath": "a"}])
+    assert v.dumps() == (
+        b"outs:\n- hash: md5\n  path: data\n  files:\n  - relpath: a\n"
+        b"    md5: " + md5("a").encode() + b"\n    size: 1\n"
+    )
+    # Unknown keys stay where they were; a new key still goes last.
+    odd = loads(b"outs:\n- path: foo\n  custom: 1\n  md5: " + md5("foo").encode()
+                + b"\n  size: 3\n  hash: md5\n", "foo.dvc")
+    odd.outs[0].set_cloud("upstream", RECORD)
+    assert list(odd.outs[0].raw) == ["path", "custom", "md5", "size", "hash", "cloud"]
+
+
+def test_setters_follow_the_file_as_written() -> None:
+    """Once written, the new bytes are what later rewrites keep the order of."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = DvcFile.new("foo.dvc", [{"path": "foo"}])
+        d.outs[0].set_hash("acbd18db4cc2f85cedef654fccc4a4d8", 3)
+        assert d.write(tmp)
+        d.outs[0].set_cloud("upstream", RECORD)
+        assert d.dumps() == PUSHED_FILE_DVC
+        assert d.write(tmp)
+        assert Path(tmp, "foo.dvc").read_bytes() == PUSHED_FILE_DVC
+
+
+def test_setters_keep_a_legacy_output_legacy() -> None:
+    legacy_dir = b"outs:\n- md5: " + md5("x").encode() + b".dir\n  size: 1\n  nfiles: 1\n  path: d\n"
+    d = loads(legacy_dir, "d.dvc")
+    d.outs[0].set_files([{"relpath": "a", "md5": md5("x"), "size": 1}])
+    assert "hash" not in d.outs[0].raw and d.outs[0].is_legacy
+    assert list(d.outs[0].raw) == ["path", "files"]
+    f = loads(LEGACY_DVC, "text.dvc")
+    f.outs[0].set_cloud("upstream", RECORD)
+    assert list(f.outs[0].raw) == ["md5", "size", "path", "cloud"]
+    f.outs[0].set_hash(md5("new"), 3, legacy=True)
+    assert list(f.outs[0].raw) == ["md5", "size", "path"] and f.outs[0].is_legacy
+    f.outs[0].set_hash(md5("new"), 3)
+    assert f.outs[0].raw["hash"] == "md5"
+
+
+def test_set_hash_keeps_version_records_of_unchanged_content() -> None:
+    d = loads(PUSHED_FILE_DVC, "foo.dvc")
+    d.outs[0].set_hash("acbd18db4cc2f85cedef654fccc4a4d8", 3)  # the same bytes again
+    assert d.dumps() == PUSHED_FILE_DVC
+    d.outs[0].set_hash(md5("bar"), 3)  # new bytes: the record no longer applies
+    assert "cloud" not in d.outs[0].raw
+    # A directory in the files: form keeps the entries of unchanged files.
+    pushed = loads(VERSIONED_DIR_DVC, "data_dir.dvc")
+    manifest = Manifest.build([("a", md5("a")), ("b", md5("bb"))])
+    pushed.outs[0].set_hash(
+        manifest.oid, 3, 2, manifest=manifest, file_meta=lambda rel: {"size": 2}
+    )
+    files = pushed.outs[0].files
+    assert files is not None
+    assert files[0] == loads(VERSIONED_DIR_DVC).outs[0].raw["files"][0]  # record kept
+    assert files[1] == {"relpath": "b", "md5": md5("bb"), "size": 2}
+    assert "md5" not in pushed.outs[0].raw
+
+
 def test_dvcfile_writes_long_and_odd_paths_as_dvc_does() -> None:
     # ruamel (DVC's writer) breaks long scalars and keeps YAML 1.2 words unquoted.
     long_path = "data/" + "x" * 90

@@ -39,16 +39,24 @@ def test_add_writes_gitignore_beside_each_output(git_repo: Repo, workspace: Path
         assert not git.is_ignored(workspace / "data.dvc")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dvcremote/scm/git.py escapes only \\ * ? [ in .gitignore entries; DVC (pathspec)"
-    " also escapes ] ! # -- the bytes differ until that is changed",
-)
 def test_gitignore_escapes_special_names_as_dvc(git_repo: Repo, workspace: Path) -> None:
     (workspace / "we[ird]*.txt").write_text("w")
     git_repo.add("we[ird]*.txt")
     # What dvc 3.67 writes for this name.
     assert (workspace / ".gitignore").read_text() == "/we\\[ird\\]\\*.txt\n"
+    # Each special character escaped (pathspec's set), and git reads them back literally.
+    for name in ("!bang", "#hash", "q?", "a]b"):
+        (workspace / name).write_text("x")
+        git_repo.add(name)
+    assert (workspace / ".gitignore").read_text().splitlines()[1:] == [
+        "/\\!bang", "/\\#hash", "/q\\?", "/a\\]b"
+    ]
+    (workspace / "qX").write_text("not tracked")
+    with Git.open(workspace) as git:
+        for name in ("we[ird]*.txt", "!bang", "#hash", "q?", "a]b"):
+            assert git.is_ignored(workspace / name), name
+        assert not git.is_ignored(workspace / "qX")  # ``?`` matched literally
+        assert not git.is_ignored(workspace / "weird.txt")
 
 
 def test_add_commit_stages_dvcfiles_and_gitignore(git_repo: Repo, workspace: Path) -> None:

@@ -87,14 +87,14 @@ def test_push_writes_the_bytes_dvc_writes(repo: Any, store: Any, workspace: Path
         assert text == (DVC / "pushed" / name).read_text(), name
 
     # dvc changed one file and added the folder again, keeping the other files'
-    # records: start from that file (with our ids in it) and push.
+    # records: our add writes the same (with our ids in it), then push.
     data = workspace / "data_dir" / "data"
     data.chmod(0o644)
     data.unlink()
     data.write_text("data, changed")
-    repo.add(["data_dir"])  # the new content goes into the cache
+    repo.add(["data_dir"])
     readded = (DVC / "readded" / "data_dir.dvc").read_text()
-    (workspace / "data_dir.dvc").write_text(swap(readded, recorded("pushed"), ours))
+    assert (workspace / "data_dir.dvc").read_text() == swap(readded, recorded("pushed"), ours)
 
     summary = repo.push()
     assert summary.ok
@@ -105,3 +105,40 @@ def test_push_writes_the_bytes_dvc_writes(repo: Any, store: Any, workspace: Path
     for name in FILES:
         text = swap((workspace / name).read_text(), ours, recorded("repushed"))
         assert text == (DVC / "repushed" / name).read_text(), name
+
+
+# What dvc 3.67 wrote for ``dvc add data_dir`` over the recorded pushed file after
+# ``data`` changed, ``empty`` was deleted and ``new`` appeared: the list is rebuilt
+# in DVC's entry order, unchanged files keep their records, new ones have none.
+READDED_RESHAPED = """outs:
+- hash: md5
+  path: data_dir
+  files:
+  - relpath: data
+    md5: c2e0bef8de799abaa63c355892849a01
+    size: 13
+  - relpath: data_sub_dir/data_sub
+    md5: c59e996a3eb7e6f1ad09caea0f93c225
+    size: 8
+    cloud:
+      upstream:
+        etag: c59e996a3eb7e6f1ad09caea0f93c225
+        version_id: 7d1bc71f-7852-4264-aa03-cd804d4dd158
+  - relpath: new
+    md5: 22af645d1859cb5ca6da0c484f1f37ea
+    size: 3
+"""
+
+
+def test_add_over_a_pushed_directory_writes_what_dvc_writes(repo: Any, workspace: Path) -> None:
+    write_tree(workspace, {"data_dir": DATA_DIR})
+    shutil.copyfile(DVC / "pushed" / "data_dir.dvc", workspace / "data_dir.dvc")
+    (workspace / "data_dir" / "data").write_text("data, changed")
+    (workspace / "data_dir" / "empty").unlink()
+    (workspace / "data_dir" / "new").write_text("new")
+    repo.add(["data_dir"])
+    assert (workspace / "data_dir.dvc").read_text() == READDED_RESHAPED
+    # Nothing changed since: adding again rewrites nothing.
+    before = (workspace / "data_dir.dvc").stat().st_mtime_ns
+    repo.add(["data_dir"])
+    assert (workspace / "data_dir.dvc").stat().st_mtime_ns == before

@@ -13,7 +13,7 @@ import yaml
 from versioned_helpers import DATA_DIR, flatten, fresh, read_tree, remove, write_tree
 
 from dvcremote.errors import IntegrityError
-from dvcremote.remotes.version_aware import VersionAwareRemote, keep_dvc_order
+from dvcremote.remotes.version_aware import VersionAwareRemote
 from dvcremote.results import StatusResult
 
 REMOTE = "upstream"
@@ -95,6 +95,37 @@ def test_second_push_moves_nothing_and_rewrites_nothing(
              for n in ("foo.dvc", "data_dir.dvc")}
     assert after == before
     assert {p: store.versions(p) for p in store.current()} == versions
+
+
+def test_adding_again_keeps_the_records_of_unchanged_files(
+    tracked: Any, workspace: Path, store: Any
+) -> None:
+    """As ``dvc add`` does: only changed content loses its record, so the next push
+    uploads only that (a versioned remote keeps every upload as a new version)."""
+    assert tracked.push().ok
+    foo_before = (workspace / "foo.dvc").read_bytes()
+    records = {rel: record(item) for rel, item in files_of(workspace / "data_dir.dvc").items()}
+    versions = {p: store.versions(p) for p in store.current()}
+    changed = workspace / "data_dir" / "data"
+    remove(changed)
+    changed.write_text("data, changed")
+
+    tracked.add(["foo", "data_dir"])
+    assert (workspace / "foo.dvc").read_bytes() == foo_before  # same bytes: record kept
+    after = files_of(workspace / "data_dir.dvc")
+    assert list(out_of(workspace / "data_dir.dvc")) == ["hash", "path", "files"]
+    assert after["data"] == {"relpath": "data", "md5": md5("data, changed"), "size": 13}
+    for rel in set(INSIDE) - {"data"}:
+        assert record(after[rel]) == records[rel]
+
+    summary = tracked.push()
+    assert summary.ok
+    assert summary.transferred == {md5("data, changed")}
+    grown = {p for p in versions if store.versions(p) != versions[p]}
+    assert grown == {"data_dir/data"}
+    assert record(files_of(workspace / "data_dir.dvc")["data"])["version_id"] in store.versions(
+        "data_dir/data"
+    )
 
 
 def test_pull_reads_the_recorded_versions(tracked: Any, workspace: Path, store: Any) -> None:
@@ -241,19 +272,6 @@ def test_outputs_in_subfolders_keep_their_paths(repo: Any, workspace: Path, stor
     assert store.current() == {"sub/deeper/file.bin": b"\x00\x01", "sub/d/x": b"x"}
     out = out_of(workspace / "sub" / "deeper" / "file.bin.dvc")
     assert out["path"] == "file.bin"
-
-
-def test_keep_dvc_order_follows_dvc_rewrites() -> None:
-    old = {"md5": "a", "size": 1, "hash": "md5", "path": "foo"}
-    new = {"md5": "a", "size": 1, "cloud": {"r": {"etag": "e"}}, "hash": "md5", "path": "foo"}
-    assert list(keep_dvc_order(new, old)) == ["md5", "size", "hash", "path", "cloud"]
-    old_dir = {"md5": "x.dir", "size": 3, "nfiles": 2, "hash": "md5", "path": "d"}
-    new_dir = {"hash": "md5", "path": "d", "files": []}
-    assert list(keep_dvc_order(new_dir, old_dir)) == ["hash", "path", "files"]
-    # Same-length lists merge item by item; a list of another length is replaced.
-    merged = keep_dvc_order([{"b": 1, "a": 2, "c": 3}], [{"a": 0, "b": 0}])
-    assert [list(d) for d in merged] == [["a", "b", "c"]]
-    assert keep_dvc_order([1, 2], [1]) == [1, 2]
 
 
 def test_an_interrupted_push_keeps_the_versions_it_made(
