@@ -19,6 +19,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,14 @@ def main() -> int:
     p.add_argument("--only", nargs="+", choices=[*BENCHMARKS, "scm_history"], default=None)
     p.add_argument("--quick", action="store_true", help="smoke-run every benchmark")
     p.add_argument("--table-only", action="store_true", help="do not run, rebuild the table")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds to wait between benchmarks (default 60, 0 with --quick): on ext4 "
+        "without a journal, files deleted by one benchmark's clean-up slow the next "
+        "one's file creation for about a minute",
+    )
     p.add_argument("--out", default=str(OUT))
     p.add_argument("--doc", default=None, help="document to rewrite (default docs/performance.md)")
     args = p.parse_args()
@@ -62,8 +71,12 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     chosen = args.only or [*BENCHMARKS, "scm_history"]
     failed: list[str] = []
+    settle = args.settle if args.settle is not None else (0.0 if args.quick else 60.0)
     if not args.table_only:
-        for name in chosen:
+        for i, name in enumerate(chosen):
+            if i and settle:
+                print(f"=== waiting {settle:.0f} s for the file system to settle", flush=True)
+                time.sleep(settle)
             print(f"=== {name}", flush=True)
             if not _run(name, out, args.quick):
                 failed.append(name)

@@ -670,6 +670,11 @@ class Repo:
         adapter = None
         if cloud:
             adapter = self.open_remote(remote)
+            try:
+                adapter.check_gc()
+            except BaseException:
+                adapter.close()
+                raise
             if not force:
                 scope = " or the chosen git revisions" if collected.revisions else ""
                 message = (

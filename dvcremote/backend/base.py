@@ -11,12 +11,13 @@ import errno
 import io
 import os
 import tempfile
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from typing import IO, Any, BinaryIO, ClassVar, Union, cast
+from typing import IO, Any, BinaryIO, ClassVar, cast
 
 from dvcremote.backend import paths
 from dvcremote.backend.capabilities import Capability
@@ -42,7 +43,7 @@ from dvcremote.errors import (
     StorageFull,
 )
 
-Data = Union[bytes, bytearray, memoryview, IO[bytes]]
+Data = bytes | bytearray | memoryview | IO[bytes]
 ProgressCallback = Callable[[TransferResult], None]
 
 #: Default worker count for bulk operations that fall back to threads.
@@ -325,7 +326,9 @@ class Backend(ABC):
             if not missing_ok:
                 raise
 
-    def delete_folder(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
+    def delete_folder(
+        self, path: str, *, recursive: bool = False, missing_ok: bool = False
+    ) -> None:
         p = self._path(path)
         self._require(_C.DELETE, p)
         if p == paths.ROOT:
@@ -462,10 +465,38 @@ class Backend(ABC):
                 dst.write(chunk)
 
     def _map(self, fn: Callable[[Any], Any], items: list[Any], jobs: int | None) -> list[Any]:
+        """``fn`` over ``items`` on threads, results in order.
+
+        The first exception, raised by any item (not only the next in order) or in
+        this thread (Ctrl-C), stops the run: no item starts after it, the running
+        ones end, and it is re-raised. An interrupted push starts no new upload.
+        """
         if len(items) <= 1:
             return [fn(i) for i in items]
-        with ThreadPoolExecutor(max_workers=min(jobs or DEFAULT_JOBS, len(items))) as pool:
-            return list(pool.map(fn, items))
+        stop = threading.Event()
+
+        def run(item: Any) -> Any:
+            if stop.is_set():
+                return None  # never returned: the run raises
+            try:
+                return fn(item)
+            except BaseException:
+                stop.set()
+                raise
+
+        pool = ThreadPoolExecutor(max_workers=min(jobs or DEFAULT_JOBS, len(items)))
+        try:
+            futures = [pool.submit(run, item) for item in items]
+            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            if pending or stop.is_set():  # give the first error, not the next result
+                next(f for f in futures if f in done and f.exception() is not None).result()
+            return [f.result() for f in futures]
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
     # ------------------------------------------------------------------ hooks
     # Paths reaching hooks are normalised and never the root unless stated.
@@ -626,7 +657,8 @@ class AtomicWriter(io.RawIOBase):
         self.path = path
         self._overwrite = overwrite
         self._metadata = metadata
-        self._buffer = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+        # Lives as long as the writer: closed by close()/discard().
+        self._buffer = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
         self.result: WriteResult | None = None
 
     def writable(self) -> bool:

@@ -18,7 +18,8 @@ def normalize(path: str, *, backend: str | None = None) -> str:
     if path in ("", "."):
         return ROOT
     if "\x00" in path:
-        raise InvalidPath("path contains a NUL byte", path=path.replace("\x00", "\\0"), backend=backend)
+        shown = path.replace("\x00", "\\0")
+        raise InvalidPath("path contains a NUL byte", path=shown, backend=backend)
     if path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
         raise InvalidPath("path must be relative and use '/'", path=path, backend=backend)
     for part in path.split("/"):

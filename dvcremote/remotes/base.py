@@ -27,6 +27,8 @@ class Remote(ABC):
 
     #: The adapter kind, as chosen from the remote's config (see ``dvcremote.remotes``).
     kind: ClassVar[str] = ""
+    #: Whether ``gc`` is implemented; checked before anything is deleted anywhere.
+    supports_gc: ClassVar[bool] = False
 
     def __init__(self, repo: Repo, config: RemoteConfig, backend: Backend) -> None:
         self.repo = repo
@@ -63,11 +65,21 @@ class Remote(ABC):
     ) -> TransferSummary:
         """Download what the cache lacks, verified, into the cache (not the workspace)."""
 
+    def check_gc(self) -> None:
+        """Raise ConfigError, before any deletion, if this adapter cannot gc."""
+        if not self.supports_gc:
+            from dvcremote.errors import ConfigError
+
+            kind = (self.kind or type(self).__name__).replace("_", "-")
+            raise ConfigError(
+                f"gc -c is not supported for {kind} remotes (remote {self.name!r}):"
+                " their old versions are what older revisions pull"
+            )
+
     def gc(self, outputs: Sequence[Output], *, jobs: int | None = None) -> GCResult:
         """Delete from the remote what ``outputs`` do not use."""
-        from dvcremote.errors import ConfigError
-
-        raise ConfigError(f"gc is not supported for {self.kind or type(self).__name__} remotes")
+        self.check_gc()
+        raise NotImplementedError
 
     def close(self) -> None:
         self.backend.close()

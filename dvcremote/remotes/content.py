@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 class ContentRemote(Remote):
     kind = "content"
+    supports_gc = True
 
     def __init__(
         self, repo: Repo, config: RemoteConfig, backend: Backend, *, root: str = ""
@@ -149,9 +150,11 @@ class ContentRemote(Remote):
         jobs = self.jobs(jobs)
         used, _, _ = self._used(outputs, remote_manifests="no", jobs=jobs, for_push=True)
         local = self.cache.present(used.objs)
-        missing = used.objs - local
         progress.start("Checking remote", None)
-        on_remote = self.odb.contains(local)
+        # Ask about every used object: one the cache lacks but the remote has is
+        # up to date, not missing (as after a pull of only some revisions).
+        on_remote = self.odb.contains(used.objs)
+        missing = used.objs - local - on_remote
         todo = local - on_remote
         progress.start("Pushing", len(todo))
         files = sorted(o for o in todo if not o.is_dir)

@@ -275,7 +275,9 @@ def test_setters_follow_the_file_as_written() -> None:
 
 
 def test_setters_keep_a_legacy_output_legacy() -> None:
-    legacy_dir = b"outs:\n- md5: " + md5("x").encode() + b".dir\n  size: 1\n  nfiles: 1\n  path: d\n"
+    legacy_dir = (
+        b"outs:\n- md5: " + md5("x").encode() + b".dir\n  size: 1\n  nfiles: 1\n  path: d\n"
+    )
     d = loads(legacy_dir, "d.dvc")
     d.outs[0].set_files([{"relpath": "a", "md5": md5("x"), "size": 1}])
     assert "hash" not in d.outs[0].raw and d.outs[0].is_legacy

@@ -282,3 +282,20 @@ def test_remote_jobs_config_is_used(dvcrepo: Repo, workspace: Path, remote_dir: 
     with dvcrepo.open_remote() as remote:
         assert remote.jobs(None) == 2 and remote.jobs(7) == 7
     assert len(dvcrepo.push().transferred) == 21
+
+
+def test_push_counts_objects_only_on_the_remote_as_up_to_date(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    write_tree(workspace, {"foo": "foo", "bar": "bar"})
+    dvcrepo.add(["foo", "bar"])
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    assert dvcrepo.push().ok
+    # The cache loses one object that the remote still has (a partial pull, a gc'd
+    # clone): that is not "missing", and the push has nothing to do.
+    lost = cache_file(workspace, md5("bar"))
+    lost.chmod(0o644)
+    lost.unlink()
+    again = Repo(workspace).push()
+    assert again.missing == frozenset() and again.transferred == frozenset()
+    assert again.up_to_date == 2 and again.ok

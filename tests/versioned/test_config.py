@@ -131,7 +131,7 @@ def test_a_value_that_is_not_a_boolean_is_refused(with_foo: Any, store: Any, key
 def test_gc_on_a_version_aware_remote_is_refused(with_foo: Any, store: Any) -> None:
     store.add_to(with_foo, "upstream", version_aware=True)
     with_foo.push()
-    with pytest.raises(ConfigError, match="gc is not supported for version_aware remotes"):
+    with pytest.raises(ConfigError, match="gc -c is not supported for version-aware remotes"):
         with_foo.gc(cloud=True, force=True)
 
 
