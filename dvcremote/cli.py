@@ -112,11 +112,16 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         shown = ", ".join(listed[:5]) + (" ..." if len(listed) > 5 else "")
         where = "the cache" if verb == "pushed" else f"remote {summary.remote!r}"
         out.warn(f"ERROR: {_plural(len(listed), 'object')} not in {where}: {shown}")
+    _report_failures(out, dict(summary.delete_failed), "deletions")
     parts = [f"{_plural(len(summary.transferred), 'file')} {verb}"]
+    if summary.deleted:
+        parts.append(f"{len(summary.deleted)} deleted from the remote")
     if summary.up_to_date:
         parts.append(f"{summary.up_to_date} already up to date")
     if summary.failed:
         parts.append(f"{len(summary.failed)} failed")
+    if summary.delete_failed:
+        parts.append(f"{len(summary.delete_failed)} not deleted")
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
     out.info(", ".join(parts))
@@ -318,6 +323,56 @@ def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace, out: _Out) -> int:
+    """dvcremote, Python, and every installed backend plugin (``version`` is an alias).
+    Exit 3 when a registered plugin cannot be loaded."""
+    import json
+    import platform
+
+    from dvcremote import __version__
+    from dvcremote.backend.registry import ENTRY_POINT_GROUP, describe_plugins
+
+    plugins = describe_plugins()
+    python = f"{platform.python_version()} ({platform.python_implementation()})"
+    if args.json:
+        out.data(
+            json.dumps(
+                {
+                    "dvcremote": __version__,
+                    "python": python,
+                    "executable": sys.executable,
+                    "platform": platform.platform(),
+                    "entry_point_group": ENTRY_POINT_GROUP,
+                    "plugins": [p.to_json() for p in plugins],
+                },
+                indent=2,
+            )
+        )
+    else:
+        out.data(f"dvcremote {__version__}")
+        out.data(f"Python {python} at {sys.executable}")
+        out.data(f"Platform {platform.platform()}")
+        out.data(f"Backends (entry-point group {ENTRY_POINT_GROUP!r}):")
+        for p in plugins:
+            schemes = ", ".join("plain paths" if s == "local" else f"{s}://" for s in p.schemes)
+            out.data(f"  {schemes}: {p.distribution} {p.version}, {p.target}")
+            if p.backend is None:
+                out.data(f"    ERROR: cannot load it: {p.error}")
+                continue
+            out.data(f"    capabilities: {', '.join(p.backend.capabilities) or '(none)'}")
+            for cap, note in p.backend.notes.items():
+                out.data(f"    note on {cap}: {note}")
+            for v in p.variants:
+                more = [c for c in v.capabilities if c not in p.backend.capabilities]
+                less = [c for c in p.backend.capabilities if c not in v.capabilities]
+                diff = ", ".join([*(f"+{c}" for c in more), *(f"-{c}" for c in less)])
+                out.data(f"    variant {v.target}: {diff or 'same capabilities'}")
+                for cap, note in v.notes.items():
+                    if p.backend.notes.get(cap) != note:
+                        out.data(f"      note on {cap}: {note}")
+    return EXIT_FAILED if any(p.error for p in plugins) else EXIT_OK
+
+
 # -------------------------------------------------------------------------------- parser
 def _common(quiet_default: Any) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
@@ -455,6 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     _jobs(p)
     _history(p, "keep")
+
+    for name, text in (
+        ("doctor", "show versions and the installed backend plugins (schemes, capabilities)"),
+        ("version", "the same as doctor"),
+    ):
+        p = command(name, cmd_doctor, text)
+        p.add_argument("--json", action="store_true", help="print it as JSON")
 
     p = command("remote", cmd_remote, "manage remotes")
     rsub = p.add_subparsers(dest="remote_command", metavar="ACTION", required=True)

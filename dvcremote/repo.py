@@ -54,9 +54,9 @@ if TYPE_CHECKING:
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
+    from dvcremote.results import UpdateResult
     from dvcremote.scm import Git
     from dvcremote.state import StateDB
-    from dvcremote.update import UpdateResult
 
 DVC_DIR = ".dvc"
 Targets = Sequence["str | os.PathLike[str]"] | None

@@ -64,7 +64,10 @@ class TransferSummary:
     ``transferred``: object ids now on the destination because of this run;
     ``failed``: object id -> the error (e.g. IntegrityError for a corrupt download);
     ``missing``: ids the source does not have, so they could not be moved;
-    ``up_to_date``: how many were already at the destination.
+    ``up_to_date``: how many were already at the destination;
+    ``deleted``: remote paths a worktree push removed because the workspace no
+    longer has them (on versioned storage: hidden, older versions stay), and
+    ``delete_failed``: remote path -> the error, for those it could not remove.
     """
 
     remote: str
@@ -72,10 +75,12 @@ class TransferSummary:
     failed: Mapping[str, Exception] = field(default_factory=dict)
     missing: frozenset[str] = frozenset()
     up_to_date: int = 0
+    deleted: frozenset[str] = frozenset()
+    delete_failed: Mapping[str, Exception] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.missing
+        return not self.failed and not self.missing and not self.delete_failed
 
     def merge(self, other: TransferSummary) -> TransferSummary:
         return TransferSummary(
@@ -84,6 +89,8 @@ class TransferSummary:
             {**self.failed, **other.failed},
             self.missing | other.missing,
             self.up_to_date + other.up_to_date,
+            self.deleted | other.deleted,
+            {**self.delete_failed, **other.delete_failed},
         )
 
 
@@ -140,6 +147,47 @@ class PullResult:
     @property
     def deleted(self) -> tuple[str, ...]:
         return self.checkout.deleted
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """The outcome of ``update``: per-file changes, the ``.dvc`` files rewritten, and
+    the fetch and checkout that brought the workspace in line."""
+
+    added: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    unchanged: int = 0
+    #: output path -> why it was left as it is
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    #: remote path -> why its new version could not be brought in
+    failed: Mapping[str, Exception] = field(default_factory=dict)
+    dvcfiles: tuple[str, ...] = ()
+    fetch: TransferSummary | None = None
+    checkout: CheckoutResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.failed
+            and (self.fetch is None or self.fetch.ok)
+            and (self.checkout is None or self.checkout.ok)
+        )
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.modified or self.deleted or self.dvcfiles)
+
+    def summary(self) -> str:
+        """The CLI's one line."""
+        counts = (
+            f"{len(self.added)} added, {len(self.modified)} modified,"
+            f" {len(self.deleted)} deleted, {self.unchanged} unchanged"
+        )
+        if not self.dvcfiles:
+            return f"Nothing to update ({counts})"
+        names = ", ".join(self.dvcfiles)
+        return f"Updated {names}: {counts}"
 
 
 @dataclass(frozen=True)

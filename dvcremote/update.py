@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from dvcremote.errors import ConfigError
 from dvcremote.index import outputs_of
 from dvcremote.progress import NULL, Progress
-from dvcremote.results import CheckoutResult, TransferSummary
+from dvcremote.results import TransferSummary, UpdateResult  # its home; also importable here
 
 if TYPE_CHECKING:
     from dvcremote.dvcfile import Output
@@ -36,45 +36,6 @@ class UpdateChanges:
     skipped: dict[str, str] = field(default_factory=dict)
     #: remote path -> why its new version could not be brought in
     failed: dict[str, Exception] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UpdateResult:
-    """The outcome of ``update``: per-file changes, the ``.dvc`` files rewritten, and
-    the fetch and checkout that brought the workspace in line."""
-
-    added: tuple[str, ...] = ()
-    modified: tuple[str, ...] = ()
-    deleted: tuple[str, ...] = ()
-    unchanged: int = 0
-    skipped: Mapping[str, str] = field(default_factory=dict)
-    failed: Mapping[str, Exception] = field(default_factory=dict)
-    dvcfiles: tuple[str, ...] = ()
-    fetch: TransferSummary | None = None
-    checkout: CheckoutResult | None = None
-
-    @property
-    def ok(self) -> bool:
-        return (
-            not self.failed
-            and (self.fetch is None or self.fetch.ok)
-            and (self.checkout is None or self.checkout.ok)
-        )
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.modified or self.deleted or self.dvcfiles)
-
-    def summary(self) -> str:
-        """The CLI's one line."""
-        counts = (
-            f"{len(self.added)} added, {len(self.modified)} modified,"
-            f" {len(self.deleted)} deleted, {self.unchanged} unchanged"
-        )
-        if not self.dvcfiles:
-            return f"Nothing to update ({counts})"
-        names = ", ".join(self.dvcfiles)
-        return f"Updated {names}: {counts}"
 
 
 def update(

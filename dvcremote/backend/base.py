@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -41,6 +40,7 @@ from dvcremote.errors import (
     NotFound,
     PermissionDenied,
     StorageFull,
+    VersioningNotEnabled,
 )
 
 Data = bytes | bytearray | memoryview | IO[bytes]
@@ -53,7 +53,19 @@ _C = Capability
 
 
 class Backend(ABC):
-    """Abstract storage. Subclass it, set ``name`` and ``CAPABILITIES``, implement the hooks."""
+    """Abstract storage. Subclass it, set ``name`` and ``CAPABILITIES``, implement the hooks.
+
+    Besides the ``_``-hooks, a plugin may override these contract methods:
+
+    - ``from_url(url, **options)``: build from a remote URL and its config keys.
+    - ``map_error(exc, path)``: translate its SDK's exceptions (fall back to ``super()``).
+    - ``check_versioning()``: where versioning depends on the storage rather than
+      the class (an S3 bucket, an Azure account), ask the storage and raise
+      ``VersioningNotEnabled`` if it keeps no versions. Version-aware and worktree
+      remotes call it before anything is written; cache the answer, it may be
+      called often. The default trusts ``VERSIONING`` in the capabilities.
+    - the bulk methods (``exists_many``, ``upload_many``, ...), for batched calls.
+    """
 
     #: Short identifier of the storage kind ("local", "s3", ...), used in errors.
     name: ClassVar[str] = "backend"
@@ -107,6 +119,18 @@ class Backend(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check_versioning(self) -> None:
+        """Raise ``VersioningNotEnabled`` unless writes here keep versions now.
+
+        Declaring ``VERSIONING`` says the class can keep versions; storage that can
+        have it switched off overrides this to ask (see the class docstring).
+        """
+        if not self.supports(_C.VERSIONING):
+            raise VersioningNotEnabled(
+                f"the storage keeps no versions (no {_C.VERSIONING} capability)",
+                backend=self.name,
+            )
 
     def check_health(self) -> HealthReport:
         """Probe the storage; never raises, reports what went wrong instead."""
@@ -657,6 +681,8 @@ class AtomicWriter(io.RawIOBase):
         self.path = path
         self._overwrite = overwrite
         self._metadata = metadata
+        import tempfile  # only writers need it; the CLI's start-up counts every module
+
         # Lives as long as the writer: closed by close()/discard().
         self._buffer = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
         self.result: WriteResult | None = None

@@ -136,9 +136,7 @@ class VersionAwareRemote(Remote):
                 backend=backend.name,
             )
         # Storage that can have versioning switched off (an S3 bucket) says so here.
-        probe = getattr(backend, "check_versioning", None)
-        if callable(probe):
-            probe()
+        backend.check_versioning()
 
     @property
     def cache(self) -> LocalCache:
@@ -348,6 +346,8 @@ class VersionAwareRemote(Remote):
             failed=dict(plan.failed),
             missing=frozenset(o.oid for o in plan.missing),
             up_to_date=plan.up_to_date,
+            deleted=frozenset(plan.deleted),
+            delete_failed=dict(plan.delete_failed),
         )
 
     def _plan_push(self, tracked: Sequence[TrackedOutput], *, jobs: int | None) -> PushPlan:
@@ -542,7 +542,7 @@ class PushPlan:
     upload: list[TrackedFile] = field(default_factory=list)
     #: remote path -> record to write (uploads add theirs)
     records: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: object id (or remote path, for a remote-side change) -> error
+    #: object id -> error
     failed: dict[str, Exception] = field(default_factory=dict)
     missing: set[Obj] = field(default_factory=set)
     #: paths whose tracked bytes were already current or recorded on the remote
@@ -550,6 +550,9 @@ class PushPlan:
     up_to_date: int = 0
     #: objects moved besides the files (a worktree remote's manifests)
     extra_transferred: set[Obj] = field(default_factory=set)
+    #: remote paths a worktree push removed, and those it could not (path -> error)
+    deleted: set[str] = field(default_factory=set)
+    delete_failed: dict[str, Exception] = field(default_factory=dict)
 
 
 def same_bytes(f: TrackedFile, info: FileInfo) -> bool:

@@ -112,10 +112,12 @@ class WorktreeRemote(VersionAwareRemote):
                 if t.is_dir:
                     if self._info(t.path) is not None:
                         self.backend.delete(t.path, missing_ok=True)
+                        plan.deleted.add(t.path)
                 elif t.path not in plan.current and self.backend.is_folder(t.path):
                     self.backend.delete_folder(t.path, recursive=True, missing_ok=True)
+                    plan.deleted.add(t.path)
             except BackendError as exc:
-                plan.failed[t.path] = exc
+                plan.delete_failed[t.path] = exc
 
     def _after_upload(self, plan: PushPlan, uploaded: set[Obj], *, jobs: int | None) -> None:
         """Hide the files the workspace no longer has; then store complete manifests."""
@@ -134,9 +136,12 @@ class WorktreeRemote(VersionAwareRemote):
                 return exc
             return None
 
-        for path, error in zip(stale, self._pool_map(hide, sorted(stale), jobs)):
-            if error is not None:
-                plan.failed[path] = error
+        stale.sort()
+        for path, error in zip(stale, self._pool_map(hide, stale, jobs)):
+            if error is None:
+                plan.deleted.add(path)
+            else:
+                plan.delete_failed[path] = error
         self._push_manifests(plan, jobs=jobs)
 
     def _push_manifests(self, plan: PushPlan, *, jobs: int | None) -> None:

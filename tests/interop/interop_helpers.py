@@ -1,160 +1,20 @@
-"""The real ``dvc`` and ``dvcremote`` side by side (conftest.py registers it by name).
+"""Trees, layouts and sample data of the interop tests (conftest.py registers it by name).
 
-``dvc`` runs as a subprocess of this interpreter (``python -m dvc``), so the venv that
-runs the tests is the one whose dvc is tested, here and in CI. Everything it would
-write outside the repository (site cache, global/system config, updater state, home)
-is pointed into the test's own tmp dir. ``dvcremote`` runs in-process through
-``dvcremote.cli.main``: the same code as the console script, with its tracebacks
-(``-v``) in the test report when a step fails.
+The two tools themselves run through ``dvcremote_testing.dvc``: ``DvcRunner`` for the
+real ``dvc``, ``run_dvcremote`` for dvcremote's CLI in-process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib.metadata
-import io
 import json
 import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 Tree = Mapping[str, Any]
-
-#: Versions the interop tests were written against; a missing dvc is a broken test setup,
-#: not a reason to skip (it is a declared test dependency).
-DVC_MAJOR = 3
-
-
-def require_dvc(*distributions: str) -> dict[str, str]:
-    """The installed versions of ``dvc`` (and e.g. ``dvc-s3``); raises loudly when absent."""
-    found: dict[str, str] = {}
-    for name in ("dvc", *distributions):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            raise RuntimeError(
-                f"the interop tests need the real {name!r} in this interpreter"
-                f" ({sys.executable}); it is a declared test dependency"
-            ) from None
-    major = int(found["dvc"].split(".")[0])
-    assert major == DVC_MAJOR, f"interop tests target dvc {DVC_MAJOR}.x, found {found['dvc']}"
-    return found
-
-
-# ---------------------------------------------------------------------------- running
-@dataclass(frozen=True)
-class Run:
-    """One finished command: what ran, where, and what it said."""
-
-    tool: str
-    args: tuple[str, ...]
-    cwd: Path
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"{self.tool} {' '.join(self.args)} (in {self.cwd}) exited {self.returncode}\n"
-            f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
-        )
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.stdout)
-        except ValueError:
-            raise AssertionError(f"not JSON output:\n{self.describe()}") from None
-
-
-class RealDvc:
-    """The real ``dvc`` command, confined to one test's tmp dir."""
-
-    def __init__(self, home: Path, pycache: Path, env: Mapping[str, str] | None = None) -> None:
-        self.home = home
-        self.env = isolated_env(home, pycache, env or {})
-
-    def __call__(self, *args: str, cwd: Path, check: bool = True) -> Run:
-        proc = subprocess.run(
-            [sys.executable, "-m", "dvc", *args],
-            cwd=cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        run = Run("dvc", args, cwd, proc.returncode, proc.stdout, proc.stderr)
-        if check:
-            assert run.returncode == 0, run.describe()
-        return run
-
-    def json(self, *args: str, cwd: Path) -> Any:
-        return self(*args, "--json", cwd=cwd).json()
-
-
-def isolated_env(home: Path, pycache: Path, extra: Mapping[str, str]) -> dict[str, str]:
-    """The environment for ``dvc``: no analytics, no update check, every state dir under
-    ``home``; the caller's ``DVC_*``/``AWS_*``/``XDG_*`` settings never leak in."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DVC_", "AWS_", "XDG_")) and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    dirs = {
-        "HOME": home / "home",
-        "XDG_CONFIG_HOME": home / "xdg-config",
-        "XDG_CACHE_HOME": home / "xdg-cache",
-        "XDG_DATA_HOME": home / "xdg-data",
-        "XDG_STATE_HOME": home / "xdg-state",
-        "DVC_SITE_CACHE_DIR": home / "site-cache",
-        "DVC_GLOBAL_CONFIG_DIR": home / "global-config",
-        "DVC_SYSTEM_CONFIG_DIR": home / "system-config",
-    }
-    for path in dirs.values():
-        path.mkdir(parents=True, exist_ok=True)
-    # The updater would try the network (and write its state) on every run.
-    (dirs["DVC_GLOBAL_CONFIG_DIR"] / "config").write_text("[core]\n    check_update = false\n")
-    env.update({k: str(v) for k, v in dirs.items()})
-    env.update(
-        {
-            "DVC_NO_ANALYTICS": "1",
-            # No credentials or endpoints from the machine: only what a test gives.
-            "AWS_EC2_METADATA_DISABLED": "true",
-            # dvc imports a lot; keep its bytecode between runs (outside the venv).
-            "PYTHONPYCACHEPREFIX": str(pycache),
-        }
-    )
-    env.update(extra)
-    return env
-
-
-@contextlib.contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-def run_dvcremote(*args: str, cwd: Path, check: bool = True) -> Run:
-    """``dvcremote ARGS`` in ``cwd``, in-process."""
-    from dvcremote.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with _cwd(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["-v", *args])
-    run = Run("dvcremote", args, cwd, code, out.getvalue(), err.getvalue())
-    if check:
-        assert run.returncode == 0, run.describe()
-    return run
 
 
 # ------------------------------------------------------------------------------ trees

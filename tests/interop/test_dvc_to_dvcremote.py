@@ -7,22 +7,21 @@ from pathlib import Path
 
 from interop_helpers import (
     SAMPLE_TARGETS,
-    RealDvc,
     clone_workspace,
     dvcfiles,
     flatten,
     md5,
     object_path,
-    run_dvcremote,
     sample_tree,
     workspace_data,
     write_tree,
 )
 
 from dvcremote.repo import Repo
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
 
-def _dvc_pushed_workspace(tmp_path: Path, real_dvc: RealDvc) -> tuple[Path, Path]:
+def _dvc_pushed_workspace(tmp_path: Path, real_dvc: DvcRunner) -> tuple[Path, Path]:
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     write_tree(ws, sample_tree())
     real_dvc("init", "--no-scm", cwd=ws)
@@ -32,7 +31,7 @@ def _dvc_pushed_workspace(tmp_path: Path, real_dvc: RealDvc) -> tuple[Path, Path
     return ws, remote
 
 
-def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: DvcRunner) -> None:
     ws, remote = _dvc_pushed_workspace(tmp_path, real_dvc)
     written = dvcfiles(ws)
     clone = clone_workspace(ws, tmp_path / "clone")
@@ -55,7 +54,7 @@ def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: RealDvc) -> N
     assert cached == {p.relative_to(remote).as_posix() for p in remote.rglob("*") if p.is_file()}
 
 
-def test_status_cloud_agrees_with_dvc(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_status_cloud_agrees_with_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
     """Each of DVC's four states, in one repository, reported the same by both tools."""
     ws, remote = _dvc_pushed_workspace(tmp_path, real_dvc)
     clone = clone_workspace(ws, tmp_path / "clone")

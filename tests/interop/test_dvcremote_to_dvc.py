@@ -7,18 +7,18 @@ from pathlib import Path
 
 from interop_helpers import (
     SAMPLE_TARGETS,
-    RealDvc,
     clone_workspace,
     dvcfiles,
     flatten,
     manifest_bytes,
     md5,
     object_path,
-    run_dvcremote,
     sample_tree,
     workspace_data,
     write_tree,
 )
+
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
 
 def _expected_objects(tree: dict[str, object]) -> dict[str, bytes]:
@@ -31,7 +31,7 @@ def _expected_objects(tree: dict[str, object]) -> dict[str, bytes]:
     return objects
 
 
-def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: DvcRunner) -> None:
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     tree = sample_tree()
     write_tree(ws, tree)
@@ -60,7 +60,9 @@ def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: RealDvc) -> N
     assert dvcfiles(clone) == written, "dvc rewrote dvcremote's .dvc files"
 
 
-def test_dvc_reads_a_workspace_and_cache_dvcremote_made(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_dvc_reads_a_workspace_and_cache_dvcremote_made(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
     """dvc works in dvcremote's own workspace: reads its cache and its .dvc files as its own."""
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     tree = sample_tree()

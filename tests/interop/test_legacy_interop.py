@@ -6,17 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from interop_helpers import (
-    RealDvc,
     clone_workspace,
     dos2unix_md5,
     dvcfiles,
     manifest_bytes,
     md5,
     object_path,
-    run_dvcremote,
     store_files,
     workspace_data,
 )
+
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
 TEXT = b"line1\r\nline2\r\n"
 BINARY = b"\x00\x01binary\r\nkept as is\r\n"
@@ -73,7 +73,7 @@ def _expected_data() -> dict[str, bytes]:
     }
 
 
-def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: DvcRunner) -> None:
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     ids = _legacy_repo(ws, remote)
     written = dvcfiles(ws)
@@ -105,7 +105,7 @@ def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: RealDvc
     assert ours.returncode == 1 and ours.json()["paths"] == expected, ours.describe()
 
 
-def test_dvc3_pulls_dvc2_data_like_dvcremote(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_dvc3_pulls_dvc2_data_like_dvcremote(tmp_path: Path, real_dvc: DvcRunner) -> None:
     """Cross-check: the real dvc 3 restores the same bytes into the same cache layout."""
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     _legacy_repo(ws, remote)

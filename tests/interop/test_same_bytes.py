@@ -8,13 +8,13 @@ from pathlib import Path
 import pygit2
 from interop_helpers import (
     SAMPLE_TARGETS,
-    RealDvc,
     read_files,
-    run_dvcremote,
     sample_tree,
     store_files,
     write_tree,
 )
+
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
 
 def _git_workspace(path: Path) -> Path:
@@ -34,7 +34,7 @@ def _metadata(ws: Path) -> dict[str, bytes]:
     }
 
 
-def test_add_and_push_write_what_dvc_writes(tmp_path: Path, real_dvc: RealDvc) -> None:
+def test_add_and_push_write_what_dvc_writes(tmp_path: Path, real_dvc: DvcRunner) -> None:
     # Each workspace pushes to "../remote" (relative, so the configs can be equal).
     ours = _git_workspace(tmp_path / "ours" / "ws")
     theirs = _git_workspace(tmp_path / "theirs" / "ws")

@@ -152,3 +152,41 @@ def test_s3_bucket_without_versioning_is_refused(
     assert f"ERROR: versioning is off on bucket '{bucket}'" in err
     assert "Traceback" not in err
     assert s3_server.client().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+# ---------------------------------------------------------- the check_versioning contract
+def test_check_versioning_is_a_backend_contract_method(tmp_path: Path) -> None:
+    from dvcremote.backend import Backend
+    from dvcremote.backends import LocalBackend, MemoryBackend, VersionedLocalBackend
+
+    assert "check_versioning" in vars(Backend)
+    MemoryBackend().check_versioning()  # declares VERSIONING: trusted
+    VersionedLocalBackend(tmp_path / "versioned").check_versioning()
+    with pytest.raises(VersioningNotEnabled, match="no VERSIONING capability") as caught:
+        LocalBackend(tmp_path / "plain").check_versioning()
+    assert caught.value.backend == "local"
+
+
+def test_storage_with_versioning_switched_off_is_refused_through_the_contract(
+    with_foo: Any, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backend that declares VERSIONING but whose storage has it off (an S3 bucket)
+    overrides ``check_versioning``; the adapter asks it before anything is written."""
+    from dvcremote.backends import MemoryBackend
+
+    class SwitchedOff(MemoryBackend):
+        asked = 0
+
+        def check_versioning(self) -> None:
+            SwitchedOff.asked += 1
+            raise VersioningNotEnabled("versioning is suspended here", backend=self.name)
+
+    store = SwitchedOff()
+    monkeypatch.setattr(Repo, "open_remote_backend", lambda self, config: store)
+    with_foo.remote_add("upstream", "memory://switched-off", default=True, version_aware=True)
+    before = (workspace / "foo.dvc").read_bytes()
+    with pytest.raises(VersioningNotEnabled, match="versioning is suspended here"):
+        with_foo.push()
+    assert SwitchedOff.asked == 1
+    assert list(store.list_files("", recursive=True)) == []
+    assert (workspace / "foo.dvc").read_bytes() == before

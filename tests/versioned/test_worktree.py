@@ -305,3 +305,73 @@ def test_update_refuses_a_remote_that_is_not_a_worktree(
     err = capsys.readouterr().err
     assert "ERROR: update needs a worktree remote" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------- deletions in the summary
+def test_push_reports_what_it_deleted_on_the_remote(
+    tracked: Any, workspace: Path, store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert tracked.push().ok
+    remove(workspace / "data_dir" / "data")
+    tracked.add(["data_dir"])
+    summary = tracked.push()
+    assert summary.ok
+    assert summary.deleted == {"data_dir/data"}
+    assert summary.delete_failed == {}
+    assert "data_dir/data" not in store.current()
+
+    remove(workspace / "data_dir" / "empty")
+    tracked.add(["data_dir"])
+    capsys.readouterr()
+    assert main(["push"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "1 deleted from the remote" in line, line
+    assert "data_dir/empty" not in store.current()
+
+
+def test_a_deletion_that_fails_is_reported_by_path(
+    tracked: Any,
+    workspace: Path,
+    store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dvcremote.errors import PermissionDenied
+    from dvcremote.repo import Repo
+
+    assert tracked.push().ok
+    original = Repo.open_remote_backend
+
+    def refusing(self: Repo, config: Any) -> Any:
+        backend = original(self, config)
+        real = backend.delete
+
+        def delete(path: str, *, missing_ok: bool = False) -> None:
+            if path == "data_dir/data":
+                raise PermissionDenied(path=path, backend=backend.name)
+            real(path, missing_ok=missing_ok)
+
+        backend.delete = delete  # type: ignore[method-assign]
+        return backend
+
+    monkeypatch.setattr(Repo, "open_remote_backend", refusing)
+    remove(workspace / "data_dir" / "data")
+    tracked.add(["data_dir"])
+    summary = tracked.push()
+    assert not summary.ok
+    assert summary.failed == {} and summary.deleted == frozenset()
+    assert list(summary.delete_failed) == ["data_dir/data"]
+    assert isinstance(summary.delete_failed["data_dir/data"], PermissionDenied)
+    assert "data_dir/data" in store.current()  # still there, and said so
+
+    capsys.readouterr()
+    assert main(["push"]) == 3
+    captured = capsys.readouterr()
+    assert "ERROR: data_dir/data: " in captured.err
+    assert captured.out.strip().splitlines()[-1].endswith("1 not deleted")
+
+
+def test_update_result_has_one_home() -> None:
+    from dvcremote import results, update
+
+    assert update.UpdateResult is results.UpdateResult is UpdateResult
