@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dvcremote.backends.options import parse_bool
 from dvcremote.errors import ConfigError, RemoteNotFound
 
 if TYPE_CHECKING:
@@ -50,19 +51,6 @@ LINK_TYPES = frozenset({"reflink", "hardlink", "symlink", "copy"})
 
 _REMOTE_SECTION = re.compile(r'^remote\s+"(?P<name>[^"]+)"$')
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
-
-def as_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _is_local_path(url: str) -> bool:
@@ -98,7 +86,7 @@ class RemoteConfig:
 
     @property
     def worktree(self) -> bool:
-        return as_bool(f"remote {self.name!r}: worktree", self.options.get("worktree", False))
+        return parse_bool(f"remote {self.name!r}: worktree", self.options.get("worktree", False))
 
     @property
     def version_aware(self) -> bool:
@@ -107,7 +95,7 @@ class RemoteConfig:
         worktree = self.worktree
         if raw is None:
             return worktree
-        value = as_bool(f"remote {self.name!r}: version_aware", raw)
+        value = parse_bool(f"remote {self.name!r}: version_aware", raw)
         if worktree and not value:
             raise ConfigError(
                 f"remote {self.name!r}: worktree = true needs version_aware (it cannot be false)"
@@ -179,7 +167,7 @@ class Config:
 
     @property
     def no_scm(self) -> bool:
-        return as_bool("core.no_scm", self.get("core", "no_scm", False))
+        return parse_bool("core.no_scm", self.get("core", "no_scm", False))
 
     @property
     def default_remote(self) -> str | None:

@@ -16,8 +16,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def as_bool(name: str, value: Any) -> bool:
-    """Config values arrive as strings from config files; accept both forms."""
+def parse_bool(label: str, value: Any) -> bool:
+    """A boolean setting: config values arrive as strings from config files, so accept
+    both forms. ``label`` names the setting in the error."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -25,7 +26,12 @@ def as_bool(name: str, value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConfigError(f"option {name!r} must be true or false, not {value!r}")
+    raise ConfigError(f"{label} must be true or false, not {value!r}")
+
+
+def as_bool(name: str, value: Any) -> bool:
+    """The backend option ``name`` as a boolean."""
+    return parse_bool(f"option {name!r}", value)
 
 
 def reject_unknown(backend: str, options: Mapping[str, Any], known: Iterable[str]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dvcremote.backend import Capability
+from dvcremote.backends.memory import MemoryBackend
 from dvcremote_testing.markers import (
+    capability_notes,
     only_backends,
     requires,
     rules_of,
@@ -38,6 +40,22 @@ def test_capability_names_are_accepted_as_strings() -> None:
     assert skip_reason(rules, backend_name="x", capabilities=set()) == (
         "backend lacks capability LIST"
     )
+
+
+def test_missing_capabilities_carry_the_backends_notes() -> None:
+    class Noted(MemoryBackend):
+        CAPABILITY_NOTES = {"VERSIONING": "the emulator keeps none", C.LIST: "declared: unused"}
+
+    notes = capability_notes(Noted)
+    assert notes == capability_notes(Noted()) == {
+        "LIST": "declared: unused", "VERSIONING": "the emulator keeps none"
+    }
+    rules = rules_of(requires(C.VERSIONING, C.LIST, C.READ)(_test_original))
+    assert skip_reason(rules, backend_name="x", capabilities={C.LIST}, notes=notes) == (
+        "backend lacks capabilities VERSIONING, READ (the emulator keeps none)"
+    )
+    assert skip_reason(rules, backend_name="x", capabilities={C.LIST, C.VERSIONING},
+                       notes=notes) == "backend lacks capability READ"
 
 
 def test_backend_name_rules() -> None:

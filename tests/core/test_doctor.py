@@ -81,7 +81,9 @@ def test_a_plugin_that_does_not_load_is_reported(
     exits 3, and still lists the others."""
     info = tmp_path / "dvcremote_broken-1.2.3.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dvcremote-broken\nVersion: 1.2.3\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: dvcremote-broken\nVersion: 1.2.3\n"
+    )
     (info / "entry_points.txt").write_text(
         "[dvcremote.backends]\nbroken = dvcremote_no_such_module:Backend\n"
     )

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,18 @@ def clone_workspace(src: Path, dst: Path, *, config_local: bool = False) -> Path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src / rel, target)
     return dst
+
+
+def pushed_workspace(tmp_path: Path, tool: Callable[..., Any]) -> tuple[Path, Path]:
+    """``tmp_path/ws`` with :func:`sample_tree` added by ``tool`` (``real_dvc`` or
+    ``run_dvcremote``) and pushed to its default remote ``store``, ``tmp_path/remote``."""
+    ws, remote = tmp_path / "ws", tmp_path / "remote"
+    write_tree(ws, sample_tree())
+    tool("init", "--no-scm", cwd=ws)
+    tool("add", *SAMPLE_TARGETS, cwd=ws)
+    tool("remote", "add", "-d", "store", str(remote), cwd=ws)
+    tool("push", cwd=ws)
+    return ws, remote
 
 
 # ------------------------------------------------------------------------------- data

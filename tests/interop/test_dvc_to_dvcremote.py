@@ -6,33 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from interop_helpers import (
-    SAMPLE_TARGETS,
     clone_workspace,
     dvcfiles,
     flatten,
     md5,
     object_path,
+    pushed_workspace,
     sample_tree,
     workspace_data,
-    write_tree,
 )
 
 from dvcremote.repo import Repo
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
 
-def _dvc_pushed_workspace(tmp_path: Path, real_dvc: DvcRunner) -> tuple[Path, Path]:
-    ws, remote = tmp_path / "ws", tmp_path / "remote"
-    write_tree(ws, sample_tree())
-    real_dvc("init", "--no-scm", cwd=ws)
-    real_dvc("add", *SAMPLE_TARGETS, cwd=ws)
-    real_dvc("remote", "add", "-d", "store", str(remote), cwd=ws)
-    real_dvc("push", cwd=ws)
-    return ws, remote
-
-
 def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: DvcRunner) -> None:
-    ws, remote = _dvc_pushed_workspace(tmp_path, real_dvc)
+    ws, remote = pushed_workspace(tmp_path, real_dvc)
     written = dvcfiles(ws)
     clone = clone_workspace(ws, tmp_path / "clone")
 
@@ -56,7 +45,7 @@ def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: DvcRunner) ->
 
 def test_status_cloud_agrees_with_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
     """Each of DVC's four states, in one repository, reported the same by both tools."""
-    ws, remote = _dvc_pushed_workspace(tmp_path, real_dvc)
+    ws, remote = pushed_workspace(tmp_path, real_dvc)
     clone = clone_workspace(ws, tmp_path / "clone")
     run_dvcremote("pull", cwd=clone)
     tree = flatten(sample_tree())

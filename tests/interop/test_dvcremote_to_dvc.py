@@ -13,9 +13,9 @@ from interop_helpers import (
     manifest_bytes,
     md5,
     object_path,
+    pushed_workspace,
     sample_tree,
     workspace_data,
-    write_tree,
 )
 
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
@@ -32,13 +32,8 @@ def _expected_objects(tree: dict[str, object]) -> dict[str, bytes]:
 
 
 def test_dvc_pulls_what_dvcremote_pushed(tmp_path: Path, real_dvc: DvcRunner) -> None:
-    ws, remote = tmp_path / "ws", tmp_path / "remote"
+    ws, remote = pushed_workspace(tmp_path, run_dvcremote)
     tree = sample_tree()
-    write_tree(ws, tree)
-    run_dvcremote("init", "--no-scm", cwd=ws)
-    run_dvcremote("add", *SAMPLE_TARGETS, cwd=ws)
-    run_dvcremote("remote", "add", "-d", "store", str(remote), cwd=ws)
-    run_dvcremote("push", cwd=ws)
 
     # The remote holds exactly DVC 3's layout: files/md5/xx/rest, manifests as .dir.
     expected = _expected_objects(tree)
@@ -64,13 +59,8 @@ def test_dvc_reads_a_workspace_and_cache_dvcremote_made(
     tmp_path: Path, real_dvc: DvcRunner
 ) -> None:
     """dvc works in dvcremote's own workspace: reads its cache and its .dvc files as its own."""
-    ws, remote = tmp_path / "ws", tmp_path / "remote"
+    ws = pushed_workspace(tmp_path, run_dvcremote)[0]
     tree = sample_tree()
-    write_tree(ws, tree)
-    run_dvcremote("init", "--no-scm", cwd=ws)
-    run_dvcremote("add", *SAMPLE_TARGETS, cwd=ws)
-    run_dvcremote("remote", "add", "-d", "store", str(remote), cwd=ws)
-    run_dvcremote("push", cwd=ws)
     written = dvcfiles(ws)
 
     assert real_dvc.json("status", cwd=ws) == {}

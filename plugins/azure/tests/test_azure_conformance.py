@@ -1,8 +1,9 @@
 """The whole backend conformance suite against Azurite.
 
 VERSIONING is not declared by ``AzureBackend``, so the versioning topics skip by that
-capability: Azurite keeps no blob versions (see test_azure_versioning.py for the error
-a version-aware remote gets there instead).
+capability, their reasons carrying the class's ``CAPABILITY_NOTES``: Azurite keeps no
+blob versions (see test_azure_versioning.py for the error a version-aware remote gets
+there instead).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from dvcremote.backend import Backend
 from dvcremote_azure.backend import AzureBackend
 from dvcremote_azure.testing import AzuriteServer
 from dvcremote_testing.backend_tests import (
@@ -21,23 +21,6 @@ from dvcremote_testing.backend_tests import (
     ListingTests,
     ReadWriteTests,
 )
-from dvcremote_testing.markers import rules_of, skip_reason
-
-
-class _NotedSkips:
-    """Skip reasons that also say WHY a capability is missing (the backend's
-    ``CAPABILITY_NOTES``), replacing the suites' own skip-rule fixture of the same name."""
-
-    @pytest.fixture(autouse=True)
-    def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
-        reason = skip_reason(
-            rules_of(request.function), backend_name=backend.name,
-            capabilities=backend.capabilities,
-        )
-        if reason is not None:
-            notes = getattr(type(backend), "CAPABILITY_NOTES", {})
-            why = "; ".join(note for cap, note in notes.items() if str(cap) in reason)
-            pytest.skip(f"{reason} ({why})" if why else reason)
 
 
 @pytest.fixture
@@ -45,15 +28,13 @@ def backend_secrets(azurite: AzuriteServer) -> list[str]:
     return [azurite.connection_string, azurite.account_key]
 
 
-class TestAzureConformance(_NotedSkips, BackendConformance):
+class TestAzureConformance(BackendConformance):
     @pytest.fixture
     def backend(self, azure_backend: AzureBackend) -> AzureBackend:
         return azure_backend
 
 
-class TestAzureContainerRootConformance(
-    _NotedSkips, ReadWriteTests, ListingTests, ErrorTests, BulkTests
-):
+class TestAzureContainerRootConformance(ReadWriteTests, ListingTests, ErrorTests, BulkTests):
     """The remote's root is the container itself (``azure://container``), no prefix: the
     topics where mapping paths to blob names matters."""
 

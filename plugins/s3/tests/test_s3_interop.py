@@ -8,25 +8,18 @@ along; the endpoint always comes from the remote's ``endpointurl`` key.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib.metadata
-import io
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from dvcremote.cli import main as dvcremote_main
 from dvcremote_s3.testing import S3Server
+from dvcremote_testing.dvc import DvcRunner, bytecode_cache, require_dvc, run_dvcremote
 
 REMOTE = "store"
 
@@ -43,102 +36,28 @@ TARGETS = ("foo", "crlf.txt", "my data \u00fc.txt", "data")
 
 
 # ------------------------------------------------------------------------ the two tools
-class RealDvc:
-    """The real ``dvc`` as a subprocess of this interpreter, writing nothing outside ``home``."""
-
-    def __init__(self, home: Path, pycache: Path, extra: Mapping[str, str]) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DVC_", "AWS_", "XDG_")) and k != "PYTHONDONTWRITEBYTECODE"
-        }
-        dirs = {
-            "HOME": home / "home",
-            "XDG_CONFIG_HOME": home / "xdg-config",
-            "XDG_CACHE_HOME": home / "xdg-cache",
-            "XDG_DATA_HOME": home / "xdg-data",
-            "DVC_SITE_CACHE_DIR": home / "site-cache",
-            "DVC_GLOBAL_CONFIG_DIR": home / "global-config",
-            "DVC_SYSTEM_CONFIG_DIR": home / "system-config",
-        }
-        for path in dirs.values():
-            path.mkdir(parents=True, exist_ok=True)
-        (dirs["DVC_GLOBAL_CONFIG_DIR"] / "config").write_text("[core]\n    check_update = false\n")
-        env.update({k: str(v) for k, v in dirs.items()})
-        env.update(
-            DVC_NO_ANALYTICS="1",
-            AWS_EC2_METADATA_DISABLED="true",
-            PYTHONPYCACHEPREFIX=str(pycache),
-        )
-        env.update(extra)
-        self.env = env
-
-    def __call__(self, *args: str, cwd: Path) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-m", "dvc", *args],
-            cwd=cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert proc.returncode == 0, (
-            f"dvc {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        )
-        return proc.stdout
-
-
 @pytest.fixture(scope="session")
 def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Checks that the real dvc is installed (a declared test dependency: no skip)."""
-    for name in ("dvc", "dvc-s3"):
-        try:
-            importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            raise RuntimeError(f"the s3 interop tests need {name!r} installed") from None
-    cache = request.config.cache
-    if cache is not None:
-        return Path(cache.mkdir("interop-dvc-pycache"))
-    return tmp_path_factory.mktemp("dvc-pycache")
+    require_dvc("dvc-s3")
+    return bytecode_cache(request.config, tmp_path_factory)
 
 
 @pytest.fixture
-def real_dvc(tmp_path: Path, dvc_pycache: Path) -> RealDvc:
+def real_dvc(tmp_path: Path, dvc_pycache: Path) -> DvcRunner:
     """dvc with no credentials but what the repository's config.local gives it."""
-    return RealDvc(tmp_path / "dvc-home", dvc_pycache, {})
+    return DvcRunner(tmp_path / "dvc-home", dvc_pycache)
 
 
 @pytest.fixture
-def real_dvc_env_creds(tmp_path: Path, dvc_pycache: Path, s3_server: S3Server) -> RealDvc:
+def real_dvc_env_creds(tmp_path: Path, dvc_pycache: Path, s3_server: S3Server) -> DvcRunner:
     """dvc with the server's credentials in its environment (never its endpoint)."""
     creds = {
         "AWS_ACCESS_KEY_ID": s3_server.access_key_id,
         "AWS_SECRET_ACCESS_KEY": s3_server.secret_access_key,
         "AWS_DEFAULT_REGION": s3_server.region,
     }
-    return RealDvc(tmp_path / "dvc-home", dvc_pycache, creds)
-
-
-@contextlib.contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-def dvcremote(*args: str, cwd: Path) -> str:
-    """``dvcremote ARGS`` in ``cwd``, in-process (tracebacks land in the failure message)."""
-    out, err = io.StringIO(), io.StringIO()
-    with _cwd(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = dvcremote_main(["-v", *args])
-    assert code == 0, (
-        f"dvcremote {' '.join(args)} exited {code}\n{out.getvalue()}\n{err.getvalue()}"
-    )
-    return out.getvalue()
+    return DvcRunner(tmp_path / "dvc-home", dvc_pycache, creds)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -210,23 +129,23 @@ def content_layout() -> dict[str, bytes]:
 def dvcremote_repo(ws: Path, server: S3Server, url: str, *, version_aware: bool) -> None:
     """A dvcremote workspace tracking TREE, its default remote on the moto server."""
     write_data(ws)
-    dvcremote("init", "--no-scm", cwd=ws)
-    dvcremote("add", *TARGETS, cwd=ws)
-    dvcremote("remote", "add", "-d", REMOTE, url, cwd=ws)
-    dvcremote("remote", "modify", REMOTE, "endpointurl", server.endpoint_url, cwd=ws)
-    dvcremote("remote", "modify", REMOTE, "region", server.region, cwd=ws)
+    run_dvcremote("init", "--no-scm", cwd=ws)
+    run_dvcremote("add", *TARGETS, cwd=ws)
+    run_dvcremote("remote", "add", "-d", REMOTE, url, cwd=ws)
+    run_dvcremote("remote", "modify", REMOTE, "endpointurl", server.endpoint_url, cwd=ws)
+    run_dvcremote("remote", "modify", REMOTE, "region", server.region, cwd=ws)
     if version_aware:
-        dvcremote("remote", "modify", REMOTE, "version_aware", "true", cwd=ws)
+        run_dvcremote("remote", "modify", REMOTE, "version_aware", "true", cwd=ws)
     add_credentials(ws, server)
 
 
 def add_credentials(ws: Path, server: S3Server) -> None:
-    dvcremote("remote", "modify", REMOTE, "access_key_id", server.access_key_id, cwd=ws)
-    dvcremote("remote", "modify", REMOTE, "secret_access_key", server.secret_access_key, cwd=ws)
+    run_dvcremote("remote", "modify", REMOTE, "access_key_id", server.access_key_id, cwd=ws)
+    run_dvcremote("remote", "modify", REMOTE, "secret_access_key", server.secret_access_key, cwd=ws)
     assert server.secret_access_key not in (ws / ".dvc" / "config").read_text()
 
 
-def dvc_repo(ws: Path, dvc: RealDvc, server: S3Server, url: str, *, version_aware: bool) -> None:
+def dvc_repo(ws: Path, dvc: DvcRunner, server: S3Server, url: str, *, version_aware: bool) -> None:
     """A dvc workspace tracking TREE, its default remote on the moto server."""
     write_data(ws)
     dvc("init", "--no-scm", cwd=ws)
@@ -250,11 +169,11 @@ def cloud_entries(dvcfile: bytes) -> list[dict[str, str]]:
 
 # -------------------------------------------------------------------------- plain remote
 def test_s3_dvc_pulls_what_dvcremote_pushed(
-    tmp_path: Path, real_dvc: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
+    tmp_path: Path, real_dvc: DvcRunner, s3_server: S3Server, s3_bucket: str, s3_client: Any
 ) -> None:
     ws = tmp_path / "ws"
     dvcremote_repo(ws, s3_server, f"s3://{s3_bucket}/ours", version_aware=False)
-    dvcremote("push", cwd=ws)
+    run_dvcremote("push", cwd=ws)
     assert bucket_objects(s3_client, s3_bucket, "ours") == content_layout()
 
     theirs = clone(ws, tmp_path / "clone", config_local=True)
@@ -262,11 +181,15 @@ def test_s3_dvc_pulls_what_dvcremote_pushed(
 
     assert workspace_data(theirs) == TREE
     assert dvcfiles(theirs) == dvcfiles(ws)
-    assert json.loads(real_dvc("status", "-c", "--json", cwd=theirs)) == {}
+    assert real_dvc.json("status", "-c", cwd=theirs) == {}
 
 
 def test_s3_dvcremote_pulls_what_dvc_pushed(
-    tmp_path: Path, real_dvc_env_creds: RealDvc, s3_server: S3Server, s3_bucket: str, s3_client: Any
+    tmp_path: Path,
+    real_dvc_env_creds: DvcRunner,
+    s3_server: S3Server,
+    s3_bucket: str,
+    s3_client: Any,
 ) -> None:
     dvc = real_dvc_env_creds  # this workspace has no config.local
     ws = tmp_path / "ws"
@@ -276,23 +199,27 @@ def test_s3_dvcremote_pulls_what_dvc_pushed(
 
     ours = clone(ws, tmp_path / "clone", config_local=False)
     add_credentials(ours, s3_server)
-    dvcremote("pull", cwd=ours)
+    run_dvcremote("pull", cwd=ours)
 
     assert workspace_data(ours) == TREE
     assert dvcfiles(ours) == dvcfiles(ws)
-    status = json.loads(dvcremote("status", "-c", "--json", cwd=ours))
+    status = run_dvcremote("status", "-c", "--json", cwd=ours).json()
     assert status["paths"] == {} and len(status["ok"]) == len(content_layout())
-    assert json.loads(dvc("status", "-c", "--json", cwd=ours)) == {}
+    assert dvc.json("status", "-c", cwd=ours) == {}
 
 
 # ------------------------------------------------------------------ version-aware remote
 def test_s3_version_aware_dvc_pulls_what_dvcremote_pushed(
-    tmp_path: Path, real_dvc: RealDvc, s3_server: S3Server, s3_versioned_bucket: str, s3_client: Any
+    tmp_path: Path,
+    real_dvc: DvcRunner,
+    s3_server: S3Server,
+    s3_versioned_bucket: str,
+    s3_client: Any,
 ) -> None:
     bucket = s3_versioned_bucket
     ws = tmp_path / "ws"
     dvcremote_repo(ws, s3_server, f"s3://{bucket}/ours", version_aware=True)
-    dvcremote("push", cwd=ws)
+    run_dvcremote("push", cwd=ws)
 
     # Every file now records the version it was pushed as, and that version holds its bytes.
     recorded = [entry for data in dvcfiles(ws).values() for entry in cloud_entries(data)]
@@ -316,7 +243,7 @@ def test_s3_version_aware_dvc_pulls_what_dvcremote_pushed(
 
 def test_s3_version_aware_dvcremote_pulls_what_dvc_pushed(
     tmp_path: Path,
-    real_dvc_env_creds: RealDvc,
+    real_dvc_env_creds: DvcRunner,
     s3_server: S3Server,
     s3_versioned_bucket: str,
     s3_client: Any,
@@ -332,14 +259,14 @@ def test_s3_version_aware_dvcremote_pulls_what_dvc_pushed(
     ours = clone(ws, tmp_path / "clone", config_local=False)
     add_credentials(ours, s3_server)
     assert overwrite_all(s3_client, bucket, "theirs") == len(TREE)
-    dvcremote("pull", cwd=ours)
+    run_dvcremote("pull", cwd=ours)
 
     assert workspace_data(ours) == TREE
     assert dvcfiles(ours) == written, "dvcremote rewrote dvc's version-aware .dvc files"
 
 
 def test_s3_version_aware_dvcfiles_are_dvcs(
-    tmp_path: Path, real_dvc_env_creds: RealDvc, s3_server: S3Server, s3_versioned_bucket: str
+    tmp_path: Path, real_dvc_env_creds: DvcRunner, s3_server: S3Server, s3_versioned_bucket: str
 ) -> None:
     """Pushing the same data, both tools write the same .dvc bytes but for the version ids."""
     dvc = real_dvc_env_creds  # this workspace has no config.local
@@ -347,7 +274,7 @@ def test_s3_version_aware_dvcfiles_are_dvcs(
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     dvcremote_repo(ours, s3_server, f"s3://{bucket}/ours", version_aware=True)
     dvc_repo(theirs, dvc, s3_server, f"s3://{bucket}/theirs", version_aware=True)
-    dvcremote("push", cwd=ours)
+    run_dvcremote("push", cwd=ours)
     dvc("push", cwd=theirs)
 
     def masked(files: dict[str, bytes]) -> dict[str, str]:

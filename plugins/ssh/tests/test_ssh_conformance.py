@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from dvcremote.backend import Backend
 from dvcremote_ssh.backend import SSHBackend
 from dvcremote_ssh.testing import SSHServer, running_ssh_server
 from dvcremote_testing.backend_tests import (
@@ -19,7 +18,6 @@ from dvcremote_testing.backend_tests import (
     BulkTests,
     ReadWriteTests,
 )
-from dvcremote_testing.markers import rules_of, skip_reason
 
 PASSWORD = "ssh-password-not-shown-5b20c8"
 
@@ -34,28 +32,12 @@ def _backend(server: SSHServer, url: str) -> SSHBackend:
     )
 
 
-class _NotedSkips:
-    """Skip reasons that also say WHY a capability is missing (the backend's
-    ``CAPABILITY_NOTES``), replacing the suites' own skip-rule fixture of the same name."""
-
-    @pytest.fixture(autouse=True)
-    def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
-        reason = skip_reason(
-            rules_of(request.function), backend_name=backend.name,
-            capabilities=backend.capabilities,
-        )
-        if reason is not None:
-            notes = getattr(type(backend), "CAPABILITY_NOTES", {})
-            why = "; ".join(note for cap, note in notes.items() if str(cap) in reason)
-            pytest.skip(f"{reason} ({why})" if why else reason)
-
-
 @pytest.fixture
 def backend_secrets(ssh_server: SSHServer) -> list[str]:
     return [PASSWORD, ssh_server.passphrase]
 
 
-class TestSSHConformance(_NotedSkips, BackendConformance):
+class TestSSHConformance(BackendConformance):
     @pytest.fixture
     def backend(self, ssh_server: SSHServer, ssh_url: str) -> Iterator[SSHBackend]:
         backend = _backend(ssh_server, ssh_url)
@@ -71,7 +53,7 @@ def other_server(request: pytest.FixtureRequest) -> Iterator[SSHServer]:
         yield server
 
 
-class TestOtherServersConformance(_NotedSkips, ReadWriteTests, AtomicWriteTests, BulkTests):
+class TestOtherServersConformance(ReadWriteTests, AtomicWriteTests, BulkTests):
     """The backend needs nothing but SFTP, and the fallback server behaves like sshd."""
 
     @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from dvcremote_testing.pytest_project import run_pytest_project
 
 CONFTEST = '''
 pytest_plugins = ["dvcremote_ssh.testing"]
@@ -27,13 +27,6 @@ def test_fixture_names(ssh_server, ssh_root, ssh_url):
 
 
 def test_fixtures_load_through_pytest_plugins(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_mine.py").write_text(TESTS)
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # keep this repository's config out
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         str(tmp_path)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )
+    run = run_pytest_project(tmp_path, {"conftest.py": CONFTEST, "test_mine.py": TESTS})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert " passed" in run.stdout and "failed" not in run.stdout

@@ -17,6 +17,7 @@ from typing import Any, Union
 
 from dvcremote.backend import Backend, Capability, open_backend
 from dvcremote.errors import CapabilityNotSupported
+from dvcremote_testing.markers import capability_notes
 
 #: Nested dicts become folders, bytes/str become files (as ``tmp_dir.gen``).
 Tree = Mapping[str, Union[bytes, str, "Tree"]]
@@ -49,10 +50,15 @@ class Cloud(ABC):
         """The ``name`` of that backend (what ``skip_backend``/``only_backends`` match)."""
         return self._probe()[0]
 
-    def _probe(self) -> tuple[str, frozenset[Capability]]:
+    @property
+    def capability_notes(self) -> dict[str, str]:
+        """Why that backend lacks what it lacks (its ``CAPABILITY_NOTES``), told in skips."""
+        return self._probe()[2]
+
+    def _probe(self) -> tuple[str, frozenset[Capability], dict[str, str]]:
         options = dict(self.config)
         with open_backend(str(options.pop("url")), **options) as backend:
-            return backend.name, backend.capabilities
+            return backend.name, backend.capabilities, capability_notes(backend)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients; the fixtures call it at teardown."""
@@ -171,8 +177,8 @@ class BackendCloud(Cloud):
     def config(self) -> dict[str, Any]:
         return {"url": self.url, **self._options}
 
-    def _probe(self) -> tuple[str, frozenset[Capability]]:
-        return self.backend.name, self.backend.capabilities
+    def _probe(self) -> tuple[str, frozenset[Capability], dict[str, str]]:
+        return self.backend.name, self.backend.capabilities, capability_notes(self.backend)
 
     def close(self) -> None:
         self.backend.close()

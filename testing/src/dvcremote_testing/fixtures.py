@@ -17,6 +17,7 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import BackendCloud, Cloud, LocalCloud
+from dvcremote_testing.markers import noted
 from dvcremote_testing.tmp_dir import TmpDir
 
 __all__ = [
@@ -88,10 +89,22 @@ def _lookup(request: pytest.FixtureRequest, name: str) -> MakeCloud | None:
     return maker
 
 
+def _closing(make: Callable[[str], Cloud]) -> Iterator[Callable[[str], Cloud]]:
+    """Yield ``make``, then close every Cloud it made (for a fixture to ``yield from``)."""
+    made: list[Cloud] = []
+
+    def _make(typ: str) -> Cloud:
+        made.append(make(typ))
+        return made[-1]
+
+    yield _make
+    for item in made:
+        item.close()
+
+
 @pytest.fixture
 def make_cloud(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Cloud]]:
     """``make_cloud("foo")``: a fresh, empty location from the ``make_foo`` fixture."""
-    made: list[Cloud] = []
 
     def _make_cloud(typ: str) -> Cloud:
         maker = _lookup(request, f"make_{typ}")
@@ -100,12 +113,9 @@ def make_cloud(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Cloud
                 f"no fixture 'make_{typ}': a plugin testing remotes of type {typ!r} defines"
                 f" one that returns a Cloud for a fresh, empty location"
             )
-        made.append(maker())
-        return made[-1]
+        return maker()
 
-    yield _make_cloud
-    for item in made:
-        item.close()
+    yield from _closing(_make_cloud)
 
 
 @pytest.fixture
@@ -117,27 +127,22 @@ def make_cloud_version_aware(
     A storage without versioning has no such fixture: the test is then skipped by
     that capability (checked on a plain ``make_foo`` location), never silently.
     """
-    made: list[Cloud] = []
 
     def _make_cloud(typ: str) -> Cloud:
         maker = _lookup(request, f"make_{typ}_version_aware")
         if maker is None:
             plain = make_cloud(typ)
             if Capability.VERSIONING not in plain.capabilities:
-                pytest.skip(
-                    f"backend {plain.backend_name!r} lacks capability {Capability.VERSIONING}"
-                )
+                reason = f"backend {plain.backend_name!r} lacks capability {Capability.VERSIONING}"
+                pytest.skip(noted(reason, [Capability.VERSIONING.value], plain.capability_notes))
             raise LookupError(
                 f"no fixture 'make_{typ}_version_aware', but the {typ!r} backend declares"
                 f" {Capability.VERSIONING}: define it to return a Cloud for a fresh location"
                 " where versioning is on"
             )
-        made.append(maker())
-        return made[-1]
+        return maker()
 
-    yield _make_cloud
-    for item in made:
-        item.close()
+    yield from _closing(_make_cloud)
 
 
 @pytest.fixture

@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, Union
 
 import pytest
 
-from dvcremote.backend import Capability
+from dvcremote.backend import Backend, Capability
+from dvcremote.backend.registry import BackendClassInfo
 
 __all__ = [
     "OnlyBackends",
     "Requires",
     "SkipBackend",
     "apply_skip_rules",
+    "capability_notes",
+    "noted",
     "only_backends",
     "requires",
     "rules_of",
@@ -93,20 +96,33 @@ def rules_of(obj: object) -> tuple[Rule, ...]:
     return rules
 
 
+def capability_notes(backend: Backend | type[Backend]) -> dict[str, str]:
+    """The backend class's ``CAPABILITY_NOTES`` by capability name: why it lacks what it
+    lacks (an emulator without versions, say), so a skip can tell the reader."""
+    cls = backend if isinstance(backend, type) else type(backend)
+    return BackendClassInfo.of(cls).notes
+
+
 def skip_reason(
-    rules: Iterable[Rule], *, backend_name: str, capabilities: Collection[Capability]
+    rules: Iterable[Rule],
+    *,
+    backend_name: str,
+    capabilities: Collection[Capability],
+    notes: Mapping[str, str] | None = None,
 ) -> str | None:
-    """Why a test with these rules must not run on this backend, or None if it may."""
+    """Why a test with these rules must not run on this backend, or None if it may.
+
+    ``notes`` (see :func:`capability_notes`) are appended for the missing capabilities.
+    """
     rules = list(rules)
     missing: list[str] = []
     for rule in rules:
         if isinstance(rule, Requires):
             missing += [c.value for c in rule.capabilities
                         if c not in capabilities and c.value not in missing]
-    if len(missing) == 1:
-        return f"backend lacks capability {missing[0]}"
     if missing:
-        return f"backend lacks capabilities {', '.join(missing)}"
+        plural = "capability" if len(missing) == 1 else "capabilities"
+        return noted(f"backend lacks {plural} {', '.join(missing)}", missing, notes)
     for rule in rules:
         if isinstance(rule, OnlyBackends) and backend_name not in rule.names:
             wanted = ", ".join(repr(n) for n in rule.names)
@@ -118,12 +134,25 @@ def skip_reason(
     return None
 
 
+def noted(reason: str, missing: Iterable[str], notes: Mapping[str, str] | None) -> str:
+    """``reason`` with the notes of the ``missing`` capabilities appended, if any."""
+    why = "; ".join(notes[c] for c in missing if c in notes) if notes else ""
+    return f"{reason} ({why})" if why else reason
+
+
 def apply_skip_rules(
-    request: pytest.FixtureRequest, *, backend_name: str, capabilities: Collection[Capability]
+    request: pytest.FixtureRequest,
+    *,
+    backend_name: str,
+    capabilities: Collection[Capability],
+    notes: Mapping[str, str] | None = None,
 ) -> None:
     """Skip the requesting test if its rules say so; suites call this from an autouse fixture."""
     reason = skip_reason(
-        rules_of(request.function), backend_name=backend_name, capabilities=capabilities
+        rules_of(request.function),
+        backend_name=backend_name,
+        capabilities=capabilities,
+        notes=notes,
     )
     if reason is not None:
         pytest.skip(reason)

@@ -16,48 +16,8 @@ pytest.register_assert_rewrite(
     "dvcremote_testing.remote_tests", "dvcremote_testing.expect", "dvcremote_testing.tmp_dir"
 )
 
-from dvcremote_testing.fixtures import (  # noqa: E402
-    cloud,
-    dvc,
-    local_cloud,
-    local_remote,
-    make_cloud,
-    make_cloud_version_aware,
-    make_local,
-    make_local_version_aware,
-    make_memory,
-    make_memory_version_aware,
-    make_remote,
-    make_remote_version_aware,
-    make_remote_worktree,
-    memory_cloud,
-    remote,
-    remote_version_aware,
-    remote_worktree,
-    repo,
-    scm,
-    tmp_dir,
-)
+# pytest finds fixtures by name in a plugin's namespace: every one fixtures.py exports.
+from dvcremote_testing import fixtures as _fixtures  # noqa: E402
+from dvcremote_testing.fixtures import *  # noqa: E402, F403
 
-__all__ = [
-    "cloud",
-    "dvc",
-    "local_cloud",
-    "local_remote",
-    "make_cloud",
-    "make_cloud_version_aware",
-    "make_local",
-    "make_local_version_aware",
-    "make_memory",
-    "make_memory_version_aware",
-    "make_remote",
-    "make_remote_version_aware",
-    "make_remote_worktree",
-    "memory_cloud",
-    "remote",
-    "remote_version_aware",
-    "remote_worktree",
-    "repo",
-    "scm",
-    "tmp_dir",
-]
+__all__ = list(_fixtures.__all__)

@@ -141,7 +141,10 @@ class _SuiteBase:
         """Honour ``requires``/``skip_backend``/``only_backends`` once the backend is known."""
         cloud: Cloud = request.getfixturevalue(self.remote_fixture)
         apply_skip_rules(
-            request, backend_name=cloud.backend_name, capabilities=cloud.capabilities
+            request,
+            backend_name=cloud.backend_name,
+            capabilities=cloud.capabilities,
+            notes=cloud.capability_notes,
         )
 
 

@@ -9,9 +9,10 @@ bulk paths are the ones exercised.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, BinaryIO
 
 from dvcremote.backend import Backend, Capability, FileInfo, FolderInfo, TransferResult, WriteResult
@@ -91,14 +92,20 @@ class SpyBackend(Backend):
     def _interrupt(self) -> None:
         raise Interrupted(f"interrupted after {len(self.uploaded)} uploads")
 
-    def _before_upload(self, path: str) -> None:
-        self._check_refused(path)
+    def _upload(self, method: str, path: str, send: Callable[[], WriteResult]) -> WriteResult:
+        """One file written through ``method``: counted, refused or interrupted as the
+        test asked, else ``send`` writes it through the real backend."""
+        self._count(method)
+        if path in self.refuse:
+            raise self._refusal(path)
         if not self._allowed(1):
             self._interrupt()
+        result = send()
+        self._wrote(result.path)
+        return result
 
-    def _check_refused(self, path: str) -> None:
-        if path in self.refuse:
-            raise PermissionDenied("refused by the test", path=path, backend=self.name)
+    def _refusal(self, path: str) -> PermissionDenied:
+        return PermissionDenied("refused by the test", path=path, backend=self.name)
 
     def _counted_listing(self, items: Iterator[Any]) -> Iterator[Any]:
         for item in items:
@@ -160,11 +167,10 @@ class SpyBackend(Backend):
         overwrite: bool = False,
         metadata: Mapping[str, str] | None = None,
     ) -> WriteResult:
-        self._count("write")
-        self._before_upload(path)
-        result = self.inner.write(path, data, overwrite=overwrite, metadata=metadata)
-        self._wrote(result.path)
-        return result
+        send = functools.partial(
+            self.inner.write, path, data, overwrite=overwrite, metadata=metadata
+        )
+        return self._upload("write", path, send)
 
     def write_atomic(
         self,
@@ -174,18 +180,14 @@ class SpyBackend(Backend):
         overwrite: bool = False,
         metadata: Mapping[str, str] | None = None,
     ) -> WriteResult:
-        self._count("write_atomic")
-        self._before_upload(path)
-        result = self.inner.write_atomic(path, data, overwrite=overwrite, metadata=metadata)
-        self._wrote(result.path)
-        return result
+        send = functools.partial(
+            self.inner.write_atomic, path, data, overwrite=overwrite, metadata=metadata
+        )
+        return self._upload("write_atomic", path, send)
 
     def upload_file(self, local_path: str, path: str, *, overwrite: bool = True) -> WriteResult:
-        self._count("upload_file")
-        self._before_upload(path)
-        result = self.inner.upload_file(local_path, path, overwrite=overwrite)
-        self._wrote(result.path)
-        return result
+        send = functools.partial(self.inner.upload_file, local_path, path, overwrite=overwrite)
+        return self._upload("upload_file", path, send)
 
     def upload_many(
         self,
@@ -196,8 +198,7 @@ class SpyBackend(Backend):
     ) -> list[TransferResult]:
         self._count("upload_many")
         refused = [
-            TransferResult(src, dst, error=PermissionDenied(
-                "refused by the test", path=dst, backend=self.name))
+            TransferResult(src, dst, error=self._refusal(dst))
             for src, dst in pairs
             if dst in self.refuse
         ]

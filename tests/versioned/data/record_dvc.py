@@ -11,16 +11,12 @@ same steps with dvcremote and compares bytes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "dvc"
-DVC = Path(sys.executable).with_name("dvc")
 PREFIX = "prefix"
 STEPS = ("added", "pushed", "readded", "repushed")
 FILES = ("foo.dvc", "data_dir.dvc")
@@ -34,13 +30,11 @@ def main() -> None:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        DVC_NO_ANALYTICS="1",
-    )
+    creds = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     s3 = boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -52,17 +46,20 @@ def main() -> None:
     s3.put_bucket_versioning(Bucket="bucket", VersioningConfiguration={"Status": "Enabled"})
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            record(Path(tmp), endpoint, env, s3)
+            record(Path(tmp), endpoint, creds, s3)
     finally:
         server.stop()
 
 
-def record(tmp: Path, endpoint: str, env: dict[str, str], s3: object) -> None:
+def record(tmp: Path, endpoint: str, creds: dict[str, str], s3: object) -> None:
+    from dvcremote_testing.dvc import DvcRunner
+
     ws = tmp / "ws"
     ws.mkdir()
+    runner = DvcRunner(tmp / "dvc-home", tmp / "pycache", creds)
 
-    def dvc(*args: str) -> None:
-        subprocess.run([str(DVC), *args], cwd=ws, env=env, check=True, capture_output=True)
+    def dvc(*args: str) -> str:
+        return runner(*args, cwd=ws).stdout
 
     def save(step: str) -> None:
         (OUT / step).mkdir(parents=True, exist_ok=True)
@@ -83,7 +80,6 @@ def record(tmp: Path, endpoint: str, env: dict[str, str], s3: object) -> None:
 
     shutil.rmtree(OUT, ignore_errors=True)
     dvc("init", "--no-scm")
-    dvc("config", "core.site_cache_dir", str(tmp / "site"))
     dvc("remote", "add", "-d", "upstream", f"s3://bucket/{PREFIX}")
     dvc("remote", "modify", "upstream", "endpointurl", endpoint)
     dvc("remote", "modify", "upstream", "version_aware", "true")
@@ -106,11 +102,7 @@ def record(tmp: Path, endpoint: str, env: dict[str, str], s3: object) -> None:
     dvc("push")
     save("repushed")
     versions("repushed")
-    (OUT / "VERSION").write_text(
-        subprocess.run(
-            [str(DVC), "--version"], env=env, check=True, capture_output=True, text=True
-        ).stdout
-    )
+    (OUT / "VERSION").write_text(dvc("--version"))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, cast
 import pytest
 
 from dvcremote.backend import Backend, Capability, FileInfo, FolderInfo
-from dvcremote_testing.markers import Requires, apply_skip_rules, skip_reason
+from dvcremote_testing.markers import Requires, apply_skip_rules, capability_notes, skip_reason
 
 
 class BackendSuite:
@@ -24,7 +24,12 @@ class BackendSuite:
 
     @pytest.fixture(autouse=True)
     def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
-        apply_skip_rules(request, backend_name=backend.name, capabilities=backend.capabilities)
+        apply_skip_rules(
+            request,
+            backend_name=backend.name,
+            capabilities=backend.capabilities,
+            notes=capability_notes(backend),
+        )
 
     @pytest.fixture
     def conformance_scratch(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -41,6 +46,7 @@ def need(backend: Backend, *capabilities: Capability) -> None:
         [Requires(tuple(capabilities))],
         backend_name=backend.name,
         capabilities=backend.capabilities,
+        notes=capability_notes(backend),
     )
     if reason is not None:
         pytest.skip(reason)
