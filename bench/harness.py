@@ -448,7 +448,10 @@ def rmtree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():
-        shutil.rmtree(path)
+        # rm is several times faster than shutil.rmtree on a million small files
+        subprocess.run(["rm", "-rf", "--", str(path)], check=False)
+        if path.exists():
+            shutil.rmtree(path)
 
 
 # ------------------------------------------------------------------------ workloads

@@ -10,16 +10,14 @@ The matrix is generated, not written by hand, so it cannot disagree with the cod
 from __future__ import annotations
 
 import argparse
-import inspect
-import pkgutil
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 
-from dvcremote.backend import ENTRY_POINT_GROUP, Backend, Capability
+from dvcremote.backend import Backend, Capability
+from dvcremote.backend.registry import BackendClassInfo, describe_plugins
 
 OUTPUT = Path(__file__).with_name("capabilities.md")
 CORE_DISTRIBUTION = "dvcremote"
@@ -40,41 +38,27 @@ class Entry:
         return f"{self.cls.__module__}.{self.cls.__qualname__}"
 
 
-def _import_package_of(cls: type[Backend]) -> str:
-    """Import every module of the package that holds ``cls``; return the package name.
-
-    Variants (a versioned local folder, a version-aware bucket) are subclasses that
-    ``from_url`` picks by option, often from a module imported lazily: importing the
-    whole package makes the result the same in any process.
-    """
-    package = cls.__module__.rpartition(".")[0] or cls.__module__
-    module = import_module(package)
-    for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{package}."):
-        import_module(info.name)
-    return package
-
-
-def _subclasses(cls: type[Backend]) -> Iterator[type[Backend]]:
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
+def _class(target: str) -> type[Backend]:
+    module, _, name = target.partition(":")
+    cls: type[Backend] = getattr(import_module(module), name)
+    return cls
 
 
 def collect() -> list[Entry]:
-    """Every installed backend class once: the registered ones and their variants."""
+    """Every installed backend class once: the registered ones and their variants.
+
+    What ``dvcremote doctor`` sees (:func:`describe_plugins`), so the page and the
+    command cannot disagree; a plugin that fails to load fails the generator.
+    """
     found: dict[type[Backend], Entry] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        cls = ep.load()
-        if not (isinstance(cls, type) and issubclass(cls, Backend)):
-            raise TypeError(f"entry point {ep.name} = {ep.value} is not a Backend subclass")
-        dist = ep.dist.name if ep.dist is not None else "?"
-        found.setdefault(cls, Entry(cls, dist)).schemes.add(ep.name)
-    for cls, entry in list(found.items()):
-        package = _import_package_of(cls)
-        for sub in _subclasses(cls):
-            in_package = sub.__module__ == package or sub.__module__.startswith(f"{package}.")
-            if in_package and not inspect.isabstract(sub) and sub not in found:
-                found[sub] = Entry(sub, entry.distribution, variant_of=cls)
+    for plugin in describe_plugins():
+        if plugin.error is not None:
+            raise RuntimeError(f"backend {plugin.target} ({plugin.distribution}): {plugin.error}")
+        cls = _class(plugin.target)
+        found.setdefault(cls, Entry(cls, plugin.distribution)).schemes.update(plugin.schemes)
+        for variant in plugin.variants:
+            sub = _class(variant.target)
+            found.setdefault(sub, Entry(sub, plugin.distribution, variant_of=cls))
     return sorted(found.values(), key=_order)
 
 
@@ -102,11 +86,6 @@ def _labels(entries: list[Entry]) -> list[str]:
 def _scheme(scheme: str) -> str:
     # The registry files plain paths (no "scheme://") under the scheme "local".
     return "a plain path" if scheme == "local" else f"`{scheme}://`"
-
-
-def _notes(cls: type[Backend]) -> Mapping[Capability, str]:
-    raw = getattr(cls, "CAPABILITY_NOTES", None) or {}
-    return {Capability(key): str(text) for key, text in raw.items()}
 
 
 def _row(cells: Iterable[str]) -> str:
@@ -148,11 +127,14 @@ def render(entries: list[Entry] | None = None) -> str:
         _row(["Capability", *labels, "Notes"]),
         _row(["---", *([":-:"] * len(entries)), "---"]),
     ]
-    notes = [_notes(e.cls) for e in entries]
+    # Declarations are read now, not kept from collect(), in doctor's terms.
+    infos = [BackendClassInfo.of(e.cls) for e in entries]
     for cap in Capability:
-        marks = [YES if cap in e.cls.CAPABILITIES else NO for e in entries]
+        marks = [YES if cap.value in info.capabilities else NO for info in infos]
         said = "; ".join(
-            f"**{label}**: {note[cap]}" for label, note in zip(labels, notes) if cap in note
+            f"**{label}**: {info.notes[cap.value]}"
+            for label, info in zip(labels, infos)
+            if cap.value in info.notes
         )
         lines.append(_row([f"`{cap.value}`", *marks, said]))
     return "\n".join(lines) + "\n"

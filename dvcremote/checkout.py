@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import stat
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import CheckoutResult
-from dvcremote.staging import Stager
+from dvcremote.staging import Stager, is_exec
 from dvcremote.state import StatKey
 
 if TYPE_CHECKING:
@@ -84,9 +85,9 @@ class _Checkout:
                 except DvcRemoteError as exc:
                     self.failed[path] = str(exc)
                     return
-            self.directory(path, obj, manifest)
+            self.directory(path, obj, manifest, out.exec_files)
         else:
-            self.file(path, obj)
+            self.file(path, obj, isexec=out.isexec)
 
     def _in_cache_or_forced(self, rel: str, hash_name: str) -> bool:
         if self.force:
@@ -97,7 +98,7 @@ class _Checkout:
             return False
         return self.cache.exists(current.obj)
 
-    def file(self, path: str, obj: Obj) -> None:
+    def file(self, path: str, obj: Obj, *, isexec: bool = False) -> None:
         full = self.full(path)
         if not self.cache.exists(obj):
             self.failed[path] = f"object {obj.oid} is not in the cache"
@@ -115,6 +116,8 @@ class _Checkout:
                 except OSError:
                     current = None
                 if current is not None and current.obj == obj:
+                    if isexec:
+                        set_exec(full)
                     self.unchanged += 1
                     return
                 if not (self.force or (current is not None and self.cache.exists(current.obj))):
@@ -123,6 +126,8 @@ class _Checkout:
                 os.unlink(full)
         os.makedirs(os.path.dirname(full), exist_ok=True)
         self._link(path, obj)
+        if isexec:
+            set_exec(full)
         (self.modified if existed else self.added).append(path)
 
     def _link(self, rel: str, obj: Obj) -> None:
@@ -131,7 +136,10 @@ class _Checkout:
         self.repo.state.put(rel, obj.hash_name, StatKey.of(os.stat(full)), obj.oid)
         self.progress.update(1)
 
-    def directory(self, path: str, obj: Obj, manifest: Manifest) -> None:
+    def directory(
+        self, path: str, obj: Obj, manifest: Manifest, execs: frozenset[str] = frozenset()
+    ) -> None:
+        """``execs``: the relpaths recorded as executable (``files:`` form only)."""
         full = self.full(path)
         if os.path.lexists(full) and not (os.path.isdir(full) and not os.path.islink(full)):
             # A file (or a link) sits where the directory goes.
@@ -154,6 +162,8 @@ class _Checkout:
         for rel, md5 in existing.items():
             target = wanted.get(rel)
             if target == md5:
+                if rel in execs:
+                    set_exec(self.full(f"{path}/{rel}"))
                 self.unchanged += 1
                 continue
             child = f"{path}/{rel}"
@@ -198,6 +208,8 @@ class _Checkout:
             child, child_obj, replaced = item
             try:
                 self._link(child, child_obj)
+                if execs and child[len(path) + 1 :] in execs:
+                    set_exec(self.full(child))
             except OSError as exc:
                 with self._lock:
                     self.failed[child] = f"cannot write it: {exc.strerror or exc}"
@@ -226,6 +238,18 @@ class _Checkout:
             unchanged=self.unchanged,
             failed=dict(sorted(self.failed.items())),
         )
+
+
+def set_exec(path: str) -> None:
+    """Make an ``isexec`` file executable as DVC does: add the owner's bit unless some
+    execute bit is set. Through a hardlink or symlink that is the cache file's mode,
+    as with DVC; a file we may not change is left as it is, as DVC leaves it."""
+    try:
+        mode = os.stat(path).st_mode
+        if not is_exec(mode):
+            os.chmod(path, stat.S_IMODE(mode) | stat.S_IXUSR)
+    except OSError:
+        pass
 
 
 def _prune_empty_dirs(top: str) -> None:

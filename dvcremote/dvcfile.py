@@ -137,6 +137,19 @@ class Output:
         return value if isinstance(value, int) else None
 
     @property
+    def isexec(self) -> bool:
+        """Whether a file output is recorded as executable (checkout sets the bit)."""
+        return self.raw.get("isexec") is True
+
+    @property
+    def exec_files(self) -> frozenset[str]:
+        """Relpaths a directory's ``files:`` form records as executable (a ``.dir``
+        manifest records none)."""
+        return frozenset(
+            str(e["relpath"]) for e in self.files or () if e.get("isexec") is True
+        )
+
+    @property
     def use_cache(self) -> bool:
         return self.raw.get("cache", True) is not False
 
@@ -178,6 +191,7 @@ class Output:
         legacy: bool = False,
         manifest: Manifest | None = None,
         file_meta: FileMeta | None = None,
+        isexec: bool = False,
     ) -> None:
         """Record new content, as ``dvc add`` does (``legacy``: an md5-dos2unix id).
 
@@ -186,11 +200,17 @@ class Output:
         its ``cloud:``, and a directory in the ``files:`` form stays in it, each file
         with the same relpath and md5 keeping its entry. ``manifest`` (the new
         directory's files) and ``file_meta`` (``size``/``isexec`` of a new or
-        changed file) are needed for that form only.
+        changed file) are needed for that form only. ``isexec`` is a file output's
+        exec bit in the workspace; like DVC, an unchanged versioned file keeps the
+        recorded one instead (DVC keeps its whole recorded meta then).
         """
         same = self.oid == oid and self.is_legacy == legacy
         keep = _VERSION_KEYS if same else frozenset()
+        if same and _has_version(self.raw):
+            keep |= {"isexec"}
         raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS or k in keep}
+        if "isexec" not in keep and isexec and not is_dir_oid(oid):
+            raw["isexec"] = True
         files = self.files
         if files is not None and manifest is not None and is_dir_oid(oid):
             old = {} if self.is_legacy != legacy else {str(e["relpath"]): e for e in files}
@@ -210,7 +230,12 @@ class Output:
         """Switch a directory output to the ``files:`` form (version-aware remotes);
         a DVC 2.x output stays one (no ``hash:`` key)."""
         raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS}
-        raw["files"] = [_ordered(dict(e), _FILE_ORDER) for e in entries]
+        old = {(e.get("relpath"), e.get("md5")): e for e in self.files or ()}
+        raw["files"] = [
+            _ordered(_versioned_meta(dict(e), old.get((e.get("relpath"), e.get("md5")))),
+                     _FILE_ORDER)
+            for e in entries
+        ]
         self._rewrite(raw, legacy=self._legacy_content)
 
     def set_cloud(self, remote: str, meta: Mapping[str, Any] | None) -> None:
@@ -222,6 +247,7 @@ class Output:
         raw.pop("cloud", None)
         if meta:
             raw["cloud"] = {remote: dict(meta)}
+            raw = _versioned_meta(raw, self.raw)
         self._rewrite(raw, legacy=self._legacy_content)
 
     @property
@@ -243,11 +269,31 @@ def _file_entry(relpath: str, md5: str, meta: Mapping[str, Any]) -> dict[str, An
     return _ordered({**meta, "relpath": relpath, "md5": md5}, _FILE_ORDER)
 
 
+def _has_version(item: Mapping[str, Any]) -> bool:
+    """Whether an output or ``files:`` entry records a version (DVC reads the first
+    remote of ``cloud:`` into its meta)."""
+    if isinstance(item.get("version_id"), str):
+        return True
+    cloud = item.get("cloud")
+    first = next(iter(cloud.values()), None) if isinstance(cloud, Mapping) else None
+    return isinstance(first, Mapping) and first.get("version_id") is not None
+
+
+def _versioned_meta(new: dict[str, Any], old: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``new`` (given a version record) with the meta DVC would leave: a first record
+    replaces the recorded meta with the storage's, which has no ``isexec``; a file
+    that had one already keeps its meta."""
+    if _has_version(new) and not (old is not None and _has_version(old)):
+        new.pop("isexec", None)
+    return new
+
+
 _CONTENT_KEYS = frozenset(
     {"md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "cloud", "files"}
 )
-#: What a file output keeps when it is added again with the same content (DVC keeps its meta).
-_VERSION_KEYS = frozenset({"etag", "checksum", "isexec", "version_id", "cloud"})
+#: What a file output keeps when it is added again with the same content (DVC keeps its
+#: meta); ``isexec`` too when the output records a version (see ``set_hash``).
+_VERSION_KEYS = frozenset({"etag", "checksum", "version_id", "cloud"})
 
 
 @dataclass

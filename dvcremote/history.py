@@ -266,9 +266,12 @@ def _path_layers(outputs: Sequence[Output]) -> list[list[Output]]:
 
 
 def _versioned(adapter: Remote, outputs: Sequence[Output]) -> bool:
+    # Outputs first: a workspace-only command must not pay for importing the adapter.
+    if not any(is_historic(o) for o in outputs):
+        return False
     from dvcremote.remotes.version_aware import VersionAwareRemote
 
-    return isinstance(adapter, VersionAwareRemote) and any(is_historic(o) for o in outputs)
+    return isinstance(adapter, VersionAwareRemote)
 
 
 def status(

@@ -26,7 +26,7 @@ from dvcremote.errors import (
     RepoError,
     TargetNotFound,
 )
-from dvcremote.hashing import MD5
+from dvcremote.hashing import MD5, MD5_DOS2UNIX
 from dvcremote.index import (
     collect_dvcfiles,
     find_dvcfiles,
@@ -303,6 +303,7 @@ class Repo:
         """Track files and directories: hash them into the cache, link them back, write
         ``<target>.dvc`` and (inside git) the ``.gitignore`` entry. ``commit`` stages
         those files in git's index."""
+        from dvcremote.checkout import set_exec
         from dvcremote.staging import Stager
 
         items = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
@@ -317,17 +318,22 @@ class Repo:
         dvcfiles: list[DvcFile] = []
         try:
             for rel in rels:
-                staged = stager.stage(rel, commit=True, hash_name=MD5)
                 dvcfile_rel = f"{rel}.dvc"
                 dvcfile = self._dvcfile_for(dvcfile_rel, posixpath.basename(rel))
                 out = next(o for o in dvcfile.outs if o.repo_path == rel)
+                hash_name = self._add_hash_name(out, rel, jobs)
+                staged = stager.stage(rel, commit=True, hash_name=hash_name)
                 out.set_hash(
                     staged.obj.oid,
                     staged.size,
                     staged.nfiles,
+                    legacy=staged.obj.legacy,
                     manifest=staged.manifest,
                     file_meta=stager.file_meta(rel),
+                    isexec=staged.isexec,
                 )
+                if staged.isexec:  # a hardlink or symlink into the cache lost the bit
+                    set_exec(self.full_path(rel))
                 dvcfile.write(self.root)
                 dvcfiles.append(dvcfile)
                 added.append(
@@ -352,6 +358,21 @@ class Repo:
                 ]
                 gitops.stage(git, [p for p in paths if os.path.exists(p)])
         return AddResult(tuple(added), tuple(sorted(set(gitignores))), sha)
+
+    def _add_hash_name(self, out: Output, rel: str, jobs: int | None) -> str:
+        """How ``add`` hashes ``out``: a DVC 2.x output whose data did not change stays
+        one (its ``.dvc`` file as it is, as DVC leaves it); anything else is DVC 3's md5."""
+        if not (out.is_legacy and out.oid is not None):
+            return MD5
+        from dvcremote.staging import Stager
+
+        try:
+            current = Stager(self.root, self.state, jobs=jobs).stage(
+                rel, commit=False, hash_name=MD5_DOS2UNIX
+            )
+        except OSError:
+            return MD5  # the real staging reports it
+        return MD5_DOS2UNIX if current.obj.oid == out.oid else MD5
 
     def _check_add_target(self, target: str | os.PathLike[str]) -> str:
         rel = self.repo_path(target)

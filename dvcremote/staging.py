@@ -40,6 +40,13 @@ class Staged:
     size: int
     nfiles: int | None = None
     manifest: Manifest | None = None
+    #: A file output's exec bit as found before it was cached (DVC's ``isexec``).
+    isexec: bool = False
+
+
+def is_exec(mode: int) -> bool:
+    """DVC's rule: any execute bit (user, group or other) makes a file ``isexec``."""
+    return bool(mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
 
 
 @dataclass
@@ -108,16 +115,20 @@ class Stager:
         f = _File("", full, StatKey.of(st))
         self._run([f], relpath, commit, hash_name, self.state.load(relpath, hash_name))
         assert f.md5 is not None
-        return Staged(Obj(f.md5, hash_name != MD5), f.key.size)
+        return Staged(Obj(f.md5, hash_name != MD5), f.key.size, isexec=is_exec(st.st_mode))
 
-    def file_meta(self, relpath: str) -> Callable[[str], dict[str, int]]:
+    def file_meta(self, relpath: str) -> Callable[[str], dict[str, int | bool]]:
         """What a new ``files:`` entry of directory ``relpath`` records besides its md5
-        (its ``size``), read from the workspace on demand: only files whose content
-        changed since a version-aware push need it."""
+        (``size``, and ``isexec`` when set), read from the workspace on demand: only
+        files whose content changed since a version-aware push need it."""
         folder = os.path.join(self.root, *relpath.split("/"))
 
-        def meta(inner: str) -> dict[str, int]:
-            return {"size": os.stat(os.path.join(folder, *inner.split("/"))).st_size}
+        def meta(inner: str) -> dict[str, int | bool]:
+            st = os.stat(os.path.join(folder, *inner.split("/")))
+            found: dict[str, int | bool] = {"size": st.st_size}
+            if is_exec(st.st_mode):
+                found["isexec"] = True
+            return found
 
         return meta
 

@@ -51,11 +51,12 @@ _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EM
 
 def url_to_path(url: str) -> str:
     """A plain path, ``~``, a relative path, or ``file://`` / ``local://`` URL -> absolute path."""
-    from urllib.parse import unquote
-
     text = os.fspath(url)
     for scheme in ("file://", "local://"):
         if text.lower().startswith(scheme):
+            # Only URLs pay for urllib: a plain path is the common, start-up-sensitive case.
+            from urllib.parse import unquote
+
             rest = text[len(scheme):]
             if rest.startswith("localhost/"):
                 rest = rest[len("localhost"):]

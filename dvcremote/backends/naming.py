@@ -6,7 +6,6 @@ in flight (or was interrupted) without knowing who started it.
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 
@@ -19,6 +18,8 @@ _last_ns = 0
 
 def temp_name() -> str:
     """A sibling name for a file being written; short, so any valid name still fits."""
+    import secrets  # lazily: read-only commands never make a name, and it pulls in random
+
     return f"{TEMP_PREFIX}{secrets.token_hex(8)}"
 
 
@@ -33,6 +34,8 @@ def new_version_id() -> str:
     then 8 random hex digits so two processes never collide.
     """
     global _last_ns
+    import secrets
+
     with _lock:
         now = max(time.time_ns(), _last_ns + 1)
         _last_ns = now

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dvcremote_testing.tmp_dir import TmpDir
+
 Tree = Mapping[str, Any]
 
 
@@ -17,14 +19,7 @@ def md5(data: bytes | str) -> str:
 
 def write_tree(root: Path, tree: Tree) -> None:
     """``{"a": "text", "d": {"b": b"bytes"}}`` -> files under ``root``."""
-    for name, value in tree.items():
-        path = root / name
-        if isinstance(value, Mapping):
-            path.mkdir(parents=True, exist_ok=True)
-            write_tree(path, value)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(value if isinstance(value, bytes) else value.encode())
+    TmpDir(root).gen(tree)
 
 
 def read_tree(root: Path) -> dict[str, bytes]:

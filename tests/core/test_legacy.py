@@ -88,3 +88,60 @@ def test_legacy_corrupt_object_is_refused(dvcrepo: Repo, workspace: Path, tmp_pa
     dvcrepo.remote_add("old", str(old), default=True)
     result = dvcrepo.pull()
     assert text_id in result.fetch.failed and not (workspace / "text").exists()
+
+
+def test_readding_an_unchanged_legacy_output_leaves_it_as_it_is(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """dvc 3.67 hashes a 2.x output the 2.x way first: unchanged data keeps its ``.dvc``
+    file byte for byte (only a newly seen ``isexec`` is appended), and its objects go
+    into the cache's 2.x layout."""
+    text_id, dir_id = _legacy_remote(tmp_path / "old")
+    dvcfiles = {
+        "text.dvc": f"outs:\n- md5: {text_id}\n  size: 14\n  path: text\n",
+        "xtext.dvc": f"outs:\n- md5: {text_id}\n  size: 14\n  path: xtext\n",
+        "data.dvc": f"outs:\n- md5: {dir_id}\n  size: {len(TEXT) + len(BINARY)}\n"
+        "  nfiles: 2\n  path: data\n",
+    }
+    for name, text in dvcfiles.items():
+        (workspace / name).write_text(text)
+    (workspace / "text").write_bytes(TEXT)
+    (workspace / "xtext").write_bytes(TEXT)
+    (workspace / "xtext").chmod(0o755)
+    (workspace / "data").mkdir()
+    (workspace / "data" / "t.txt").write_bytes(TEXT)
+    (workspace / "data" / "b.bin").write_bytes(BINARY)
+
+    result = dvcrepo.add(["text", "xtext", "data"])
+
+    assert {a.path: a.oid for a in result.outputs} == {
+        "text": text_id, "xtext": text_id, "data": dir_id,
+    }
+    assert (workspace / "text.dvc").read_text() == dvcfiles["text.dvc"]
+    assert (workspace / "data.dvc").read_text() == dvcfiles["data.dvc"]
+    # What dvc 3.67 wrote for the executable one.
+    assert (workspace / "xtext.dvc").read_text() == dvcfiles["xtext.dvc"] + "  isexec: true\n"
+    cache = workspace / ".dvc" / "cache"
+    assert (cache / text_id[:2] / text_id[2:]).read_bytes() == TEXT
+    assert (cache / dir_id[:2] / dir_id[2:]).exists()
+    assert not (cache / "files").exists()
+    assert dvcrepo.workspace_status().clean
+
+
+def test_readding_a_changed_legacy_directory_upgrades_it(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    _, dir_id = _legacy_remote(tmp_path / "old")
+    (workspace / "data.dvc").write_text(
+        f"outs:\n- md5: {dir_id}\n  size: {len(TEXT) + len(BINARY)}\n  nfiles: 2\n  path: data\n"
+    )
+    (workspace / "data").mkdir()
+    (workspace / "data" / "t.txt").write_bytes(TEXT + b"more\r\n")
+    (workspace / "data" / "b.bin").write_bytes(BINARY)
+    dvcrepo.add("data")
+    manifest = Manifest.build([("t.txt", md5(TEXT + b"more\r\n")), ("b.bin", md5(BINARY))])
+    new_id = md5(manifest.to_bytes()) + ".dir"
+    assert (workspace / "data.dvc").read_text() == (
+        f"outs:\n- md5: {new_id}\n  size: {len(TEXT) + 6 + len(BINARY)}\n  nfiles: 2\n"
+        "  path: data\n  hash: md5\n"
+    )

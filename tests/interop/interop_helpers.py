@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from dvcremote_testing.tmp_dir import TmpDir
+
 Tree = Mapping[str, Any]
 
 
@@ -35,14 +37,7 @@ def dos2unix_md5(data: bytes) -> str:
 
 def write_tree(root: Path, tree: Tree) -> None:
     """``{"a": b"bytes", "d": {"b": b""}}`` -> files under ``root``."""
-    for name, value in tree.items():
-        path = root / name
-        if isinstance(value, Mapping):
-            path.mkdir(parents=True, exist_ok=True)
-            write_tree(path, value)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(value)
+    TmpDir(root).gen(tree)
 
 
 def flatten(tree: Tree, prefix: str = "") -> dict[str, bytes]:

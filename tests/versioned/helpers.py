@@ -15,6 +15,7 @@ from dvcremote.backend import Backend
 from dvcremote.backends.local import LocalBackend
 from dvcremote.backends.memory import MemoryBackend
 from dvcremote.repo import Repo
+from dvcremote_testing.tmp_dir import TmpDir
 
 #: DVC's own test folder: nested, with an empty file.
 DATA_DIR: dict[str, Any] = {
@@ -62,14 +63,7 @@ def make_store(kind: str, where: Path) -> Store:
 
 
 def write_tree(root: Path, tree: Mapping[str, Any]) -> None:
-    for name, value in tree.items():
-        path = root / name
-        if isinstance(value, Mapping):
-            path.mkdir(parents=True, exist_ok=True)
-            write_tree(path, value)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(value if isinstance(value, bytes) else value.encode())
+    TmpDir(root).gen(tree)
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, bytes]:

@@ -18,12 +18,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from dvcremote_testing.tmp_dir import TmpDir
 
 __all__ = [
     "DVC_MAJOR",
@@ -173,19 +175,9 @@ def run_dvcremote(*args: str, cwd: Path, check: bool = True) -> Run:
     from dvcremote.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with _cwd(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with TmpDir(cwd).chdir(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["-v", *args])
     run = Run("dvcremote", args, cwd, code, out.getvalue(), err.getvalue())
     if check:
         assert run.returncode == 0, run.describe()
     return run
-
-
-@contextlib.contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from typing import IO, Any, BinaryIO, ClassVar
 
@@ -107,8 +108,15 @@ class AzureBackend(FsspecBackend):
         if cls is VersionedAzureBackend:
             options = {**options, "version_aware": True}
         config = parse_config(url, options)
-        target: type[AzureBackend] = VersionedAzureBackend if config.version_aware else AzureBackend
-        return target(config, **options)
+        if not config.version_aware:
+            return AzureBackend(config, **options)
+        backend = VersionedAzureBackend(config, **options)
+        try:
+            backend.check_versioning()  # at once: an unversioned account is a config error
+        except BaseException:
+            backend.close()
+            raise
+        return backend
 
     # ------------------------------------------------------------- identity
     @property
@@ -235,8 +243,9 @@ class VersionedAzureBackend(AzureBackend):
     """Version-aware remote: every write keeps a blob version, readable by its id.
 
     The account must have blob versioning on. The data plane cannot ask whether it is,
-    so the constructor writes a probe blob under a temp name and deletes it (and its
-    version) again: no version id back means versioning is off, and that is an error.
+    so :meth:`check_versioning` writes a probe blob under a temp name and deletes it (and
+    its version) again: no version id back means versioning is off. ``from_url`` asks at
+    once, so a remote opened on an unversioned account fails before it is used.
     """
 
     CAPABILITIES: ClassVar[frozenset[Capability]] = AzureBackend.CAPABILITIES | {_C.VERSIONING}
@@ -247,21 +256,28 @@ class VersionedAzureBackend(AzureBackend):
 
     def __init__(self, config: AzureConfig, **options: Any) -> None:
         super().__init__(config, **options)
-        try:
+        self._versioning_checked = False
+        self._versioning_lock = threading.Lock()
+
+    def check_versioning(self) -> None:
+        """Raise ``VersioningNotEnabled`` unless a write here keeps a version (asked once:
+        the probe is a write and two deletes)."""
+        if self._versioning_checked:
+            return
+        with self._versioning_lock:
+            if self._versioning_checked:
+                return
             with self._guard(None):
                 versioned = sync(self.fs.loop, self._probe_versioning)
-        except BaseException:
-            self.close()
-            raise
-        if not versioned:
-            self.close()
-            account = f" {config.account_name!r}" if config.account_name else ""
-            raise VersioningNotEnabled(
-                f"blob versioning is off on storage account{account}: a version-aware remote "
-                "needs it (turn on versioning in the account's data protection settings, "
-                "or drop version_aware)",
-                backend=self.name,
-            )
+            if not versioned:
+                account = f" {self.config.account_name!r}" if self.config.account_name else ""
+                raise VersioningNotEnabled(
+                    f"blob versioning is off on storage account{account}: a version-aware "
+                    "remote needs it (turn on versioning in the account's data protection "
+                    "settings, or drop version_aware)",
+                    backend=self.name,
+                )
+            self._versioning_checked = True
 
     async def _probe_versioning(self) -> bool:
         blob = paths.join(self.config.prefix, f"{TEMP_PREFIX}versioning-{secrets.token_hex(8)}")
