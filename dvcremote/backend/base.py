@@ -70,6 +70,8 @@ class Backend(ABC):
     #: Short identifier of the storage kind ("local", "s3", ...), used in errors.
     name: ClassVar[str] = "backend"
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset()
+    #: Capability name -> one line of why (shown in the matrix, doctor and skip reasons).
+    CAPABILITY_NOTES: ClassVar[Mapping[str, str]] = {}
     #: Constructor option names whose values must never be shown (repr, errors).
     SECRET_OPTIONS: ClassVar[frozenset[str]] = frozenset(
         {"password", "secret_access_key", "session_token", "account_key",

@@ -25,6 +25,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
@@ -41,6 +42,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.request import Request, urlopen
 
 import pytest
+
+from dvcremote.backend import Capability
+from dvcremote_testing.cloud import Cloud
 
 if TYPE_CHECKING:
     from dvcremote_s3.backend import S3Backend
@@ -351,3 +355,214 @@ def s3_backend(s3_bucket: str, s3_backend_factory: BackendFactory) -> S3Backend:
 @pytest.fixture
 def s3_versioned_backend(s3_versioned_bucket: str, s3_backend_factory: BackendFactory) -> S3Backend:
     return s3_backend_factory(s3_versioned_bucket, version_aware=True)
+
+
+# -------------------------------------------------------- the remote suites' Cloud
+#: Where ``make_s3`` puts a plain remote inside its fresh bucket: a remote is often a
+#: prefix of a shared bucket, and nothing may land outside it.
+REMOTE_PREFIX = "remote"
+
+
+def _missing(exc: Exception) -> bool:
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):
+        return False
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return code in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+
+
+class S3Cloud(Cloud):
+    """A path in a bucket, seen through a plain boto3 client (never the plugin).
+
+    The remote suites check what the repository did on S3 with it, so a bug in the
+    plugin's listing, reads or versions cannot hide behind the same bug in the check.
+    ``versioned`` says the bucket keeps versions: the repository will use this location
+    as a version-aware (or worktree) remote, and :meth:`version_ids` works.
+    """
+
+    def __init__(
+        self,
+        server: S3Server,
+        bucket: str,
+        prefix: str = "",
+        path: str = "",
+        *,
+        versioned: bool = False,
+    ) -> None:
+        super().__init__(path)
+        self.server = server
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.versioned = versioned
+        self._probed: tuple[str, frozenset[Capability], dict[str, str]] | None = None
+
+    @property
+    def client(self) -> Any:
+        return self.server.client()
+
+    @property
+    def key(self) -> str:
+        """This path's object key (the bucket's root is ``""``)."""
+        return "/".join(part for part in (self.prefix, self.path) if part)
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}".rstrip("/")
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {"url": self.url, **self.server.remote_options()}
+
+    def _probe(self) -> tuple[str, frozenset[Capability], dict[str, str]]:
+        # The backend the repository will open: the version-aware class on a versioned
+        # bucket (the suites add ``version_aware``/``worktree`` to the remote themselves).
+        if self._probed is None:
+            from dvcremote.backend import open_backend
+            from dvcremote_testing.markers import capability_notes
+
+            options = self.config
+            url = str(options.pop("url"))
+            if self.versioned:
+                options["version_aware"] = True
+            with open_backend(url, **options) as backend:
+                self._probed = backend.name, backend.capabilities, capability_notes(backend)
+        return self._probed
+
+    def _child(self, path: str) -> S3Cloud:
+        return S3Cloud(self.server, self.bucket, self.prefix, path, versioned=self.versioned)
+
+    def _folder_prefix(self) -> str:
+        return f"{self.key}/" if self.key else ""
+
+    def _keys_below(self) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._folder_prefix()):
+            for item in page.get("Contents", []):
+                yield str(item["Key"])
+
+    # -- out-of-band operations
+    def exists(self) -> bool:
+        return self.is_file() or self.is_dir()
+
+    def is_file(self) -> bool:
+        if not self.key:
+            return False
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key)
+        except Exception as exc:  # noqa: BLE001 - botocore's ClientError, checked below
+            if _missing(exc):
+                return False
+            raise
+        return True
+
+    def is_dir(self) -> bool:
+        if not self.key:
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except Exception as exc:  # noqa: BLE001
+                if _missing(exc):
+                    return False
+                raise
+            return True
+        reply = self.client.list_objects_v2(
+            Bucket=self.bucket, Prefix=self._folder_prefix(), MaxKeys=1
+        )
+        return bool(reply.get("KeyCount", 0))
+
+    def read_bytes(self) -> bytes:
+        try:
+            reply = self.client.get_object(Bucket=self.bucket, Key=self.key)
+        except Exception as exc:  # noqa: BLE001
+            if _missing(exc):
+                raise FileNotFoundError(self.url) from exc
+            raise
+        data: bytes = reply["Body"].read()
+        return data
+
+    def write_bytes(self, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data)
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        """Delete the object (on a versioned bucket: a delete marker; old versions stay)."""
+        if not self.is_file():
+            if missing_ok:
+                return
+            raise FileNotFoundError(self.url)
+        self.client.delete_object(Bucket=self.bucket, Key=self.key)
+
+    def rmdir(self, recursive: bool = True) -> None:
+        keys = list(self._keys_below())
+        if keys and not recursive:
+            raise OSError(errno.ENOTEMPTY, "folder not empty", self.url)
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+            )
+
+    def iterdir(self) -> Iterator[Cloud]:
+        prefix = self._folder_prefix()
+        names: set[str] = set()
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for folder in page.get("CommonPrefixes", []):
+                names.add(str(folder["Prefix"])[len(prefix) :].rstrip("/"))
+            for item in page.get("Contents", []):
+                names.add(str(item["Key"])[len(prefix) :])
+        names.discard("")  # a zero-byte "folder/" marker is not a child
+        for name in sorted(names):
+            yield self / name
+
+    def version_ids(self) -> list[str]:
+        """Every kept version of this object, newest first (as S3 lists them)."""
+        if not self.versioned:
+            return super().version_ids()
+        ids: list[str] = []
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.key):
+            ids += [str(v["VersionId"]) for v in page.get("Versions", []) if v["Key"] == self.key]
+        return ids
+
+    def read_version(self, version_id: str) -> bytes:
+        if not self.versioned:
+            return super().read_version(version_id)
+        reply = self.client.get_object(Bucket=self.bucket, Key=self.key, VersionId=version_id)
+        data: bytes = reply["Body"].read()
+        return data
+
+
+MakeS3Cloud = Callable[[], S3Cloud]
+
+
+@contextmanager
+def _fresh_buckets(server: S3Server, *, versioned: bool) -> Iterator[MakeS3Cloud]:
+    """A maker of Clouds on new buckets, each bucket removed (every version) on exit."""
+    buckets: list[str] = []
+
+    def make() -> S3Cloud:
+        buckets.append(server.create_bucket(versioned=versioned))
+        if versioned:  # at the root: a version-aware remote is often a whole bucket
+            return S3Cloud(server, buckets[-1], versioned=True)
+        return S3Cloud(server, buckets[-1], REMOTE_PREFIX)
+
+    try:
+        yield make
+    finally:
+        for bucket in buckets:
+            server.delete_bucket(bucket)
+
+
+@pytest.fixture
+def make_s3(s3_server: S3Server) -> Iterator[MakeS3Cloud]:
+    """``make_remote(typ="s3")``: a Cloud under a prefix of a new, empty bucket."""
+    with _fresh_buckets(s3_server, versioned=False) as make:
+        yield make
+
+
+@pytest.fixture
+def make_s3_version_aware(s3_server: S3Server) -> Iterator[MakeS3Cloud]:
+    """``make_remote_version_aware``/``make_remote_worktree(typ="s3")``: a Cloud at the
+    root of a new bucket with versioning enabled."""
+    with _fresh_buckets(s3_server, versioned=True) as make:
+        yield make
