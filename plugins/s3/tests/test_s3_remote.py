@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import pytest
 
-from dvcremote_s3.testing import S3Cloud, make_s3, make_s3_version_aware
+from dvcremote_s3.testing import MotoProcess, S3Cloud, S3Server, make_s3, make_s3_version_aware
 from dvcremote_testing.remote_tests import TestRemote, TestRemoteVersionAware, TestRemoteWorktree
 
 # Module-level fixtures (this package's conftest is not the place to add them).
 __all__ = ["make_s3", "make_s3_version_aware"]
+
+
+@pytest.fixture(scope="session")
+def s3_server(s3_process_server: MotoProcess) -> S3Server:
+    """moto in its own process: its request handling then does not compete with the
+    client for this process's interpreter lock (the listing tests make ~1000 requests)."""
+    return s3_process_server.server
 
 
 @pytest.fixture
