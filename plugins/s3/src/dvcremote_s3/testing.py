@@ -21,6 +21,8 @@ Fixtures:
   version-aware on a versioned bucket).
 - ``s3_env``: the server's endpoint and credentials as ``AWS_*`` environment variables
   (for tools such as the real ``dvc`` that read the environment).
+- ``make_s3`` / ``make_s3_version_aware``: what dvcremote-testing's remote suites call
+  for ``typ="s3"``: makers of :class:`S3Cloud` (the boto3 view) on a fresh bucket.
 """
 
 from __future__ import annotations

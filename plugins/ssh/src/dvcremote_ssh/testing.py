@@ -4,6 +4,7 @@ Load it with ``pytest_plugins = ["dvcremote_ssh.testing"]``. The session-scoped
 ``ssh_server`` runs OpenSSH's ``sshd`` when it is installed (what CI uses) and an
 in-process asyncssh server otherwise; either way it gets a generated host key and
 user key, and each test gets a fresh empty directory through ``ssh_root``.
+``make_ssh`` gives dvcremote-testing's remote suites fresh directories as :class:`SSHCloud`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from typing import Any
 
 import asyncssh
 import pytest
+
+from dvcremote.backend import Capability
+from dvcremote_testing.cloud import LocalCloud
 
 #: Where Debian's openssh-server installs the daemon.
 SSHD = "/usr/sbin/sshd"
@@ -415,3 +419,58 @@ def ssh_backend(ssh_server: SSHServer, ssh_url: str) -> Iterator[Any]:
         yield backend
     finally:
         backend.close()
+
+
+# -------------------------------------------------------- the remote suites' Cloud
+class SSHCloud(LocalCloud):
+    """A directory on the test server, seen through this machine's filesystem.
+
+    The fixture's server runs on this machine, so what it stores are local files: the
+    standard library reads them with no SFTP and no plugin code involved, and a bug in
+    the plugin cannot hide behind the same bug in the check. ``url``/``config`` are what
+    the repository uses: ``ssh://`` with the server's key and known_hosts.
+    """
+
+    def __init__(self, server: SSHServer, root: str | os.PathLike[str], path: str = "") -> None:
+        super().__init__(root, path)
+        self.server = server
+        self._probed: tuple[str, frozenset[Capability], dict[str, str]] | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.local_path.as_posix())
+
+    def _probe(self) -> tuple[str, frozenset[Capability], dict[str, str]]:
+        # Each probe opens a backend, and so an SSH connection: once per Cloud is enough.
+        if self._probed is None:
+            self._probed = super()._probe()
+        return self._probed
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {"url": self.url, **self.server.options()}
+
+    def _child(self, path: str) -> SSHCloud:
+        return SSHCloud(self.server, self.root, path)
+
+
+MakeSSHCloud = Callable[[], SSHCloud]
+
+
+@pytest.fixture
+def make_ssh(ssh_server: SSHServer) -> Iterator[MakeSSHCloud]:
+    """``make_remote(typ="ssh")``: a Cloud on a new, empty directory of the server.
+
+    No ``make_ssh_version_aware``: SSH keeps no versions, so the version-aware and
+    worktree suites skip for lack of VERSIONING, with the backend's note as the reason.
+    """
+    made: list[Path] = []
+
+    def _make_ssh() -> SSHCloud:
+        made.append(Path(ssh_server.workdir) / "remotes" / uuid.uuid4().hex)
+        made[-1].mkdir(parents=True)
+        return SSHCloud(ssh_server, made[-1])
+
+    yield _make_ssh
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
