@@ -3,8 +3,8 @@
 Speed is only ever reported as a RATIO against a reference run in the same process
 tree and the same time window (``cp -r``, ``md5sum``, the real ``dvc``), because the
 machine is shared and its absolute speed changes from minute to minute. Each child is
-reaped with ``os.wait4`` so its own CPU seconds and peak RSS are known, not the sum of
-every child this process ever had.
+reaped with ``os.wait4``, so its own CPU seconds are known (not the sum over every child
+this process ever had), and runs under GNU time, which reports its own peak RSS.
 """
 
 from __future__ import annotations
@@ -130,11 +130,12 @@ def run(
         fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
         os.close(fd)
         command = [TIME, "-q", "-f", "%M", "-o", rss_file, *command]
-    sink = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    log_file = open(log, "ab") if log else None  # noqa: SIM115 - closed in finally
     try:
-        if log:
-            sink.write(f"$ {' '.join(map(str, argv))}   (cwd={cwd})\n".encode())  # type: ignore[union-attr]
-            sink.flush()  # type: ignore[union-attr]
+        if log_file is not None:
+            log_file.write(f"$ {' '.join(map(str, argv))}   (cwd={cwd})\n".encode())
+            log_file.flush()
+        sink = log_file if log_file is not None else subprocess.DEVNULL
         load = os.getloadavg()[0]
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -143,13 +144,13 @@ def run(
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
-        maxrss_kib = float(usage.ru_maxrss)
+        maxrss_kib = float(usage.ru_maxrss)  # a fallback only: includes our own size
         if rss_file:
             text = Path(rss_file).read_text().split()
             maxrss_kib = float(text[-1]) if text else maxrss_kib
     finally:
-        if log:
-            sink.close()  # type: ignore[union-attr]
+        if log_file is not None:
+            log_file.close()
         if rss_file:
             os.unlink(rss_file)
     if process.returncode != 0:

@@ -7,16 +7,43 @@ child process before it serves).
   even when every key under it has a delete marker as its latest version. AWS and
   Ceph RGW do not (only current objects make a prefix), so a folder whose files
   were all deleted would look alive on moto only.
+- Concurrent writes of one key: moto's versioned key store appends a version with an
+  unlocked read-modify-write, so two simultaneous PUTs of a new key can each answer
+  a version id while only one version is kept. S3 keeps both; the store is
+  serialised here so the thread-safety suite tests our client, not moto's race.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 _APPLIED_FLAG = "_dvcremote_fidelity"
 
 
 def apply() -> None:
+    _serialise_key_store()
+    _hide_deleted_folders()
+
+
+def _serialise_key_store() -> None:
+    from moto.s3.utils import _VersionedKeyStore
+
+    if getattr(_VersionedKeyStore.__setitem__, _APPLIED_FLAG, False):
+        return
+    lock = threading.RLock()
+    for name in ("__setitem__", "setlist", "pop"):
+        original = getattr(_VersionedKeyStore, name)
+
+        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        setattr(locked, _APPLIED_FLAG, True)
+        setattr(_VersionedKeyStore, name, locked)
+
+
+def _hide_deleted_folders() -> None:
     from moto.s3.models import FakeDeleteMarker, S3Backend
 
     if getattr(S3Backend.list_objects, _APPLIED_FLAG, False):
