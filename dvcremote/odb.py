@@ -58,8 +58,8 @@ class RemoteODB:
         base = self._base(legacy)
         folder = f"{base}/{prefix}" if base else prefix
         out = []
-        for info in self.backend.list_files(folder):
-            oid = oid_from_parts(prefix, info.name)
+        for path in self.backend.list_paths(folder):
+            oid = oid_from_parts(prefix, path.rpartition("/")[2])
             if oid is not None:
                 out.append(oid)
         return out
@@ -78,8 +78,8 @@ class RemoteODB:
         """One recursive listing of the whole layout: cheapest for small remotes."""
         base = self._base(legacy)
         skip = len(base) + 1 if base else 0
-        for info in self.backend.list_files(base, recursive=True):
-            parts = info.path[skip:].split("/")
+        for path in self.backend.list_paths(base, recursive=True):
+            parts = path[skip:].split("/")
             if len(parts) == 2:
                 oid = oid_from_parts(parts[0], parts[1])
                 if oid is not None:

@@ -208,6 +208,11 @@ class Backend(ABC):
                     return
             yield item
 
+    def _guard_all(self, path: str, items: Iterator[Any]) -> Iterator[Any]:
+        """Like ``_guard_iter`` with one guard for the whole run: cheap per item."""
+        with self._guard(path):
+            yield from items
+
     # ------------------------------------------------------------------ reads
     def exists(self, path: str, *, version_id: str | None = None) -> bool:
         """True for an existing file or folder; never raises NotFound."""
@@ -283,6 +288,14 @@ class Backend(ABC):
         with self._guard(p):  # a hook that is not a generator does its I/O right here
             items = iter(self._list_files(p, recursive))
         return self._guard_iter(p, items)
+
+    def list_paths(self, path: str = "", *, recursive: bool = False) -> Iterator[str]:
+        """The paths ``list_files`` would give, without their metadata (cheaper to list)."""
+        p = self._path(path)
+        self._require(_C.LIST, p)
+        with self._guard(p):
+            items = iter(self._list_paths(p, recursive))
+        return self._guard_all(p, items)
 
     def list_folders(self, path: str = "") -> Iterator[FolderInfo]:
         p = self._path(path)
@@ -510,13 +523,21 @@ class Backend(ABC):
                 stop.set()
                 raise
 
-        pool = ThreadPoolExecutor(max_workers=min(jobs or DEFAULT_JOBS, len(items)))
+        def run_chunk(chunk: list[Any]) -> list[Any]:
+            return [run(item) for item in chunk]
+
+        workers = min(jobs or DEFAULT_JOBS, len(items))
+        # One future per chunk, not per item: per-item futures cost more than a
+        # small local copy. Chunks stay small so the threads share the work evenly.
+        size = max(1, min(64, len(items) // (workers * 4)))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        pool = ThreadPoolExecutor(max_workers=workers)
         try:
-            futures = [pool.submit(run, item) for item in items]
+            futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
             done, pending = wait(futures, return_when=FIRST_EXCEPTION)
             if pending or stop.is_set():  # give the first error, not the next result
                 next(f for f in futures if f in done and f.exception() is not None).result()
-            return [f.result() for f in futures]
+            return [result for f in futures for result in f.result()]
         except BaseException:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -562,6 +583,10 @@ class Backend(ABC):
     @abstractmethod
     def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
         """May be given the root (``""``)."""
+
+    def _list_paths(self, path: str, recursive: bool) -> Iterable[str]:
+        """May be given the root; override where names come cheaper than file info."""
+        return (info.path for info in self._list_files(path, recursive))
 
     @abstractmethod
     def _list_folders(self, path: str) -> Iterable[FolderInfo]:

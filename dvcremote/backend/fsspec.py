@@ -219,6 +219,27 @@ class FsspecBackend(Backend):
                 out.append(self._to_file_info(rel, info))
         return sorted(out, key=lambda i: i.path)
 
+    def _list_paths(self, path: str, recursive: bool) -> Iterable[str]:
+        """The same selection as ``_list_files`` without building a FileInfo per file.
+
+        Listings return details anyway (object stores send them in the same page), and
+        ``find(detail=False)`` could not tell folder markers from files.
+        """
+        if not recursive:
+            return [rel for rel, info in self._children(path) if info.get("type") != "directory"]
+        try:
+            found = self.fs.find(self._full(path), detail=True)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        prefix = f"{path}/" if path else ""
+        out = []
+        for name, info in found.items():
+            rel = self._rel(name)
+            if (rel.startswith(prefix) and rel != path and info.get("type") != "directory"
+                    and not any(is_temp_name(part) for part in rel.split("/"))):
+                out.append(rel)
+        return sorted(out)
+
     def _list_folders(self, path: str) -> Iterable[FolderInfo]:
         return [FolderInfo(rel, _modified(info)) for rel, info in self._children(path)
                 if info.get("type") == "directory"]
@@ -448,16 +469,19 @@ class FsspecBackend(Backend):
         checked = [(src, self._path(dst)) for src, dst in pairs]
         results: list[TransferResult | None] = [None] * len(checked)
         todo: list[int] = []
+        refused: list[int] = []
         for i, (src, dst) in enumerate(checked):
             if dst == paths.ROOT:
                 results[i] = TransferResult(src, dst, error=InvalidPath(
                     "cannot write to the root", path=dst, backend=self.name))
+                refused.append(i)
             elif os.path.isdir(src):
                 results[i] = TransferResult(src, dst, error=NotAFile(
                     f"local source {src!r} is a folder", path=dst, backend=self.name))
+                refused.append(i)
             else:
                 todo.append(i)
-        _report(results, [i for i in range(len(checked)) if i not in set(todo)], callback)
+        _report(results, refused, callback)
         if self._is_async:
             self._upload_async(checked, todo, results, jobs, callback)
         else:

@@ -18,7 +18,7 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import IO, Any, BinaryIO, ClassVar
 
@@ -189,7 +189,8 @@ class LocalBackend(Backend):
             found = [e for e in found if e.name != RESERVED]
         return sorted(found, key=lambda e: e.name)
 
-    def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
+    def _walk_files(self, path: str, recursive: bool) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """(relative path, entry) of visible files in listing order; stats only symlinks."""
         stack = [path]
         while stack:
             folder = stack.pop()
@@ -198,12 +199,23 @@ class LocalBackend(Backend):
                 rel = paths.join(folder, entry.name)
                 try:
                     if entry.is_file():
-                        yield self._file_record(rel, entry.stat())
+                        yield rel, entry
                     elif recursive and entry.is_dir(follow_symlinks=False):
                         subfolders.append(rel)
                 except FileNotFoundError:  # removed while we were listing
                     continue
             stack.extend(reversed(subfolders))
+
+    def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
+        for rel, entry in self._walk_files(path, recursive):
+            try:
+                st = entry.stat()
+            except FileNotFoundError:  # removed while we were listing
+                continue
+            yield self._file_record(rel, st)
+
+    def _list_paths(self, path: str, recursive: bool) -> Iterable[str]:
+        return (rel for rel, _ in self._walk_files(path, recursive))
 
     def _list_folders(self, path: str) -> Iterable[FolderInfo]:
         for entry in self._entries(path):

@@ -237,6 +237,10 @@ class MemoryBackend(Backend):
             if recursive or rel.count("/") == depth:
                 yield self._info(rel, v)
 
+    def _list_paths(self, path: str, recursive: bool) -> Iterable[str]:
+        depth = path.count("/") + 1 if path else 0
+        return [rel for rel, _ in self._live_under(path) if recursive or rel.count("/") == depth]
+
     def _list_folders(self, path: str) -> Iterable[FolderInfo]:
         start = self._key(path)
         pre = f"{start}/" if start else ""

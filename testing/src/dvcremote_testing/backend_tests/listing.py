@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dvcremote.backend import Backend, Capability, FileInfo, FolderInfo
+from dvcremote.errors import CapabilityNotSupported, InvalidPath
 from dvcremote_testing.backend_tests._base import BackendSuite, everything, paths
+from dvcremote_testing.backend_tests._doubles import derive, probe
 from dvcremote_testing.markers import requires
 
 C = Capability
@@ -24,6 +28,15 @@ TREE = {
 def _plant(backend: Backend, tree: dict[str, bytes] = TREE) -> None:
     for path, data in tree.items():
         backend.write(path, data)
+
+
+def _names_only_listings(backend: Backend, folder: str) -> list[tuple[list[str], list[str]]]:
+    """(list_paths, paths of list_files) at one level and recursively, both sorted."""
+    return [
+        (sorted(backend.list_paths(folder, recursive=rec)),
+         sorted(i.path for i in backend.list_files(folder, recursive=rec)))
+        for rec in (False, True)
+    ]
 
 
 @requires(C.LIST, C.WRITE)
@@ -107,3 +120,62 @@ class ListingTests(BackendSuite):
             backend.write(name, b"m")
         assert paths(backend.list_files("many")) == names
         assert len(list(backend.list_files("many"))) == len(names)
+
+    # -- list_paths: what list_files lists, by path only (the ODB's cheap listing)
+
+    @pytest.mark.parametrize("folder", ["", "d", "d/sub", "e", "d/sub/deeper"])
+    def test_list_paths_equals_the_paths_of_list_files(
+        self, backend: Backend, folder: str
+    ) -> None:
+        _plant(backend)
+        for names, infos in _names_only_listings(backend, folder):
+            assert names == infos
+            assert all(isinstance(name, str) for name in names)
+        assert set(backend.list_paths("", recursive=True)) == set(TREE)
+        assert set(backend.list_paths("d")) == {"d/one.txt", "d/two.txt"}
+
+    def test_list_paths_respects_name_boundaries_and_overwrites(self, backend: Backend) -> None:
+        _plant(backend, {"data/a.bin": b"a", "database/b.bin": b"b", "data.bin": b"d"})
+        backend.write("data/a.bin", b"aa", overwrite=True)
+        assert list(backend.list_paths("data", recursive=True)) == ["data/a.bin"]
+        assert list(backend.list_paths("data")) == ["data/a.bin"]
+        assert list(backend.list_paths("")) == ["data.bin"]
+
+    @pytest.mark.parametrize("missing", ["absent", "absent/deeper", "d/absent", "top.txt"])
+    def test_list_paths_of_a_missing_folder_yields_nothing(
+        self, backend: Backend, missing: str
+    ) -> None:
+        _plant(backend)
+        expected = [sorted(i.path for i in backend.list_files(missing, recursive=rec))
+                    for rec in (False, True)]
+        assert [sorted(backend.list_paths(missing, recursive=rec))
+                for rec in (False, True)] == expected
+        if missing != "top.txt":
+            assert expected == [[], []]
+
+    @pytest.mark.parametrize("bad", ["..", "a/../../escape.bin", "/etc/passwd", "a//b", "x/"])
+    def test_list_paths_refuses_an_invalid_path_before_any_io(
+        self, backend: Backend, bad: str
+    ) -> None:
+        calls: list[str] = []
+
+        def refuse(name: str) -> Any:
+            def hook(self: Backend, *args: Any, **kwargs: Any) -> Any:
+                calls.append(name)
+                raise RuntimeError(f"{name} reached with an invalid path")
+            return hook
+
+        double = derive(backend, {n: refuse(n) for n in ("_list_paths", "_list_files")})
+        for recursive in (False, True):
+            with pytest.raises(InvalidPath):
+                double.list_paths(bad, recursive=recursive)  # raises at the call, not lazily
+        assert calls == []
+
+    def test_list_paths_needs_the_list_capability(self, backend: Backend) -> None:
+        _plant(backend, {"c/file.bin": b"c"})
+        double, log = probe(backend, without=[C.LIST])
+        with pytest.raises(CapabilityNotSupported):
+            double.list_paths("c")
+        with pytest.raises(CapabilityNotSupported):
+            double.list_paths("", recursive=True)
+        assert log.calls == []
