@@ -80,6 +80,27 @@ def test_readd_unchanged_hashes_nothing(
     assert third.outputs[0].oid != again.outputs[0].oid
 
 
+@pytest.mark.parametrize("link", ["copy", "hardlink"])
+def test_readd_restores_a_cache_object_deleted_behind_its_back(
+    workspace: Path, link: str
+) -> None:
+    """Re-adding an unchanged directory whose .dir is cached skips listing the cache,
+    but must still put back a file object removed from the cache since."""
+    repo = Repo.init(workspace)
+    repo.config.set("cache", "type", link)
+    contents = {f"f{i}": f"content {i}" for i in range(20)}
+    write_tree(workspace, {"data": contents})
+    oid = repo.add("data").outputs[0].oid
+    repo.close()
+    gone = cache_file(workspace, md5("content 7"))
+    os.chmod(gone.parent, 0o755)
+    gone.unlink()
+    again = Repo(workspace)
+    assert again.add("data").outputs[0].oid == oid
+    assert gone.read_text() == "content 7"
+    assert all(cache_file(workspace, md5(text)).read_text() == text for text in contents.values())
+
+
 def test_state_survives_a_damaged_db(dvcrepo: Repo, workspace: Path) -> None:
     (workspace / "foo").write_text("foo")
     dvcrepo.add("foo")

@@ -44,7 +44,8 @@ class SpyBackend(Backend):
         self.inner = inner
         self.name = inner.name  # type: ignore[misc]  # per instance: the spied backend's name
         self.calls: Counter[str] = Counter()
-        #: Entries yielded by ``list_files``/``list_folders``, and paths asked about one by one.
+        #: Entries yielded by ``list_files``/``list_paths``/``list_folders``, and paths
+        #: asked about one by one.
         self.listed = 0
         self.asked = 0
         #: Remote paths written (uploads and plain writes), in completion order.
@@ -119,7 +120,7 @@ class SpyBackend(Backend):
 
     @property
     def listings(self) -> int:
-        return self.calls["list_files"] + self.calls["list_folders"]
+        return self.calls["list_files"] + self.calls["list_paths"] + self.calls["list_folders"]
 
     # ---------------------------------------------------------------- reads
     def exists(self, path: str, *, version_id: str | None = None) -> bool:
@@ -149,6 +150,10 @@ class SpyBackend(Backend):
     def list_files(self, path: str = "", *, recursive: bool = False) -> Iterator[FileInfo]:
         self._count("list_files")
         return self._counted_listing(self.inner.list_files(path, recursive=recursive))
+
+    def list_paths(self, path: str = "", *, recursive: bool = False) -> Iterator[str]:
+        self._count("list_paths")
+        return self._counted_listing(self.inner.list_paths(path, recursive=recursive))
 
     def list_folders(self, path: str = "") -> Iterator[FolderInfo]:
         self._count("list_folders")

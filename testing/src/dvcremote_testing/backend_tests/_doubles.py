@@ -27,6 +27,7 @@ HOOKS: tuple[str, ...] = (
     "_folder_info",
     "_list_files",
     "_list_folders",
+    "_list_paths",
     "_write",
     "_write_atomic",
     "_delete",
