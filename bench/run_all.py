@@ -142,7 +142,7 @@ def table(out: Path, quick: bool = False) -> str:
         load = _load_range(data)
         parts.append(
             f"**{TITLES[name]}** ({data['date']}; {data['machine']}; "
-            f"load average {load}; args {_args(data['args'])})\n"
+            f"load average {load}; args {_args(name, data['args'])})\n"
         )
         parts.append("| Measure | Figure (wall) | Target | Verdict | Detail |")
         parts.append("|---|---|---|---|---|")
@@ -182,8 +182,9 @@ def _load_range(data: dict[str, Any]) -> str:
     return f"{min(loads):.1f}-{max(loads):.1f}"
 
 
-def _args(args: dict[str, Any]) -> str:
-    shown = {k: v for k, v in args.items() if k not in ("workdir", "keep", "out") and v}
+def _args(name: str, args: dict[str, Any]) -> str:
+    hidden = {"workdir", "keep", "out"} | ({"files"} if name == "big_file" else set())
+    shown = {k: v for k, v in args.items() if k not in hidden and v}
     return ", ".join(f"{k}={v}" for k, v in shown.items()) or "defaults"
 
 

@@ -206,18 +206,28 @@ class FsspecBackend(Backend):
         if not recursive:
             return [self._to_file_info(rel, info) for rel, info in self._children(path)
                     if info.get("type") != "directory"]
+        return [self._to_file_info(rel, info) for rel, info in self._found(path)]
+
+    def _found(self, path: str) -> list[tuple[str, dict[str, Any]]]:
+        """Files below ``path`` from one recursive ``find``: (relative path, info), sorted."""
         try:
-            found = self.fs.find(self._full(path), detail=True)
+            found: Any = self.fs.find(self._full(path), detail=True)
         except (FileNotFoundError, NotADirectoryError):
             return []
+        if isinstance(found, list):  # adlfs, given a file, answers a list of names
+            found = {
+                item if isinstance(item, str) else item["name"]:
+                {"type": "file"} if isinstance(item, str) else item
+                for item in found
+            }
         prefix = f"{path}/" if path else ""
         out = []
         for name, info in found.items():
             rel = self._rel(name)
             if (rel.startswith(prefix) and rel != path and info.get("type") != "directory"
                     and not any(is_temp_name(part) for part in rel.split("/"))):
-                out.append(self._to_file_info(rel, info))
-        return sorted(out, key=lambda i: i.path)
+                out.append((rel, info))
+        return sorted(out, key=lambda item: item[0])
 
     def _list_paths(self, path: str, recursive: bool) -> Iterable[str]:
         """The same selection as ``_list_files`` without building a FileInfo per file.
@@ -227,18 +237,7 @@ class FsspecBackend(Backend):
         """
         if not recursive:
             return [rel for rel, info in self._children(path) if info.get("type") != "directory"]
-        try:
-            found = self.fs.find(self._full(path), detail=True)
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        prefix = f"{path}/" if path else ""
-        out = []
-        for name, info in found.items():
-            rel = self._rel(name)
-            if (rel.startswith(prefix) and rel != path and info.get("type") != "directory"
-                    and not any(is_temp_name(part) for part in rel.split("/"))):
-                out.append(rel)
-        return sorted(out)
+        return [rel for rel, _ in self._found(path)]
 
     def _list_folders(self, path: str) -> Iterable[FolderInfo]:
         return [FolderInfo(rel, _modified(info)) for rel, info in self._children(path)
