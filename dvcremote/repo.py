@@ -557,15 +557,13 @@ class Repo:
         )
         dvcfiles = collected.dvcfiles
         outputs = collected.outputs
-        summary: TransferSummary | None = None
         try:
-            for name, outs in self._by_remote(outputs, remote).items():
-                with self.open_remote(name) as adapter:
-                    part = history.push(adapter, outs, jobs=jobs, progress=progress)
-                summary = part if summary is None else summary.merge(part)
+            return self._per_remote(
+                outputs, remote,
+                lambda adapter, outs: history.push(adapter, outs, jobs=jobs, progress=progress),
+            )
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
-        return summary or TransferSummary(self.config.remote(remote).name)
 
     def fetch(
         self,
@@ -590,10 +588,22 @@ class Repo:
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
     ) -> TransferSummary:
+        return self._per_remote(
+            outputs, remote,
+            lambda adapter, outs: adapter.fetch(outs, jobs=jobs, progress=progress),
+        )
+
+    def _per_remote(
+        self,
+        outputs: Sequence[Output],
+        remote: str | None,
+        run: Callable[[Remote, list[Output]], TransferSummary],
+    ) -> TransferSummary:
+        """Run ``run`` once per remote the outputs go to, one merged summary."""
         summary: TransferSummary | None = None
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:
-                part = adapter.fetch(outs, jobs=jobs, progress=progress)
+                part = run(adapter, outs)
             summary = part if summary is None else summary.merge(part)
         return summary or TransferSummary(self.config.remote(remote).name)
 
