@@ -37,6 +37,7 @@ class _Checkout:
     def __init__(self, repo: Repo, *, force: bool, jobs: int | None, progress: Progress) -> None:
         self.repo = repo
         self.root = repo.root
+        self._prefix = self.root.rstrip("/") + "/"
         self.real_root = os.path.realpath(repo.root)
         self.cache = repo.cache
         self.force = force
@@ -52,6 +53,8 @@ class _Checkout:
         self._lock = threading.Lock()
 
     def full(self, rel: str) -> str:
+        if os.sep == "/":  # posix relpaths are native paths already (hot: once per file)
+            return self._prefix + rel
         return os.path.join(self.root, *rel.split("/"))
 
     def _inside(self, full: str) -> bool:

@@ -70,7 +70,8 @@ def _upload_batch(
     jobs: int | None,
     progress: Progress | None,
 ) -> None:
-    by_dst = {paths.normalize(dst): obj for obj, dst in items}
+    # The object DB builds canonical paths, which the backend reports back unchanged.
+    by_dst = {dst: obj for obj, dst in items}
     lock = threading.Lock()
 
     def on_result(res: TransferResult) -> None:

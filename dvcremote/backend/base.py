@@ -15,8 +15,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from contextlib import contextmanager
-from typing import IO, Any, BinaryIO, ClassVar, cast
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import IO, Any, BinaryIO, ClassVar, Literal, NoReturn, cast
 
 from dvcremote.backend import paths
 from dvcremote.backend.capabilities import Capability
@@ -189,15 +190,15 @@ class Backend(ABC):
             mapped = BackendError(detail, path=path, backend=self.name)
         return mapped
 
-    @contextmanager
-    def _guard(self, path: str | None) -> Iterator[None]:
+    def _guard(self, path: str | None) -> AbstractContextManager[None]:
         """Run plugin code so that only dvcremote errors come out, cause chained."""
-        try:
-            yield
-        except BackendError as exc:
-            raise self._convert(exc, path)  # noqa: B904 - keep the original chain
-        except Exception as exc:  # noqa: BLE001 - the point is to catch all of them
-            raise self._convert(exc, path) from exc
+        return _Guard(self, path)
+
+    def _reraise(self, exc: Exception, path: str | None) -> NoReturn:
+        """Raise ``exc`` as a dvcremote error (what leaving a ``_guard`` block does)."""
+        if isinstance(exc, BackendError):
+            raise self._convert(exc, path)
+        raise self._convert(exc, path) from exc
 
     def _guard_iter(self, path: str, items: Iterator[Any]) -> Iterator[Any]:
         while True:
@@ -645,8 +646,32 @@ def _as_stream(data: Data) -> IO[bytes]:
     return data
 
 
+class _Guard:
+    """The context manager behind ``Backend._guard``: a class, not a generator, because
+    bulk operations enter one per item and a generator-based one costs several times more."""
+
+    __slots__ = ("_backend", "_path")
+
+    def __init__(self, backend: Backend, path: str | None) -> None:
+        self._backend = backend
+        self._path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
+        if isinstance(exc, Exception):  # KeyboardInterrupt and friends pass through
+            self._backend._reraise(exc, self._path)
+        return False
+
+
 class _GuardedReader(io.RawIOBase):
-    """Wraps a plugin's stream so errors raised while reading are normalised too."""
+    """Wraps a plugin's stream so errors raised while reading are normalised too.
+
+    Each call catches inline (no context manager): small objects are read in a
+    couple of calls, and this wrapper is on every download's path."""
 
     def __init__(self, backend: Backend, path: str, inner: IO[bytes]) -> None:
         super().__init__()
@@ -658,36 +683,47 @@ class _GuardedReader(io.RawIOBase):
         return True
 
     def seekable(self) -> bool:
-        with self._backend._guard(self._path):
+        try:
             return bool(self._inner.seekable())
+        except Exception as exc:  # noqa: BLE001 - normalised, not swallowed
+            self._backend._reraise(exc, self._path)
 
     def readinto(self, b: Any) -> int:
-        with self._backend._guard(self._path):
+        try:
             data = self._inner.read(len(b))
+        except Exception as exc:  # noqa: BLE001
+            self._backend._reraise(exc, self._path)
         n = len(data)
         b[:n] = data
         return n
 
     def read(self, size: int | None = -1) -> bytes:
-        with self._backend._guard(self._path):
+        try:
             return self._inner.read(-1 if size is None else size)
+        except Exception as exc:  # noqa: BLE001
+            self._backend._reraise(exc, self._path)
 
     def readall(self) -> bytes:
         return self.read(-1)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        with self._backend._guard(self._path):
+        try:
             return self._inner.seek(offset, whence)
+        except Exception as exc:  # noqa: BLE001
+            self._backend._reraise(exc, self._path)
 
     def tell(self) -> int:
-        with self._backend._guard(self._path):
+        try:
             return self._inner.tell()
+        except Exception as exc:  # noqa: BLE001
+            self._backend._reraise(exc, self._path)
 
     def close(self) -> None:
         if not self.closed:
             try:
-                with self._backend._guard(self._path):
-                    self._inner.close()
+                self._inner.close()
+            except Exception as exc:  # noqa: BLE001
+                self._backend._reraise(exc, self._path)
             finally:
                 super().close()
 

@@ -13,6 +13,19 @@ def normalize(path: str, *, backend: str | None = None) -> str:
     ``""`` and ``"."`` are the root (returned as ``""``). Anything that could
     escape the backend's root or alias another key is refused.
     """
+    if (
+        type(path) is str
+        and path
+        and path[0] != "/"
+        and path[-1] != "/"
+        and "//" not in path
+        and "\\" not in path
+        and "\x00" not in path
+        and "/./" not in f"/{path}/"
+        and "/../" not in f"/{path}/"
+        and (len(path) < 2 or path[1] != ":")
+    ):
+        return path  # already canonical: the common case, checked with C string ops only
     if not isinstance(path, str):
         raise InvalidPath(f"path must be str, not {type(path).__name__}", backend=backend)
     if path in ("", "."):

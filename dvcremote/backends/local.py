@@ -27,7 +27,7 @@ from dvcremote.backend.base import Backend
 from dvcremote.backend.capabilities import ALL_CAPABILITIES, Capability
 from dvcremote.backend.types import FileInfo, FolderInfo, WriteResult
 from dvcremote.backends.fastcopy import copy_fd, copy_into
-from dvcremote.backends.naming import is_temp_name, temp_name
+from dvcremote.backends.naming import TEMP_PREFIX, is_temp_name, temp_name
 from dvcremote.backends.options import as_bool, reject_unknown
 from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
@@ -122,9 +122,9 @@ class LocalBackend(Backend):
     # ------------------------------------------------------------- path rules
     def _path(self, path: str) -> str:
         p = super()._path(path)
-        if p.split("/", 1)[0] == RESERVED:
+        if p.startswith(RESERVED) and p.split("/", 1)[0] == RESERVED:
             raise InvalidPath(f"{RESERVED!r} is reserved at the root", path=p, backend=self.name)
-        if any(is_temp_name(part) for part in p.split("/")):
+        if TEMP_PREFIX in p and any(is_temp_name(part) for part in p.split("/")):
             raise InvalidPath("names of in-flight temp files are reserved", path=p,
                               backend=self.name)
         return p

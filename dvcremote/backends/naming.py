@@ -6,6 +6,8 @@ in flight (or was interrupted) without knowing who started it.
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import time
 
@@ -14,13 +16,29 @@ TEMP_PREFIX = ".dvcremote-tmp-"
 
 _lock = threading.Lock()
 _last_ns = 0
+_token = ""
+_counter = itertools.count()
+
+
+def _new_token() -> None:
+    """A fresh per-process prefix: a forked child must not reuse its parent's names."""
+    global _token, _counter
+    _token = f"{os.getpid():x}{os.urandom(6).hex()}"
+    _counter = itertools.count()
+
+
+_new_token()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_token)
 
 
 def temp_name() -> str:
-    """A sibling name for a file being written; short, so any valid name still fits."""
-    import secrets  # lazily: read-only commands never make a name, and it pulls in random
+    """A sibling name for a file being written; short, so any valid name still fits.
 
-    return f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    Unique without randomness per file (a process token and a counter): temp names
+    are made once per object on every push and pull. Writers still create them with
+    O_EXCL, so even a collision could not make two writers share a file."""
+    return f"{TEMP_PREFIX}{_token}-{next(_counter):x}"
 
 
 def is_temp_name(name: str) -> bool:
