@@ -79,6 +79,12 @@ class Backend(ABC):
          "connection_string", "sas_token", "token", "passphrase", "client_secret"}
     )
 
+    #: True where one small read or write is a few system calls (a local disk, memory):
+    #: there, threads only contend for the GIL, so bulk calls without ``jobs`` run
+    #: small items in one thread (big downloads are still hashed in parallel).
+    #: Network storages keep the default, False: threads hide each request's latency.
+    SMALL_IO_IN_ONE_THREAD: ClassVar[bool] = False
+
     _secrets: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- identity
@@ -511,7 +517,9 @@ class Backend(ABC):
         this thread (Ctrl-C), stops the run: no item starts after it, the running
         ones end, and it is re-raised. An interrupted push starts no new upload.
         """
-        if len(items) <= 1:
+        if jobs is None and self.SMALL_IO_IN_ONE_THREAD:
+            jobs = 1
+        if len(items) <= 1 or jobs == 1:
             return [fn(i) for i in items]
         stop = threading.Event()
 

@@ -96,6 +96,7 @@ class MemoryBackend(Backend):
 
     name: ClassVar[str] = "memory"
     CAPABILITIES: ClassVar[frozenset[Capability]] = ALL_CAPABILITIES
+    SMALL_IO_IN_ONE_THREAD: ClassVar[bool] = True
 
     def __init__(self, bucket: str | None = None, prefix: str = "") -> None:
         """``bucket=None`` gives a private store that no other instance can see."""
