@@ -86,14 +86,17 @@ def test_s3_dvc_keys_reach_s3fs(s3_server: S3Server) -> None:
         connect_timeout=5,
         sse="AES256",
         acl="bucket-owner-full-control",
-        jobs=4,  # generic remote key: accepted, not the backend's business
+        jobs=40,  # generic remote key: also sizes the connection pool
     )
     fs: Any = backend.fs
     assert (fs.key, fs.secret, fs.token) == ("AKIA1", "s", "t")
     assert fs.client_kwargs["endpoint_url"] == "http://127.0.0.1:9"
     assert fs.client_kwargs["region_name"] == "eu-west-1"
     assert fs.client_kwargs["verify"] == "/etc/ssl/certs/ca.pem"
-    assert fs.config_kwargs == {"read_timeout": 30, "connect_timeout": 5}
+    assert fs.config_kwargs["read_timeout"] == 30
+    assert fs.config_kwargs["connect_timeout"] == 5
+    assert fs.config_kwargs["max_pool_connections"] == 40
+    assert fs.batch_size == 40
     assert fs.s3_additional_kwargs == {
         "ServerSideEncryption": "AES256",
         "ACL": "bucket-owner-full-control",

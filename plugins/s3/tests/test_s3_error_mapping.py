@@ -21,6 +21,7 @@ from dvcremote.errors import (
     AlreadyExists,
     BackendError,
     BackendUnavailable,
+    IntegrityError,
     InvalidPath,
     NotFound,
     PermissionDenied,
@@ -63,6 +64,9 @@ def mapped(exc: BaseException) -> BackendError | None:
         ("ServiceUnavailable", BackendUnavailable),
         ("InternalError", BackendUnavailable),
         ("KeyTooLongError", InvalidPath),
+        ("BadDigest", IntegrityError),
+        ("InvalidDigest", IntegrityError),
+        ("XAmzContentSHA256Mismatch", IntegrityError),
     ],
 )
 def test_s3_code_maps_to_error_class(code: str, expected: type[BackendError]) -> None:

@@ -118,7 +118,7 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
         # A CA bundle path or a boolean, as DVC accepts.
         client["verify"] = verify if _looks_like_path(verify) else as_bool("ssl_verify", verify)
 
-    config_kwargs: dict[str, Any] = {}
+    config_kwargs: dict[str, Any] = _client_settings(opt)
     for key in ("read_timeout", "connect_timeout"):
         if key in opt:
             config_kwargs[key] = _as_positive_int(key, opt[key])
@@ -165,6 +165,46 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
         version_aware=version_aware,
         worktree=worktree,
         endpoint_url=client.get("endpoint_url"),
+    )
+
+
+#: Connections (and so requests in flight) per backend unless the remote's ``jobs`` asks
+#: for more; botocore's default is 10.
+DEFAULT_CONNECTIONS = 16
+
+
+def _client_settings(opt: Mapping[str, Any]) -> dict[str, Any]:
+    """botocore ``Config`` arguments that make each request cheaper for the client.
+
+    - a fixed ``user_agent``: botocore otherwise assembles it twice per request.
+    - ``max_pool_connections`` at least the remote's ``jobs``, so parallel requests do
+      not queue for a connection (the backend keeps as many in flight in bulk operations).
+
+    botocore's default checksum (a CRC32 of every body) stays on: dropping it saves
+    about 3 % of a small PutObject's client CPU, but over HTTPS a body without a
+    checksum header is SHA-256-signed instead, which for multipart uploads of big
+    files costs far more than the CRC32.
+    """
+    jobs = opt.get("jobs")
+    connections = DEFAULT_CONNECTIONS
+    if jobs is not None:
+        connections = max(connections, _as_positive_int("jobs", jobs))
+    return {
+        "user_agent": _user_agent(),
+        "max_pool_connections": connections,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _user_agent() -> str:
+    import platform
+
+    import aiobotocore
+
+    # botocore appends its own name and version to this
+    return (
+        f"dvcremote-s3 aiobotocore/{aiobotocore.__version__}"
+        f" Python/{platform.python_version()} {platform.system()}/{platform.release()}"
     )
 
 

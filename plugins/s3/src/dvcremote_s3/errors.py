@@ -29,6 +29,7 @@ from dvcremote.errors import (
     AlreadyExists,
     BackendError,
     BackendUnavailable,
+    IntegrityError,
     InvalidPath,
     NotFound,
     PermissionDenied,
@@ -64,6 +65,9 @@ EXISTS_CODES = frozenset({"BucketAlreadyExists", "BucketAlreadyOwnedByYou"})
 #: A conditional request failed: "If-None-Match" guards a create, "If-Match" a read
 #: pinned to one etag (the object was replaced meanwhile).
 PRECONDITION_CODES = frozenset({"PreconditionFailed", "412"})
+#: The body the server received does not match the Content-MD5 or signed SHA-256 sent
+#: with it: nothing was stored.
+DIGEST_CODES = frozenset({"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"})
 
 _UNREACHABLE = (
     BotoConnectionError,  # EndpointConnectionError, ConnectTimeoutError, SSL, proxy
@@ -168,6 +172,10 @@ def _from_client_error(
         return InvalidPath(f"S3 refused the key ({detail})", path=path, backend=backend)
     if code in EXISTS_CODES:
         return AlreadyExists(path=path, backend=backend)
+    if code in DIGEST_CODES:
+        return IntegrityError(
+            f"S3 refused a body damaged on the way ({detail})", path=path, backend=backend
+        )
     if code in PRECONDITION_CODES:
         if str(err.get("Condition") or "").lower() == "if-none-match":
             return AlreadyExists(path=path, backend=backend)
