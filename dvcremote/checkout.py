@@ -41,7 +41,9 @@ class _Checkout:
         self.real_root = os.path.realpath(repo.root)
         self.cache = repo.cache
         self.force = force
-        self.jobs = max(1, jobs or (os.cpu_count() or 1))
+        # One thread unless -j says otherwise: each file is a few system calls (the
+        # copy itself runs in the kernel), and threads doing those only contend for the GIL.
+        self.jobs = max(1, jobs or 1)
         self.progress = progress
         self.stager = Stager(repo.root, repo.state, None, jobs=jobs)
         self.added: list[str] = []

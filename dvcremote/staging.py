@@ -23,6 +23,8 @@ from dvcremote.state import StateDB, StatKey
 
 #: Files up to this size are read whole (one read, no streaming loop).
 SMALL_FILE = 4 << 20
+#: Files up to this size are hashed in the calling thread when no job count is given.
+INLINE_MAX = 256 << 10
 #: From this size, copy mode copies into the cache in parallel with hashing.
 PARALLEL_COPY = 32 << 20
 #: Folder names never part of a tracked directory (DVC ignores them too).
@@ -99,6 +101,8 @@ class Stager:
         self.state = state
         self.cache = cache
         self.jobs = max(1, jobs or (os.cpu_count() or 1))
+        #: Without an explicit job count, small files are hashed in the calling thread.
+        self._adaptive = jobs is None
         self.progress = progress
         #: Told (path, number of files) before a path's files are hashed.
         self.on_total = on_total
@@ -171,14 +175,31 @@ class Stager:
         def one(f: _File) -> None:
             self._one(f, base, commit, hash_name, present)
 
-        batches = [todo[i : i + _BATCH] for i in range(0, len(todo), _BATCH)]
         if len(todo) <= 1 or self.jobs == 1:
             for f in todo:
                 one(f)
             return
+        # A small file is a few system calls and a short md5: threads doing those only
+        # contend for the GIL (about 1.5x the CPU for 10,000 small files, measured), so
+        # unless -j was given they stay in this thread while workers take the big ones.
+        inline = [f for f in todo if f.key.size <= INLINE_MAX] if self._adaptive else []
+        pooled = [f for f in todo if f.key.size > INLINE_MAX] if self._adaptive else todo
+        batches = [pooled[i : i + _BATCH] for i in range(0, len(pooled), _BATCH)]
+        if not batches:
+            for f in inline:
+                one(f)
+            return
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(batches))) as pool:
-            for _ in pool.map(lambda batch: _each(one, batch), batches):
-                pass
+            futures = [pool.submit(_each, one, batch) for batch in batches]
+            try:
+                for f in inline:
+                    one(f)
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # start no more batches; the running ones end
+                raise
+            for future in futures:
+                future.result()
 
     def _one(self, f: _File, base: str, commit: bool, hash_name: str, present: set[Obj]) -> None:
         legacy = hash_name != MD5

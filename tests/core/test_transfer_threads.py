@@ -1,5 +1,5 @@
-"""How downloads from a local disk use threads: small objects inline, big ones hashed
-in parallel, every object verified on both paths, nothing left behind on failure."""
+"""How local work uses threads: small files inline, big ones hashed in parallel (downloads
+from a local disk and hashing on add), every object verified, nothing left on failure."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import BinaryIO
 
 import pytest
 
-from dvcremote import transfer
+from dvcremote import staging, transfer
 from dvcremote.backends.local import LocalBackend
 from dvcremote.cache import LocalCache
 from dvcremote.errors import IntegrityError
 from dvcremote.hashing import CHUNK_SIZE
 from dvcremote.objects import Obj
+from dvcremote.state import StateDB
 
 BIG = 2 * CHUNK_SIZE + 123  # more than the two chunks read before handing off
 
@@ -112,3 +113,50 @@ def test_a_corrupt_object_is_refused_on_either_path(setup: Setup, size: int) -> 
     assert bad[1] in str(failed[bad[0]])
     assert not os.path.exists(cache.path(bad[0]))
     assert _leftovers(cache_dir) == []
+
+
+# ------------------------------------------------------------------ hashing on add
+def _workspace(tmp_path: Path) -> Path:
+    data = tmp_path / "ws" / "data"
+    data.mkdir(parents=True)
+    for i in range(20):
+        (data / f"small{i}.bin").write_bytes(os.urandom(1000 + i))
+    for i in range(3):
+        (data / f"big{i}.bin").write_bytes(os.urandom(staging.INLINE_MAX + 1 + i))
+    return tmp_path / "ws"
+
+
+def _read_threads(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[str]]:
+    """Size -> names of the threads that read a file of that size."""
+    seen: dict[int, set[str]] = {}
+    real = staging._read_all
+
+    def spy(path: str, size: int) -> bytes:
+        seen.setdefault(size, set()).add(threading.current_thread().name)
+        return real(path, size)
+
+    monkeypatch.setattr(staging, "_read_all", spy)
+    return seen
+
+
+@pytest.mark.parametrize("jobs", [None, 4])
+def test_add_hashes_small_files_inline_unless_jobs_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int | None
+) -> None:
+    ws = _workspace(tmp_path)
+    seen = _read_threads(monkeypatch)
+    cache = LocalCache(tmp_path / "cache", ["copy"])
+    stager = staging.Stager(str(ws), StateDB(tmp_path / "state.db"), cache, jobs=jobs)
+
+    staged = stager.stage("data", commit=True)
+
+    assert staged.nfiles == 23
+    me = threading.current_thread().name
+    small = set().union(*(names for size, names in seen.items() if size < 2000))
+    big = set().union(*(names for size, names in seen.items() if size > staging.INLINE_MAX))
+    assert me not in big
+    assert small == {me} if jobs is None else me not in small
+    assert staged.manifest is not None
+    for rel, md5 in staged.manifest.entries:
+        assert hashlib.md5((ws / "data" / rel).read_bytes()).hexdigest() == md5
+        assert os.path.exists(cache.path(Obj(md5)))
