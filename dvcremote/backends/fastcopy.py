@@ -54,20 +54,26 @@ def _copy_file_range(src_fd: int, dst_fd: int) -> bool:
     return True
 
 
-def copy_fd(src_fd: int, dst_fd: int) -> None:
-    """Copy all of ``src_fd`` (from its start) into the empty file ``dst_fd``."""
-    if _reflink(src_fd, dst_fd) or _copy_file_range(src_fd, dst_fd):
-        return
-    while chunk := os.read(src_fd, 1 << 20):
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(dst_fd, view):]
+def copy_fd(src_fd: int, dst_fd: int, *, reflink: bool | None = None) -> bool:
+    """Copy all of ``src_fd`` (from its start) into the empty file ``dst_fd``.
+
+    ``reflink=False`` skips the reflink attempt (a caller that saw it fail on this
+    file system: one failing ioctl per small file adds up). Returns whether a
+    reflink is worth trying next time."""
+    if reflink is not False and _reflink(src_fd, dst_fd):
+        return True
+    if not _copy_file_range(src_fd, dst_fd):
+        while chunk := os.read(src_fd, 1 << 20):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(dst_fd, view):]
+    return False
 
 
-def copy_into(src_path: str, dst_fd: int) -> None:
-    """Copy the file at ``src_path`` into the open, empty ``dst_fd``."""
+def copy_into(src_path: str, dst_fd: int, *, reflink: bool | None = None) -> bool:
+    """Copy the file at ``src_path`` into the open, empty ``dst_fd`` (see ``copy_fd``)."""
     src_fd = os.open(src_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        copy_fd(src_fd, dst_fd)
+        return copy_fd(src_fd, dst_fd, reflink=reflink)
     finally:
         os.close(src_fd)

@@ -97,6 +97,9 @@ class LocalBackend(Backend):
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.path.abspath(os.path.expanduser(os.fspath(root)))
+        self._prefix = self.root.rstrip("/") + "/"
+        #: Whether reflinks work into this root: None until the first copy finds out.
+        self._reflinks: bool | None = None
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> LocalBackend:
@@ -131,7 +134,11 @@ class LocalBackend(Backend):
         return p
 
     def _abs(self, path: str) -> str:
-        return os.path.join(self.root, path) if path else self.root
+        if not path:
+            return self.root
+        if os.sep == "/":  # a checked relative posix path is a native one: concatenate
+            return self._prefix + path
+        return os.path.join(self.root, path)
 
     def map_error(self, exc: BaseException, path: str | None) -> BackendError | None:
         # A path whose parent is a file simply does not exist; callers that mean
@@ -275,9 +282,10 @@ class LocalBackend(Backend):
 
     def _create_temp(self, path: str) -> tuple[int, str]:
         """Open a new temp file next to ``path``; (re)creates the folders on the way."""
-        folder = os.path.dirname(self._abs(path))
+        full = self._abs(path)
+        folder = (full[: full.rfind("/")] or "/") if os.sep == "/" else os.path.dirname(full)
         for _ in range(5):  # a concurrent delete may prune the folder we just made
-            tmp = os.path.join(folder, temp_name())
+            tmp = os.path.join(folder, temp_name()) if os.sep != "/" else f"{folder}/{temp_name()}"
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o666)
             except FileNotFoundError:
@@ -344,7 +352,7 @@ class LocalBackend(Backend):
         fd, tmp = self._create_temp(path)
         try:
             try:
-                copy_into(source, fd)
+                self._reflinks = copy_into(source, fd, reflink=self._reflinks)
                 st = os.fstat(fd)
             except IsADirectoryError as exc:
                 raise NotAFile(f"the source {source!r} is a folder", path=path,

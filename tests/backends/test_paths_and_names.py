@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,27 @@ def test_guard_converts_errors_and_lets_interrupts_through() -> None:
     assert info.value.backend == backend.name
     with pytest.raises(KeyboardInterrupt), backend._guard("some/path"):
         raise KeyboardInterrupt
+
+
+def test_copy_fd_skips_reflinks_once_they_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dvcremote.backends import fastcopy
+
+    calls: list[int] = []
+
+    def refuse(src_fd: int, dst_fd: int) -> bool:
+        calls.append(src_fd)
+        return False
+
+    monkeypatch.setattr(fastcopy, "_reflink", refuse)
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"payload" * 1000)
+    outcomes = []
+    for i, memo in enumerate([None, False]):
+        dst = tmp_path / f"dst{i}.bin"
+        with open(dst, "wb") as out:
+            outcomes.append(fastcopy.copy_into(str(src), out.fileno(), reflink=memo))
+        assert dst.read_bytes() == src.read_bytes()
+    assert outcomes == [False, False]
+    assert len(calls) == 1  # tried once (memo None), never with memo False
