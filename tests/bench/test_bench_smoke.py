@@ -87,6 +87,7 @@ def test_big_file(tmp_path: Path) -> None:
         "big_file.add.vs_md5sum",
         "big_file.push.vs_cp",
         "big_file.pull.vs_cp",
+        "big_file.pull.vs_md5sum",
     }
     _check_json_matches_output(stdout, data)
 
