@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 _BASE_DOWNLOAD_MANY = Backend.download_many
 UPLOAD_BATCH = 4096
+#: Chunks read ahead of the md5 in a big download (memory: this many CHUNK_SIZEs).
+_HASH_AHEAD = 4
 
 
 def upload(
@@ -214,10 +216,24 @@ class _Fetch:
             raise
 
     def rest(self) -> None:
+        """Read and write the rest while another thread hashes what was read.
+
+        md5 is the slowest step of a big download (one core, slower than a copy) and
+        releases the GIL, so hashing chunk N beside reading and writing chunk N+1 hides
+        the copy. One hashing thread keeps the chunks in order."""
         try:
             assert self.stream is not None
-            while self._take(self.stream.read(CHUNK_SIZE)):
-                pass
+            with ThreadPoolExecutor(max_workers=1) as hasher:
+                hashing: deque[Future[None]] = deque()
+                try:
+                    while chunk := self.stream.read(CHUNK_SIZE):
+                        hashing.append(hasher.submit(self.h.update, chunk))
+                        self._write(chunk)
+                        while len(hashing) > _HASH_AHEAD:  # bound the chunks held
+                            hashing.popleft().result()
+                finally:
+                    for future in hashing:
+                        future.result()
             self._complete()
         except BaseException as exc:
             self._fail(exc)
@@ -227,10 +243,13 @@ class _Fetch:
         if not chunk:
             return False
         self.h.update(chunk)
+        self._write(chunk)
+        return True
+
+    def _write(self, chunk: bytes) -> None:
         view = memoryview(chunk)
         while view:
             view = view[os.write(self.fd, view) :]
-        return True
 
     def _close(self) -> None:
         if self.fd >= 0:
