@@ -282,10 +282,9 @@ class LocalBackend(Backend):
 
     def _create_temp(self, path: str) -> tuple[int, str]:
         """Open a new temp file next to ``path``; (re)creates the folders on the way."""
-        full = self._abs(path)
-        folder = (full[: full.rfind("/")] or "/") if os.sep == "/" else os.path.dirname(full)
+        folder = os.path.dirname(self._abs(path))
         for _ in range(5):  # a concurrent delete may prune the folder we just made
-            tmp = os.path.join(folder, temp_name()) if os.sep != "/" else f"{folder}/{temp_name()}"
+            tmp = f"{folder}{os.sep}{temp_name()}"
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o666)
             except FileNotFoundError:
