@@ -21,6 +21,7 @@ from dvcremote.errors import (
     BackendUnavailable,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
     VersioningNotEnabled,
 )
 from dvcremote_s3 import S3Backend
@@ -131,23 +132,24 @@ def test_s3_health_reports_refused_credentials(
 
 
 # ---------------------------------------------------------- missing bucket
-@pytest.mark.parametrize("operation", ["write", "read", "info", "list", "list_folders", "delete"])
-def test_s3_missing_bucket_is_not_found(s3_backend_factory: BackendFactory, operation: str) -> None:
-    bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
-    backend = s3_backend_factory(bucket)
-    with pytest.raises(NotFound) as info:
-        OPERATIONS[operation](backend)
-    assert info.value.backend == "s3"
-    if operation in ("write", "list", "list_folders"):
-        assert bucket in str(info.value), "the error should name the missing bucket"
-
-
-def test_s3_missing_bucket_exists_is_false_and_health_says_why(
-    s3_backend_factory: BackendFactory,
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_s3_missing_bucket_is_storage_not_found(
+    s3_backend_factory: BackendFactory, operation: str
 ) -> None:
+    """Never NotFound (or exists() False): a missing bucket is a wrong remote, not an
+    empty one, and every operation says which bucket."""
     bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
     backend = s3_backend_factory(bucket)
-    assert backend.exists("anything") is False
+    with pytest.raises(StorageNotFound) as info:
+        OPERATIONS[operation](backend)
+    assert not isinstance(info.value, NotFound)
+    assert info.value.backend == "s3"
+    assert f"bucket {bucket!r} does not exist" in str(info.value)
+
+
+def test_s3_missing_bucket_health_says_why(s3_backend_factory: BackendFactory) -> None:
+    bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
+    backend = s3_backend_factory(bucket)
     report = backend.check_health()
     assert report.ok is False
     assert bucket in report.detail

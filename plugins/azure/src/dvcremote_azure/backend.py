@@ -83,6 +83,7 @@ class AzureBackend(FsspecBackend):
 
         self.config = config
         self._closed = False
+        self._container_seen = False
         self._remember_secrets(options)
         self._secrets = tuple(
             sorted(set(self._secrets) | set(config.secret_parts), key=len, reverse=True)
@@ -152,14 +153,25 @@ class AzureBackend(FsspecBackend):
 
     def _check_health(self) -> None:
         """The container must exist: listing a missing one would just look empty."""
+        self._probe_container()
+        super()._check_health()
+
+    def _require_storage(self) -> None:
+        """A missing container is a wrong remote, not an empty one (adlfs answers "no such
+        blob" inside it). Asked on the first "absent" answer; a container seen once is
+        assumed to stay."""
+        if not self._container_seen:
+            self._probe_container()
+
+    def _probe_container(self) -> None:
         async def probe() -> None:
             async with self.fs.service_client.get_container_client(
                 self.config.container
             ) as container:
                 await container.get_container_properties()
 
-        sync(self.fs.loop, probe)
-        super()._check_health()
+        sync(self.fs.loop, probe)  # ContainerNotFound maps to StorageNotFound
+        self._container_seen = True
 
     # ---------------------------------------------------------------- writes
     def _blob(self, path: str) -> str:
