@@ -655,6 +655,11 @@ class FsspecBackend(Backend):
         else:
             self._download_batched(norm, todo, results, jobs)
             _report(results, todo, callback)
+        if any(isinstance(r.error, NotFound) for r in results if r is not None):
+            # Not per item (this may run on the filesystem's loop): a missing bucket
+            # fails the whole call, rather than reading as objects "not on the remote".
+            with self._guard(None):
+                self._require_storage()
         return _done(results)
 
     def _download_batched(
