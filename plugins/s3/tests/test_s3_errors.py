@@ -6,12 +6,10 @@ signature and IAM checks, so wrong keys are refused the way AWS refuses them.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -68,27 +66,10 @@ def fast_failures(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------ credentials
-def make_iam_user(s3_server: S3Server, policy: dict[str, Any] | None = None) -> dict[str, str]:
-    """A real IAM user on the server with an access key and the given inline policy."""
-    client = boto3.client(
-        "iam",
-        endpoint_url=s3_server.endpoint_url,
-        region_name=s3_server.region,
-        aws_access_key_id=s3_server.access_key_id,
-        aws_secret_access_key=s3_server.secret_access_key,
-    )
-    name = f"user-{uuid.uuid4().hex[:12]}"
-    client.create_user(UserName=name)
-    if policy is not None:
-        client.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    key = client.create_access_key(UserName=name)["AccessKey"]
-    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
-
-
 @pytest.fixture
 def iam_user(s3_server: S3Server) -> dict[str, str]:
     """A user with a valid key and no policy at all: every S3 call is AccessDenied."""
-    return make_iam_user(s3_server)
+    return s3_server.create_iam_user()
 
 
 @pytest.mark.usefixtures("fast_failures")
@@ -271,8 +252,7 @@ def test_s3_version_aware_remote_works_without_permission_to_ask_about_versionin
     s3_server: S3Server, s3_versioned_bucket: str, s3_backend_factory: BackendFactory
 ) -> None:
     """Users often lack s3:GetBucketVersioning; writes' version ids carry the proof."""
-    user = make_iam_user(
-        s3_server,
+    user = s3_server.create_iam_user(
         {
             "Version": "2012-10-17",
             "Statement": [
