@@ -14,8 +14,8 @@
 
 Storage that can be down, refuse credentials or lack its bucket also inherits
 ``UnavailableStorageTests`` (and ``MissingStorageTests``) with opener fixtures; see
-``backend_tests/unavailable.py``. Each topic class can also be inherited on its own. Tests that need a capability
-the backend does not declare are skipped, naming it. An optional
+``backend_tests/unavailable.py``. Each topic class can also be inherited on its own.
+Tests that need a capability the backend does not declare are skipped, naming it. An optional
 ``backend_secrets`` fixture lists strings that must never show in a repr or error.
 """
 

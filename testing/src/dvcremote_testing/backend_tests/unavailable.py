@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -110,11 +110,22 @@ OPERATIONS: dict[str, tuple[Capability | None, Op]] = {
 _RETURNS_FAILURES = {"upload_many", "download_many"}
 
 
-class _UnavailableSuite:
-    """Shared checks; each subclass names its opener fixture and the error it expects."""
+class _Failure:
+    """One way of being unavailable: the opener fixture and the error it must give."""
 
-    opener_fixture: ClassVar[str]
-    expected: ClassVar[type[BackendError]]
+    def __init__(self, opener_fixture: str, expected: type[BackendError]) -> None:
+        self.opener_fixture = opener_fixture
+        self.expected = expected
+
+
+UNREACHABLE = _Failure("open_unreachable_backend", BackendUnavailable)
+REFUSED = _Failure("open_refused_backend", PermissionDenied)
+MISSING_STORAGE = _Failure("open_missing_storage_backend", StorageNotFound)
+
+
+class _UnavailableSuite:
+    """Shared checks. The failure is passed to each check, never kept as a class
+    attribute: the suites are combined by inheritance, where one would shadow another."""
 
     @pytest.fixture
     def unavailable_scratch(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -122,29 +133,34 @@ class _UnavailableSuite:
         (scratch / "src.bin").write_bytes(b"data")
         return scratch
 
-    def _open(self, request: pytest.FixtureRequest) -> Backend | None:
+    def _open(self, request: pytest.FixtureRequest, failure: _Failure) -> Backend | None:
         """The backend, or None when opening it already raised the expected error."""
-        opener: Opener = request.getfixturevalue(self.opener_fixture)
+        opener: Opener = request.getfixturevalue(failure.opener_fixture)
         try:
             return opener()
         except BackendError as exc:
-            self._check_error(request, exc, "opening the backend")
+            self._check_error(request, failure, exc, "opening the backend")
             return None
 
-    def _check_error(self, request: pytest.FixtureRequest, exc: BaseException, label: str) -> None:
-        assert isinstance(exc, self.expected), (
-            f"{label}: raised {type(exc).__name__}: {exc}, expected {self.expected.__name__}"
+    def _check_error(
+        self, request: pytest.FixtureRequest, failure: _Failure, exc: BaseException, label: str
+    ) -> None:
+        expected = failure.expected
+        assert isinstance(exc, expected), (
+            f"{label}: raised {type(exc).__name__}: {exc}, expected {expected.__name__}"
         )
-        if self.expected is not StorageNotFound:
+        if expected is not StorageNotFound:
             assert not isinstance(exc, NotFound), f"{label}: {exc!r} reads as a missing path"
         assert isinstance(exc, BackendError) and exc.backend, f"{label}: {exc!r} names no backend"
         shown = f"{exc} {exc!r}"
         for secret in optional_fixture(request, "backend_secrets", []):
             assert str(secret) not in shown, f"{label}: a secret shows in {shown}"
 
-    def _check_operation(self, request: pytest.FixtureRequest, label: str, scratch: Path) -> None:
+    def _check_operation(
+        self, request: pytest.FixtureRequest, failure: _Failure, label: str, scratch: Path
+    ) -> None:
         capability, operation = OPERATIONS[label]
-        backend = self._open(request)
+        backend = self._open(request, failure)
         if backend is None:
             return
         try:
@@ -153,21 +169,21 @@ class _UnavailableSuite:
             try:
                 answer: Any = operation(backend, scratch)
             except Exception as exc:  # noqa: BLE001 - checked: must be the expected type
-                self._check_error(request, exc, label)
+                self._check_error(request, failure, exc, label)
                 return
             assert label in _RETURNS_FAILURES, (
-                f"{label} answered {answer!r} instead of raising {self.expected.__name__}"
+                f"{label} answered {answer!r} instead of raising {failure.expected.__name__}"
             )
             assert answer, f"{label} returned no results"
             for result in answer:
                 assert not result.ok, f"{label}: {result.src} -> {result.dst} succeeded?"
-                self._check_error(request, result.error, f"{label} ({result.src})")
+                self._check_error(request, failure, result.error, f"{label} ({result.src})")
             assert not (scratch / "a.bin").exists() and not (scratch / "b").exists()
         finally:
             backend.close()
 
-    def _check_health(self, request: pytest.FixtureRequest) -> None:
-        backend = self._open(request)
+    def _check_health(self, request: pytest.FixtureRequest, failure: _Failure) -> None:
+        backend = self._open(request, failure)
         if backend is None:
             return
         try:
@@ -185,49 +201,40 @@ class _UnavailableSuite:
 class UnreachableStorageTests(_UnavailableSuite):
     """Needs ``open_unreachable_backend``: nothing listens at the endpoint."""
 
-    opener_fixture = "open_unreachable_backend"
-    expected = BackendUnavailable
-
     @pytest.mark.parametrize("label", list(OPERATIONS))
     def test_unreachable_storage_raises_unavailable(
         self, request: pytest.FixtureRequest, label: str, unavailable_scratch: Path
     ) -> None:
-        self._check_operation(request, label, unavailable_scratch)
+        self._check_operation(request, UNREACHABLE, label, unavailable_scratch)
 
     def test_unreachable_storage_health_is_not_ok(self, request: pytest.FixtureRequest) -> None:
-        self._check_health(request)
+        self._check_health(request, UNREACHABLE)
 
 
 class RefusedCredentialsTests(_UnavailableSuite):
     """Needs ``open_refused_backend``: the server refuses the credentials."""
 
-    opener_fixture = "open_refused_backend"
-    expected = PermissionDenied
-
     @pytest.mark.parametrize("label", list(OPERATIONS))
     def test_refused_credentials_raise_permission_denied(
         self, request: pytest.FixtureRequest, label: str, unavailable_scratch: Path
     ) -> None:
-        self._check_operation(request, label, unavailable_scratch)
+        self._check_operation(request, REFUSED, label, unavailable_scratch)
 
     def test_refused_credentials_health_is_not_ok(self, request: pytest.FixtureRequest) -> None:
-        self._check_health(request)
+        self._check_health(request, REFUSED)
 
 
 class MissingStorageTests(_UnavailableSuite):
     """Needs ``open_missing_storage_backend``: the bucket or container does not exist."""
 
-    opener_fixture = "open_missing_storage_backend"
-    expected = StorageNotFound
-
     @pytest.mark.parametrize("label", list(OPERATIONS))
     def test_missing_storage_raises_storage_not_found(
         self, request: pytest.FixtureRequest, label: str, unavailable_scratch: Path
     ) -> None:
-        self._check_operation(request, label, unavailable_scratch)
+        self._check_operation(request, MISSING_STORAGE, label, unavailable_scratch)
 
     def test_missing_storage_health_is_not_ok(self, request: pytest.FixtureRequest) -> None:
-        self._check_health(request)
+        self._check_health(request, MISSING_STORAGE)
 
 
 class UnavailableStorageTests(UnreachableStorageTests, RefusedCredentialsTests):
