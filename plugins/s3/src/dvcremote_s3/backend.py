@@ -199,7 +199,9 @@ class S3Backend(FsspecBackend):
         except OSError as exc:
             if _is_missing(exc):
                 raise missing_bucket(self.bucket, path=None, backend=self.name) from exc
-            raise
+            if not isinstance(self.map_error(exc, None), PermissionDenied):
+                raise
+            # Not allowed to ask (HeadBucket needs s3:ListBucket): nothing decided.
         self._bucket_seen = True
 
     # --------------------------------------------------------------- writes
