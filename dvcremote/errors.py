@@ -257,6 +257,20 @@ class VersioningNotEnabled(BackendError, ConfigError):
     default_message = "versioning is not enabled on the storage"
 
 
+class StorageNotFound(BackendError, ConfigError):
+    """The storage a remote lives in (an S3 bucket, an Azure container) does not exist.
+
+    Not a ``NotFound``: nothing can be "missing" from storage that is not there, and
+    a push cannot fix it (dvc creates neither buckets nor containers), so existence
+    checks, listings and ``missing_ok`` deletes raise it instead of answering "absent".
+    """
+
+    default_message = "the storage does not exist"
+
+    def _render(self) -> str:  # about the storage, not about the path that asked
+        return f"{self.message} (backend {self.backend!r})" if self.backend else self.message
+
+
 class LocalIOError(BackendError):
     """A bulk transfer failed on the local side (source unreadable, destination unwritable).
 

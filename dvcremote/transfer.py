@@ -21,7 +21,7 @@ from dvcremote import manifest as manifest_mod
 from dvcremote.backend import paths
 from dvcremote.backend.base import DEFAULT_JOBS, Backend
 from dvcremote.cache import LocalCache
-from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError
+from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError, StorageNotFound
 from dvcremote.hashing import CHUNK_SIZE, file_md5
 from dvcremote.objects import Obj
 
@@ -60,7 +60,15 @@ def upload(
             jobs=jobs,
             progress=progress,
         )
+    _raise_storage_wide(failed)
     return done, failed
+
+
+def _raise_storage_wide(failed: dict[Obj, Exception]) -> None:
+    """A missing bucket fails every object alike: raise it once, not once per object."""
+    for error in failed.values():
+        if isinstance(error, StorageNotFound):
+            raise error
 
 
 def _upload_batch(
@@ -128,7 +136,9 @@ def download(
     if type(backend).download_many is _BASE_DOWNLOAD_MANY:
         # No bulk path of the backend's own to preserve: stream each object and hash
         # it on the way in (one read of the source, no second pass over the file).
-        return _download_streaming(backend, cache, items, jobs=jobs, progress=progress)
+        streamed = _download_streaming(backend, cache, items, jobs=jobs, progress=progress)
+        _raise_storage_wide(streamed[1])
+        return streamed
     done: set[Obj] = set()
     failed: dict[Obj, Exception] = {}
     lock = threading.Lock()
@@ -179,6 +189,7 @@ def download(
     finally:
         for tmp in tmps.keys() - committed:  # an interrupted or failed one must not linger
             _unlink_quiet(tmp)
+    _raise_storage_wide(failed)
     return done, failed
 
 

@@ -24,7 +24,7 @@ error messages; ``repr`` shows only the protocol and root. Create the filesystem
 default synchronous mode, and with listings caching off if others write to the storage.
 
 Bulk operations use fsspec's batching: on an ``AsyncFileSystem`` every item is one
-coroutine (``_put_file``, ``_get_file``, ``_exists``, ``_info``) gathered on the
+coroutine (``_put_file``, ``_get_file``, ``_info``) gathered on the
 filesystem's loop, at most ``jobs`` (default: fsspec's batch size) at a time, so each
 item gets its own result; other filesystems get one ``fs.put``/``fs.get`` call, and
 per-item calls only if that batch fails (to find which items failed).
@@ -34,6 +34,11 @@ Versioned filesystems (s3fs with ``version_aware=True``, adlfs with versioning) 
 ``info``, ``get_file``; default ``version_id=``), ``_to_file_info`` (where the info dict
 keeps the version and etag), ``_write_result`` (the version a write created),
 ``_list_versions`` and ``_delete_version``.
+
+Existence is asked with ``info`` and only ``FileNotFoundError`` means "absent" (fsspec's
+``exists``/``isfile``/``isdir`` answer False for any failure, a server down included).
+Object stores whose bucket or container may be missing override ``_require_storage``
+to raise ``StorageNotFound``; the adapter calls it before answering "absent".
 """
 
 from __future__ import annotations
@@ -141,26 +146,49 @@ class FsspecBackend(Backend):
             version, etag = info.version_id, info.etag
         return WriteResult(path, size, etag=etag, version_id=version, digest=digest)
 
+    # ------------------------------------------------------------- the storage
+    def _require_storage(self) -> None:
+        """Raise ``StorageNotFound`` if the bucket or container of the root is missing.
+
+        Called whenever an answer would be "absent" (a missing path, an empty
+        listing), so that a missing bucket never reads as an empty remote. The default
+        does nothing: where folders are real, a missing root folder is an empty remote
+        that the first push creates. Object stores override it (ask once, then
+        remember a positive answer: it runs on every "absent").
+        """
+
+    def _info_or_none(self, full: str, **kwargs: Any) -> Mapping[str, Any] | None:
+        """``fs.info``, or None for a missing path; every other failure raises.
+
+        Never ``fs.exists``/``isfile``/``isdir``: fsspec's defaults answer False for
+        any exception, so a server that is down or refuses the password would look
+        like missing files.
+        """
+        try:
+            info: Mapping[str, Any] = self.fs.info(full, **kwargs)
+        except (FileNotFoundError, NotADirectoryError):
+            self._require_storage()
+            return None
+        return info
+
     # ------------------------------------------------------------------ reads
     def _exists(self, path: str, version_id: str | None) -> bool:
-        if version_id is None:
-            return bool(self.fs.exists(self._full(path)))
-        try:
-            self.fs.info(self._full(path), **self._version_kwargs(version_id))
-        except FileNotFoundError:
-            return False
-        return True
+        full = self._full(path)
+        return self._info_or_none(full, **self._version_kwargs(version_id)) is not None
 
     def _is_file(self, path: str) -> bool:
-        return bool(self.fs.isfile(self._full(path)))
+        info = self._info_or_none(self._full(path))
+        return info is not None and info.get("type") == "file"
 
     def _is_folder(self, path: str) -> bool:
-        return bool(self.fs.isdir(self._full(path)))
+        info = self._info_or_none(self._full(path))
+        return info is not None and info.get("type") == "directory"
 
     def _not_found(self, path: str, version_id: str | None) -> BackendError:
+        self._require_storage()
         if version_id is not None:
             return VersionNotFound(path=path, backend=self.name, version_id=version_id)
-        if self.fs.isdir(self._full(path)):
+        if self._is_folder(path):
             return NotAFile("is a folder", path=path, backend=self.name)
         return NotFound(path=path, backend=self.name)
 
@@ -183,7 +211,9 @@ class FsspecBackend(Backend):
         return self._to_file_info(path, info)
 
     def _folder_info(self, path: str) -> FolderInfo:
-        info = self.fs.info(self._full(path))
+        info = self._info_or_none(self._full(path))
+        if info is None:
+            raise NotFound(path=path, backend=self.name)
         if info.get("type") != "directory":
             raise NotAFolder("is a file", path=path, backend=self.name)
         return FolderInfo(path, _modified(info))
@@ -193,7 +223,9 @@ class FsspecBackend(Backend):
         try:
             listed = self.fs.ls(self._full(path), detail=True)
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            listed = []
+        if not listed:
+            self._require_storage()  # an empty answer from a missing bucket is no answer
         out = []
         for info in listed:
             rel = self._rel(info["name"])
@@ -213,7 +245,9 @@ class FsspecBackend(Backend):
         try:
             found: Any = self.fs.find(self._full(path), detail=True)
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            found = {}
+        if not found:
+            self._require_storage()
         if isinstance(found, list):  # adlfs, given a file, answers a list of names
             found = {
                 item if isinstance(item, str) else item["name"]:
@@ -247,9 +281,9 @@ class FsspecBackend(Backend):
     def _refuse_existing(self, path: str, overwrite: bool) -> None:
         if overwrite:
             return
-        full = self._full(path)
-        if self.fs.exists(full):
-            if self.fs.isdir(full):
+        info = self._info_or_none(self._full(path))
+        if info is not None:
+            if info.get("type") == "directory":
                 raise NotAFile("is a folder", path=path, backend=self.name)
             raise AlreadyExists(path=path, backend=self.name)
 
@@ -295,10 +329,9 @@ class FsspecBackend(Backend):
         return self._write_result(path, handle, size, digest)
 
     def _check_source(self, src: str) -> Mapping[str, Any]:
-        try:
-            info = self.fs.info(self._full(src))
-        except FileNotFoundError as exc:
-            raise NotFound(path=src, backend=self.name) from exc
+        info = self._info_or_none(self._full(src))
+        if info is None:
+            raise NotFound(path=src, backend=self.name)
         if info.get("type") == "directory":
             raise NotAFile("is a folder", path=src, backend=self.name)
         return dict(info)
@@ -359,10 +392,11 @@ class FsspecBackend(Backend):
 
     def _delete_folder(self, path: str, recursive: bool) -> None:
         full = self._full(path)
-        if not self.fs.isdir(full):
-            if self.fs.exists(full):
-                raise NotAFolder("is a file", path=path, backend=self.name)
+        info = self._info_or_none(full)
+        if info is None:
             raise NotFound(path=path, backend=self.name)
+        if info.get("type") != "directory":
+            raise NotAFolder("is a file", path=path, backend=self.name)
         if recursive:
             self.fs.rm(full, recursive=True)
         else:
@@ -415,21 +449,27 @@ class FsspecBackend(Backend):
     def exists_many(self, path_list: Iterable[str], *, jobs: int | None = None) -> dict[str, bool]:
         items = [self._path(p) for p in path_list]
         asked = [p for p in items if p != paths.ROOT]
+        # fs._info, not fs._exists: only "not found" may answer False (see _info_or_none)
         if self._is_async:
-            answers = self._gather([self.fs._exists(self._full(p)) for p in asked], jobs)
+            answers = self._gather([self.fs._info(self._full(p)) for p in asked], jobs)
         else:
-            answers = self._map(_capture(lambda p: self.fs.exists(self._full(p))), asked, jobs)
+            answers = self._map(_capture(lambda p: self.fs.info(self._full(p))), asked, jobs)
         found = dict(zip(asked, answers, strict=True))
         out = {}
         for p in items:
             answer = found.get(p, True)
-            if isinstance(answer, Exception):
+            if isinstance(answer, (FileNotFoundError, NotADirectoryError)):
+                answer = False
+            elif isinstance(answer, Exception):
                 error = self._convert(answer, p)
                 if isinstance(error, NotFound):  # exists never raises NotFound
                     answer = False
                 else:
                     raise error from answer
-            out[p] = bool(answer)
+            out[p] = answer is not False
+        if not all(out.values()):
+            with self._guard(paths.ROOT):
+                self._require_storage()  # once per batch, not per missing path
         return out
 
     def get_file_info_many(
@@ -454,6 +494,9 @@ class FsspecBackend(Backend):
                 raise NotAFile("is a folder", path=p, backend=self.name)
             else:
                 out[p] = self._to_file_info(p, answer)
+        if any(info is None for info in out.values()):
+            with self._guard(paths.ROOT):
+                self._require_storage()
         return out
 
     def upload_many(
@@ -612,6 +655,11 @@ class FsspecBackend(Backend):
         else:
             self._download_batched(norm, todo, results, jobs)
             _report(results, todo, callback)
+        if any(isinstance(r.error, NotFound) for r in results if r is not None):
+            # Not per item (this may run on the filesystem's loop): a missing bucket
+            # fails the whole call, rather than reading as objects "not on the remote".
+            with self._guard(None):
+                self._require_storage()
         return _done(results)
 
     def _download_batched(

@@ -26,6 +26,7 @@ from dvcremote.backend import (
     WriteResult,
     paths,
 )
+from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.backends.memory import MemoryBackend
 from dvcremote.errors import BackendError, VersionNotFound
 from dvcremote_testing.backend_tests import (
@@ -39,11 +40,14 @@ from dvcremote_testing.backend_tests import (
     ListingTests,
     MetadataTests,
     ReadWriteTests,
+    RefusedCredentialsTests,
     StreamingTests,
+    UnreachableStorageTests,
     VersioningTests,
 )
 from dvcremote_testing.backend_tests._base import pipe
 from dvcremote_testing.backend_tests.identity import GATED
+from dvcremote_testing.downfs import DownFileSystem
 
 C = Capability
 
@@ -370,3 +374,56 @@ def test_every_operation_gating_capability_is_checked() -> None:
     """A capability added to the enum that gates an operation needs an entry in GATED."""
     not_operation_gates = {C.SEEKABLE_READ, C.LAZY_READ, C.WRITE_RESULT_NATIVE}
     assert set(Capability) - not_operation_gates == set(GATED)
+
+
+# ------------------------------------------------- unavailable storage (issue 11/14)
+class ExistsSwallowsErrors(FsspecBackend):
+    """fsspec's ``exists``: any failure, a dead server included, answers False."""
+
+    def _exists(self, path: str, version_id: str | None) -> bool:
+        return bool(self.fs.exists(self._full(path)))
+
+
+class IsFileSwallowsErrors(FsspecBackend):
+    def _is_file(self, path: str) -> bool:
+        return bool(self.fs.isfile(self._full(path)))
+
+
+class ExistsManySwallowsErrors(FsspecBackend):
+    def exists_many(self, path_list: Iterable[str], *, jobs: int | None = None) -> dict[str, bool]:
+        return {p: bool(self.fs.exists(self._full(p))) for p in path_list}
+
+
+UNAVAILABLE_CASES: dict[str, tuple[type[FsspecBackend], str]] = {
+    "exists-swallows": (ExistsSwallowsErrors, "exists"),
+    "is-file-swallows": (IsFileSwallowsErrors, "is_file"),
+    "exists-many-swallows": (ExistsManySwallowsErrors, "exists_many"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNAVAILABLE_CASES))
+@pytest.mark.parametrize(
+    ("topic", "test", "fixture", "error"),
+    [
+        (UnreachableStorageTests, "test_unreachable_storage_raises_unavailable",
+         "open_unreachable_backend", lambda: ConnectionRefusedError(111, "refused")),
+        (RefusedCredentialsTests, "test_refused_credentials_raise_permission_denied",
+         "open_refused_backend", lambda: PermissionError(13, "denied")),
+    ],
+    ids=["unreachable", "refused"],
+)
+def test_unavailable_suites_notice_answers_of_absent(
+    name: str, topic: type, test: str, fixture: str, error: Callable[[], OSError], tmp_path: Path
+) -> None:
+    broken, label = UNAVAILABLE_CASES[name]
+
+    def run(cls: type[FsspecBackend]) -> None:
+        request = _Request({
+            fixture: lambda: cls(DownFileSystem(error), "/remote"),
+            "backend_secrets": [],
+        })
+        getattr(topic(), test)(request=request, label=label, unavailable_scratch=tmp_path)
+
+    run(FsspecBackend)
+    with pytest.raises((Exception, pytest.fail.Exception)):
+        run(broken)

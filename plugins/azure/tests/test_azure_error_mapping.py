@@ -11,6 +11,7 @@ from dvcremote.errors import (
     BackendUnavailable,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
 )
 from dvcremote_azure.errors import map_azure_error
 
@@ -33,7 +34,7 @@ CASES = [
     ("auth 403", _http(az.HttpResponseError, 403, "AuthorizationFailure"), PermissionDenied),
     ("auth 401", _http(az.ClientAuthenticationError, 401, "InvalidAuthenticationInfo"),
      PermissionDenied),
-    ("no container", _http(az.ResourceNotFoundError, 404, "ContainerNotFound"), NotFound),
+    ("no container", _http(az.ResourceNotFoundError, 404, "ContainerNotFound"), StorageNotFound),
     ("no blob", _http(az.ResourceNotFoundError, 404, "BlobNotFound"), NotFound),
     ("no blob via adlfs", _chained(FileNotFoundError("x"),
                                    _http(az.ResourceNotFoundError, 404, "BlobNotFound")), NotFound),
@@ -56,7 +57,8 @@ def test_maps_to_the_dvcremote_error(label: str, exc: BaseException, expected: t
 def test_missing_container_is_named() -> None:
     exc = _http(az.ResourceNotFoundError, 404, "ContainerNotFound")
     mapped = map_azure_error(exc, path="", backend="azure", container="my-box")
-    assert isinstance(mapped, NotFound)
+    assert isinstance(mapped, StorageNotFound)
+    assert not isinstance(mapped, NotFound)  # never "absent": the callers catch NotFound
     assert "'my-box' does not exist" in str(mapped)
 
 

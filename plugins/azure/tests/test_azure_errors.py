@@ -11,7 +11,13 @@ import pytest
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from dvcremote.backend import Backend
-from dvcremote.errors import BackendError, BackendUnavailable, NotFound, PermissionDenied
+from dvcremote.errors import (
+    BackendError,
+    BackendUnavailable,
+    NotFound,
+    PermissionDenied,
+    StorageNotFound,
+)
 from dvcremote_azure.backend import AzureBackend
 from dvcremote_azure.testing import AzuriteServer, connection_string, start_azurite
 
@@ -77,13 +83,17 @@ def test_sas_without_write_permission_is_permission_denied(
         assert signature not in repr(b)
 
 
-def test_missing_container_is_not_found_and_named(azurite: AzuriteServer) -> None:
+def test_missing_container_is_storage_not_found_and_named(azurite: AzuriteServer) -> None:
+    """Never NotFound or "absent": a missing container is a wrong remote, not an empty one."""
     with AzureBackend.from_url("azure://no-such-container/data", **azurite.options()) as backend:
-        with pytest.raises(NotFound, match="container 'no-such-container' does not exist"):
-            backend.write("f.bin", b"x")
-        with pytest.raises(NotFound):
-            backend.read_bytes("f.bin")
-        assert backend.exists("f.bin") is False
+        for operation in (lambda: backend.write("f.bin", b"x"),
+                          lambda: backend.read_bytes("f.bin"),
+                          lambda: backend.exists("f.bin"),
+                          lambda: list(backend.list_paths("files/md5/00"))):
+            with pytest.raises(
+                StorageNotFound, match="container 'no-such-container' does not exist"
+            ):
+                operation()
         report = backend.check_health()
         assert report.ok is False
         assert "'no-such-container' does not exist" in report.detail

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dvcremote.errors import NotFound
+from dvcremote.errors import StorageNotFound
 from dvcremote_s3 import backend as backend_module
 from dvcremote_s3.backend import S3Backend
 from dvcremote_s3.testing import BackendFactory, S3Server
@@ -167,7 +167,7 @@ def test_s3_bulk_upload_failures_are_per_item_and_typed(
 
     gone = s3_backend_factory("no-such-bucket-dvcr")
     failed = gone.upload_many(pairs[:2])
-    assert [type(r.error) for r in failed] == [NotFound, NotFound]
+    assert [type(r.error) for r in failed] == [StorageNotFound, StorageNotFound]
     for r in failed:
         assert s3_server.secret_access_key not in str(r.error)
         assert s3_server.secret_access_key not in repr(r.error)

@@ -25,6 +25,7 @@ from dvcremote.errors import (
     InvalidPath,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
     VersionNotFound,
 )
 from dvcremote_s3.errors import map_s3_error
@@ -52,7 +53,7 @@ def mapped(exc: BaseException) -> BackendError | None:
     ("code", "expected"),
     [
         ("NoSuchKey", NotFound),
-        ("NoSuchBucket", NotFound),
+        ("NoSuchBucket", StorageNotFound),
         ("404", NotFound),
         ("NoSuchVersion", VersionNotFound),
         ("AccessDenied", PermissionDenied),
@@ -103,7 +104,8 @@ def test_s3_other_invalid_argument_is_not_version_not_found() -> None:
 
 def test_s3_missing_bucket_names_the_bucket() -> None:
     err = mapped(client_error("NoSuchBucket", "gone", 404, BucketName="my-bkt"))
-    assert isinstance(err, NotFound)
+    assert isinstance(err, StorageNotFound)
+    assert not isinstance(err, NotFound)  # never "absent": callers catch NotFound
     assert "my-bkt" in str(err)
 
 
@@ -112,7 +114,7 @@ def test_s3_error_found_behind_s3fs_translation() -> None:
     outer = FileNotFoundError(errno.ENOENT, "The specified bucket does not exist")
     outer.__cause__ = client_error("NoSuchBucket", "gone", 404, BucketName="b1")
     err = mapped(outer)
-    assert isinstance(err, NotFound)
+    assert isinstance(err, StorageNotFound)
     assert "b1" in str(err)
 
     einval = OSError(errno.EINVAL, "Invalid version id specified")

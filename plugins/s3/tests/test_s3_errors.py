@@ -6,12 +6,10 @@ signature and IAM checks, so wrong keys are refused the way AWS refuses them.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -21,6 +19,7 @@ from dvcremote.errors import (
     BackendUnavailable,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
     VersioningNotEnabled,
 )
 from dvcremote_s3 import S3Backend
@@ -67,27 +66,10 @@ def fast_failures(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ------------------------------------------------------------ credentials
-def make_iam_user(s3_server: S3Server, policy: dict[str, Any] | None = None) -> dict[str, str]:
-    """A real IAM user on the server with an access key and the given inline policy."""
-    client = boto3.client(
-        "iam",
-        endpoint_url=s3_server.endpoint_url,
-        region_name=s3_server.region,
-        aws_access_key_id=s3_server.access_key_id,
-        aws_secret_access_key=s3_server.secret_access_key,
-    )
-    name = f"user-{uuid.uuid4().hex[:12]}"
-    client.create_user(UserName=name)
-    if policy is not None:
-        client.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-    key = client.create_access_key(UserName=name)["AccessKey"]
-    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
-
-
 @pytest.fixture
 def iam_user(s3_server: S3Server) -> dict[str, str]:
     """A user with a valid key and no policy at all: every S3 call is AccessDenied."""
-    return make_iam_user(s3_server)
+    return s3_server.create_iam_user()
 
 
 @pytest.mark.usefixtures("fast_failures")
@@ -131,23 +113,24 @@ def test_s3_health_reports_refused_credentials(
 
 
 # ---------------------------------------------------------- missing bucket
-@pytest.mark.parametrize("operation", ["write", "read", "info", "list", "list_folders", "delete"])
-def test_s3_missing_bucket_is_not_found(s3_backend_factory: BackendFactory, operation: str) -> None:
-    bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
-    backend = s3_backend_factory(bucket)
-    with pytest.raises(NotFound) as info:
-        OPERATIONS[operation](backend)
-    assert info.value.backend == "s3"
-    if operation in ("write", "list", "list_folders"):
-        assert bucket in str(info.value), "the error should name the missing bucket"
-
-
-def test_s3_missing_bucket_exists_is_false_and_health_says_why(
-    s3_backend_factory: BackendFactory,
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_s3_missing_bucket_is_storage_not_found(
+    s3_backend_factory: BackendFactory, operation: str
 ) -> None:
+    """Never NotFound (or exists() False): a missing bucket is a wrong remote, not an
+    empty one, and every operation says which bucket."""
     bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
     backend = s3_backend_factory(bucket)
-    assert backend.exists("anything") is False
+    with pytest.raises(StorageNotFound) as info:
+        OPERATIONS[operation](backend)
+    assert not isinstance(info.value, NotFound)
+    assert info.value.backend == "s3"
+    assert f"bucket {bucket!r} does not exist" in str(info.value)
+
+
+def test_s3_missing_bucket_health_says_why(s3_backend_factory: BackendFactory) -> None:
+    bucket = f"dvcr-missing-{uuid.uuid4().hex[:12]}"
+    backend = s3_backend_factory(bucket)
     report = backend.check_health()
     assert report.ok is False
     assert bucket in report.detail
@@ -269,8 +252,7 @@ def test_s3_version_aware_remote_works_without_permission_to_ask_about_versionin
     s3_server: S3Server, s3_versioned_bucket: str, s3_backend_factory: BackendFactory
 ) -> None:
     """Users often lack s3:GetBucketVersioning; writes' version ids carry the proof."""
-    user = make_iam_user(
-        s3_server,
+    user = s3_server.create_iam_user(
         {
             "Version": "2012-10-17",
             "Statement": [

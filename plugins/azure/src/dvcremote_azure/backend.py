@@ -13,21 +13,22 @@ import asyncio
 import hashlib
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any, BinaryIO, ClassVar
 
 from fsspec.asyn import sync
 
 from dvcremote.backend import paths
-from dvcremote.backend.base import Backend
+from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
-from dvcremote.backend.types import FileInfo, WriteResult
+from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
 from dvcremote.backends.naming import TEMP_PREFIX
 from dvcremote.errors import (
     BackendError,
     ConfigError,
     NotFound,
+    PermissionDenied,
     VersioningNotEnabled,
     VersionNotFound,
 )
@@ -83,6 +84,7 @@ class AzureBackend(FsspecBackend):
 
         self.config = config
         self._closed = False
+        self._container_seen = False
         self._remember_secrets(options)
         self._secrets = tuple(
             sorted(set(self._secrets) | set(config.secret_parts), key=len, reverse=True)
@@ -152,14 +154,47 @@ class AzureBackend(FsspecBackend):
 
     def _check_health(self) -> None:
         """The container must exist: listing a missing one would just look empty."""
+        self._probe_container()
+        super()._check_health()
+
+    def _require_storage(self) -> None:
+        """A missing container is a wrong remote, not an empty one (adlfs answers "no such
+        blob" inside it). Asked on the first "absent" answer; a container seen once is
+        assumed to stay. A container SAS may not read the container's properties: then
+        nothing is decided (and not asked again)."""
+        if self._container_seen:
+            return
+        try:
+            self._probe_container()
+        except Exception as exc:
+            if not isinstance(self.map_error(exc, None), PermissionDenied):
+                raise
+            self._container_seen = True
+
+    def upload_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        jobs: int | None = None,
+        callback: ProgressCallback | None = None,
+    ) -> list[TransferResult]:
+        # adlfs's put into a missing container retries itself until RecursionError
+        # (with assume_container_exists, see config.py): ask first, once per backend.
+        self._require(_C.WRITE)
+        if pairs:
+            with self._guard(None):
+                self._require_storage()
+        return super().upload_many(pairs, jobs=jobs, callback=callback)
+
+    def _probe_container(self) -> None:
         async def probe() -> None:
             async with self.fs.service_client.get_container_client(
                 self.config.container
             ) as container:
                 await container.get_container_properties()
 
-        sync(self.fs.loop, probe)
-        super()._check_health()
+        sync(self.fs.loop, probe)  # ContainerNotFound maps to StorageNotFound
+        self._container_seen = True
 
     # ---------------------------------------------------------------- writes
     def _blob(self, path: str) -> str:

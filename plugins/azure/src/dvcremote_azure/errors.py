@@ -17,6 +17,7 @@ from dvcremote.errors import (
     BackendUnavailable,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
 )
 
 Redact = Callable[[str], str]
@@ -101,9 +102,12 @@ def _map_http(
     return None
 
 
-def container_not_found(container: str | None, *, path: str | None, backend: str) -> NotFound:
+def container_not_found(
+    container: str | None, *, path: str | None, backend: str
+) -> StorageNotFound:
+    """Not a NotFound: nothing can be "missing" from a container that is not there."""
     where = f"container {container!r}" if container else "the container"
-    return NotFound(
+    return StorageNotFound(
         f"{where} does not exist (Azure never creates containers implicitly)",
         path=path,
         backend=backend,

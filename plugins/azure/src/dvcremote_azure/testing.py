@@ -4,6 +4,8 @@ Load it with ``pytest_plugins = ["dvcremote_azure.testing"]``. ``azurite`` is on
 in-memory blob service for the session; ``azure_container`` creates a fresh container
 per test, because Azure (and Azurite) never create containers implicitly. ``make_azure``
 gives dvcremote-testing's remote suites fresh containers as :class:`AzureCloud`.
+``azure_open_unreachable`` / ``azure_open_refused`` / ``azure_open_missing_container``
+are openers for the unavailable-storage suites.
 
 The ``azurite-blob`` executable is looked up in ``$AZURITE_BIN``, then in the
 plugin's own ``node_modules`` (``npm ci --prefix plugins/azure``), then on ``PATH``.
@@ -21,6 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -360,3 +363,56 @@ def make_azure(azurite: AzuriteServer) -> Iterator[MakeAzureCloud]:
     for cloud in made:
         cloud.close()
         azurite.delete_container(cloud.container)
+
+
+# ------------------------------------------------------ unavailable storage
+#: A well-formed account key Azurite will not accept (it checks shared-key signatures).
+WRONG_ACCOUNT_KEY = "ZHZjcmVtb3RlLXdyb25nLWFjY291bnQta2V5LTVmMGUxOWE0LWR2Y3JlbW90ZQ=="
+#: No retries, short timeouts: an unreachable endpoint fails within seconds.
+FAST_FAILURE = {"retries": 0, "connect_timeout": 2, "read_timeout": 5}
+
+AzureOpener = Callable[..., Any]
+
+
+@pytest.fixture
+def azure_open_unreachable(azurite: AzuriteServer) -> Iterator[AzureOpener]:
+    """``(**options) -> AzureBackend`` on a loopback port where nothing listens."""
+    endpoint = f"http://127.0.0.1:{_free_port('127.0.0.1')}/{azurite.account_name}"
+    down = connection_string(endpoint, azurite.account_name, azurite.account_key)
+    with _azure_backends("azure://data/root", {"connection_string": down, **FAST_FAILURE}) as make:
+        yield make
+
+
+@pytest.fixture
+def azure_open_refused(azurite: AzuriteServer, azure_url: str) -> Iterator[AzureOpener]:
+    """``(**options) -> AzureBackend`` signing with a wrong account key (the container exists)."""
+    wrong = connection_string(azurite.blob_endpoint, azurite.account_name, WRONG_ACCOUNT_KEY)
+    with _azure_backends(azure_url, {"connection_string": wrong, **FAST_FAILURE}) as make:
+        yield make
+
+
+@pytest.fixture
+def azure_open_missing_container(azurite: AzuriteServer) -> Iterator[AzureOpener]:
+    """``(**options) -> AzureBackend`` on a container that does not exist."""
+    url = f"azure://missing-{uuid.uuid4().hex[:20]}/root"
+    with _azure_backends(url, {**azurite.options(), **FAST_FAILURE}) as make:
+        yield make
+
+
+@contextmanager
+def _azure_backends(url: str, defaults: dict[str, Any]) -> Iterator[AzureOpener]:
+    """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
+    from dvcremote_azure.backend import AzureBackend
+
+    made: list[AzureBackend] = []
+
+    def open_backend(**options: Any) -> AzureBackend:
+        backend = AzureBackend.from_url(url, **{**defaults, **options})
+        made.append(backend)
+        return backend
+
+    try:
+        yield open_backend
+    finally:
+        for backend in made:
+            backend.close()

@@ -30,7 +30,7 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
-from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteResult
+from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
 from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     BackendError,
@@ -40,7 +40,7 @@ from dvcremote.errors import (
     VersionNotFound,
 )
 from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
-from dvcremote_s3.errors import client_error_in, map_s3_error, s3_error_code
+from dvcremote_s3.errors import client_error_in, map_s3_error, missing_bucket, s3_error_code
 from dvcremote_s3.reader import S3ObjectReader
 
 _C = Capability
@@ -86,6 +86,7 @@ class S3Backend(FsspecBackend):
         super().__init__(_filesystem(config.fs_kwargs), config.location.root, **options)
         self.config = config
         self.bucket = config.location.bucket
+        self._bucket_seen = False
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3Backend:
@@ -165,6 +166,7 @@ class S3Backend(FsspecBackend):
         except OSError as exc:
             if not _is_missing(exc):
                 raise
+            self._require_storage()
             if version_id is not None:
                 raise VersionNotFound(path=path, backend=self.name, version_id=version_id) from exc
             # No such object: the adapter tells a folder from a missing file.
@@ -183,29 +185,24 @@ class S3Backend(FsspecBackend):
             },
         )
 
-    def _list_files(self, path: str, recursive: bool) -> Iterable[FileInfo]:
-        found = list(super()._list_files(path, recursive))
-        if not found:
-            self._require_bucket()
-        return found
+    def _require_storage(self) -> None:
+        """A missing bucket is a wrong remote, not an empty one: say so.
 
-    def _list_folders(self, path: str) -> Iterable[FolderInfo]:
-        found = list(super()._list_folders(path))
-        if not found:
-            self._require_bucket()
-        return found
-
-    def _require_bucket(self) -> None:
-        """A missing bucket is a wrong remote, not an empty folder: say so.
-
-        (s3fs lists a missing bucket as nothing.) Asked only when a listing is empty.
+        (s3fs lists a missing bucket as nothing, and a HEAD of a key in it answers a
+        bare 404.) Asked on the first "absent" answer only; a bucket seen once is
+        assumed to stay.
         """
+        if self._bucket_seen:
+            return
         try:
             self.fs.call_s3("head_bucket", Bucket=self.bucket)
         except OSError as exc:
             if _is_missing(exc):
-                raise NotFound(f"bucket {self.bucket!r} does not exist", backend=self.name) from exc
-            raise
+                raise missing_bucket(self.bucket, path=None, backend=self.name) from exc
+            if not isinstance(self.map_error(exc, None), PermissionDenied):
+                raise
+            # Not allowed to ask (HeadBucket needs s3:ListBucket): nothing decided.
+        self._bucket_seen = True
 
     # --------------------------------------------------------------- writes
     def _write_kwargs(self, metadata: Mapping[str, str] | None) -> dict[str, Any]:
@@ -489,6 +486,7 @@ class S3VersionedBackend(S3Backend):
             self.fs.call_s3("head_object", Bucket=self.bucket, Key=key, VersionId=version_id)
         except OSError as exc:
             if _is_missing(exc):
+                self._require_storage()
                 raise VersionNotFound(path=path, backend=self.name, version_id=version_id) from exc
             raise
         self.fs.call_s3("delete_object", Bucket=self.bucket, Key=key, VersionId=version_id)

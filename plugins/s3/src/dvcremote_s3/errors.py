@@ -33,13 +33,14 @@ from dvcremote.errors import (
     InvalidPath,
     NotFound,
     PermissionDenied,
+    StorageNotFound,
     VersionNotFound,
 )
 
 Redact = Callable[[str], str]
 
 #: S3 error codes (and bare HTTP statuses, which HEAD requests report) by outcome.
-NOT_FOUND_CODES = frozenset({"NoSuchBucket", "NoSuchKey", "NotFound", "404"})
+NOT_FOUND_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
 VERSION_NOT_FOUND_CODES = frozenset({"NoSuchVersion"})
 DENIED_CODES = frozenset(
     {
@@ -130,6 +131,16 @@ def map_s3_error(
     return None
 
 
+def missing_bucket(bucket: str | None, *, path: str | None, backend: str) -> StorageNotFound:
+    """Not a NotFound: a missing bucket is a wrong remote, never an empty one."""
+    what = f"bucket {bucket!r}" if bucket else "the bucket"
+    return StorageNotFound(
+        f"{what} does not exist (dvc never creates buckets: create it, or fix the remote's url)",
+        path=path,
+        backend=backend,
+    )
+
+
 def _has_unreachable_cause(exc: BaseException) -> bool:
     cause = exc.__cause__ or exc.__context__
     depth = 0
@@ -160,8 +171,7 @@ def _from_client_error(
         )
     if code == "NoSuchBucket":
         bucket = err.get("BucketName")
-        what = f"bucket {bucket!r} does not exist" if bucket else "bucket does not exist"
-        return NotFound(redact(what), path=path, backend=backend)
+        return missing_bucket(redact(str(bucket)) if bucket else None, path=path, backend=backend)
     if code in NOT_FOUND_CODES:
         return NotFound(path=path, backend=backend)
     if code in DENIED_CODES:

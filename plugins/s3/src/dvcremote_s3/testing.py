@@ -23,6 +23,9 @@ Fixtures:
   (for tools such as the real ``dvc`` that read the environment).
 - ``make_s3`` / ``make_s3_version_aware``: what dvcremote-testing's remote suites call
   for ``typ="s3"``: makers of :class:`S3Cloud` (the boto3 view) on a fresh bucket.
+- ``s3_open_unreachable`` / ``s3_open_refused`` / ``s3_open_missing_bucket``: openers
+  ``(**options) -> S3Backend`` for the unavailable-storage suites (a closed port; a
+  wrong secret with moto checking credentials; a bucket that does not exist).
 """
 
 from __future__ import annotations
@@ -151,6 +154,27 @@ class S3Server:
         """Forget every bucket and object on the server."""
         self._post("reset")
 
+    def create_iam_user(self, policy: dict[str, Any] | None = None) -> dict[str, str]:
+        """A real IAM user on the server, with an access key and the given inline policy
+        (none: every S3 call is AccessDenied once credentials are enforced)."""
+        import json
+
+        client = _new_client_of(
+            "iam",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
+        name = f"user-{uuid.uuid4().hex[:12]}"
+        client.create_user(UserName=name)
+        if policy is not None:
+            client.put_user_policy(
+                UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy)
+            )
+        key = client.create_access_key(UserName=name)["AccessKey"]
+        return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
     @contextmanager
     def enforce_credentials(self) -> Iterator[None]:
         """Make moto check signatures and IAM, so unknown keys are refused.
@@ -165,9 +189,13 @@ class S3Server:
 
 
 def _new_client(**kwargs: Any) -> Any:
+    return _new_client_of("s3", **kwargs)
+
+
+def _new_client_of(service: str, **kwargs: Any) -> Any:
     import boto3
 
-    return boto3.client("s3", **kwargs)
+    return boto3.client(service, **kwargs)
 
 
 @functools.lru_cache(maxsize=16)
@@ -568,3 +596,70 @@ def make_s3_version_aware(s3_server: S3Server) -> Iterator[MakeS3Cloud]:
     root of a new bucket with versioning enabled."""
     with _fresh_buckets(s3_server, versioned=True) as make:
         yield make
+
+
+# ------------------------------------------------------ unavailable storage
+#: A secret no server accepts, distinctive so finding it in a message is a real leak.
+WRONG_SECRET = "dvcremote-wrong-secret-0123456789abcdef"
+#: Unreachable endpoints fail within seconds: one attempt (botocore reads it from the
+#: environment), short timeouts.
+FAST_FAILURE = {"connect_timeout": 2, "read_timeout": 5}
+
+S3Opener = Callable[..., "S3Backend"]
+
+
+@pytest.fixture
+def s3_open_unreachable(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Opener]:
+    """``(**options) -> S3Backend`` on a loopback port where nothing listens."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    options = {
+        "endpointurl": closed_port_url(),
+        "access_key_id": TEST_ACCESS_KEY_ID,
+        "secret_access_key": WRONG_SECRET,
+        "region": TEST_REGION,
+        **FAST_FAILURE,
+    }
+    with _backends(f"s3://{unique_bucket_name()}/remote", options) as make:
+        yield make
+
+
+@pytest.fixture
+def s3_open_refused(
+    s3_server: S3Server, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[S3Opener]:
+    """``(**options) -> S3Backend`` with a wrong secret for a real IAM user, while moto
+    checks signatures (it accepts any key otherwise); the bucket exists."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    user = s3_server.create_iam_user()
+    options = s3_server.remote_options(
+        access_key_id=user["access_key_id"], secret_access_key=WRONG_SECRET
+    )
+    with s3_server.enforce_credentials(), _backends(f"s3://{s3_bucket}/remote", options) as make:
+        yield make
+
+
+@pytest.fixture
+def s3_open_missing_bucket(s3_server: S3Server) -> Iterator[S3Opener]:
+    """``(**options) -> S3Backend`` on a bucket that does not exist."""
+    url = f"s3://{unique_bucket_name('dvcr-missing')}/remote"
+    with _backends(url, s3_server.remote_options()) as make:
+        yield make
+
+
+@contextmanager
+def _backends(url: str, defaults: dict[str, Any]) -> Iterator[S3Opener]:
+    """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
+    from dvcremote_s3.backend import S3Backend
+
+    made: list[S3Backend] = []
+
+    def open_backend(**options: Any) -> S3Backend:
+        backend = S3Backend.from_url(url, **{**defaults, **options})
+        made.append(backend)
+        return backend
+
+    try:
+        yield open_backend
+    finally:
+        for backend in made:
+            backend.close()

@@ -5,6 +5,8 @@ Load it with ``pytest_plugins = ["dvcremote_ssh.testing"]``. The session-scoped
 in-process asyncssh server otherwise; either way it gets a generated host key and
 user key, and each test gets a fresh empty directory through ``ssh_root``.
 ``make_ssh`` gives dvcremote-testing's remote suites fresh directories as :class:`SSHCloud`.
+``ssh_open_unreachable`` / ``ssh_open_refused`` are openers for the unavailable-storage
+suites (a closed port; a key the server does not accept).
 """
 
 from __future__ import annotations
@@ -474,3 +476,55 @@ def make_ssh(ssh_server: SSHServer) -> Iterator[MakeSSHCloud]:
     yield _make_ssh
     for path in made:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# ------------------------------------------------------ unavailable storage
+#: A password the server never accepts (it allows keys only); must show in no message.
+WRONG_PASSWORD = "dvcremote-wrong-password-5b19d0"
+
+SSHOpener = Callable[..., Any]
+
+
+@pytest.fixture
+def ssh_open_unreachable(ssh_server: SSHServer) -> Iterator[SSHOpener]:
+    """``(**options) -> SSHBackend`` for a loopback port where nothing listens.
+
+    The backend connects when built, so the opener itself raises BackendUnavailable.
+    """
+    url = f"ssh://{ssh_server.user}@127.0.0.1:{free_port()}/data"
+    options = {**ssh_server.options(), "known_hosts": "ignore", "timeout": 5}
+    with _ssh_backends(url, options) as make:
+        yield make
+
+
+@pytest.fixture
+def ssh_open_refused(
+    ssh_server: SSHServer, ssh_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SSHOpener]:
+    """``(**options) -> SSHBackend`` with a key the server was never told about (and a
+    password it does not allow): the opener raises PermissionDenied."""
+    stranger = tmp_path_factory.mktemp("stranger-key") / "id_ed25519"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(stranger))
+    options = {"keyfile": str(stranger), "password": WRONG_PASSWORD,
+               "known_hosts": ssh_server.known_hosts, "allow_agent": False, "timeout": 5}
+    with _ssh_backends(ssh_url, options) as make:
+        yield make
+
+
+@contextmanager
+def _ssh_backends(url: str, defaults: dict[str, Any]) -> Iterator[SSHOpener]:
+    """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
+    from dvcremote_ssh.backend import SSHBackend
+
+    made: list[SSHBackend] = []
+
+    def open_backend(**options: Any) -> SSHBackend:
+        backend = SSHBackend.from_url(url, **{**defaults, **options})
+        made.append(backend)
+        return backend
+
+    try:
+        yield open_backend
+    finally:
+        for backend in made:
+            backend.close()

@@ -12,8 +12,10 @@
     class TestMyBackend(BackendConformance):
         pass
 
-Each topic class can also be inherited on its own. Tests that need a capability
-the backend does not declare are skipped, naming it. An optional
+Storage that can be down, refuse credentials or lack its bucket also inherits
+``UnavailableStorageTests`` (and ``MissingStorageTests``) with opener fixtures; see
+``backend_tests/unavailable.py``. Each topic class can also be inherited on its own.
+Tests that need a capability the backend does not declare are skipped, naming it. An optional
 ``backend_secrets`` fixture lists strings that must never show in a repr or error.
 """
 
@@ -24,7 +26,7 @@ import pytest
 pytest.register_assert_rewrite(
     *(f"dvcremote_testing.backend_tests.{topic}" for topic in (
         "atomic", "bulk", "conformance", "errors", "health", "identity", "listing",
-        "metadata", "readwrite", "streaming", "threads", "versioning",
+        "metadata", "readwrite", "streaming", "threads", "unavailable", "versioning",
     ))
 )
 
@@ -39,6 +41,12 @@ from dvcremote_testing.backend_tests.metadata import MetadataTests  # noqa: E402
 from dvcremote_testing.backend_tests.readwrite import ReadWriteTests  # noqa: E402
 from dvcremote_testing.backend_tests.streaming import StreamingTests  # noqa: E402
 from dvcremote_testing.backend_tests.threads import ThreadSafetyTests  # noqa: E402
+from dvcremote_testing.backend_tests.unavailable import (  # noqa: E402
+    MissingStorageTests,
+    RefusedCredentialsTests,
+    UnavailableStorageTests,
+    UnreachableStorageTests,
+)
 from dvcremote_testing.backend_tests.versioning import VersioningTests  # noqa: E402
 
 __all__ = [
@@ -51,8 +59,12 @@ __all__ = [
     "IdentityTests",
     "ListingTests",
     "MetadataTests",
+    "MissingStorageTests",
     "ReadWriteTests",
+    "RefusedCredentialsTests",
     "StreamingTests",
     "ThreadSafetyTests",
+    "UnavailableStorageTests",
+    "UnreachableStorageTests",
     "VersioningTests",
 ]
