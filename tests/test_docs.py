@@ -155,6 +155,32 @@ def test_relative_links_resolve(doc: str) -> None:
     assert not broken, f"{doc} links to missing files: {broken}"
 
 
+# A test reference in reliability.md: `path.py::name[::name]`, or `::name` (same file
+# as the reference before it), or `Suite::test_name` (a suite in dvcremote_testing).
+_TEST_REF = re.compile(r"`((?:[\w.-]+/)*[\w.-]+\.py)?((?:::\w+)+)`|`([A-Z]\w+)::(test_\w+)`")
+
+
+def test_reliability_names_tests_that_exist() -> None:
+    """Each guarantee in docs/reliability.md names the test holding it; a renamed or
+    deleted test must not leave a guarantee that nothing checks."""
+    suites = "\n".join(_read(p) for p in (ROOT / "testing" / "src").rglob("*.py"))
+    current = ""
+    missing = []
+    found = 0
+    for path, names, suite, test in _TEST_REF.findall(_read(DOCS / "reliability.md")):
+        found += 1
+        if suite:
+            if f"class {suite}" not in suites or f"def {test}(" not in suites:
+                missing.append(f"{suite}::{test}")
+            continue
+        current = path or current
+        source = _read(ROOT / current) if (ROOT / current).is_file() else ""
+        for name in names.strip(":").split("::"):
+            if not re.search(rf"^\s*(?:def|class) {name}\b", source, re.M):
+                missing.append(f"{current}::{name}")
+    assert found > 10 and not missing, f"docs/reliability.md names missing tests: {missing}"
+
+
 def test_index_links_every_doc() -> None:
     index = _read(DOCS / "index.md")
     for doc in sorted(DOCS.glob("*.md")):
