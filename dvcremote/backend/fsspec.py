@@ -57,9 +57,9 @@ from fsspec.spec import AbstractBufferedFile
 from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
+from dvcremote.backend.naming import is_temp_name, temp_name
+from dvcremote.backend.streams import copy_hashing
 from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteResult
-from dvcremote.backends.naming import is_temp_name, temp_name
-from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     AlreadyExists,
     BackendError,

@@ -22,8 +22,8 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.naming import TEMP_PREFIX
 from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
-from dvcremote.backends.naming import TEMP_PREFIX
 from dvcremote.errors import (
     BackendError,
     ConfigError,

@@ -30,8 +30,8 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.streams import copy_hashing
 from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
-from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     BackendError,
     NotFound,
