@@ -211,7 +211,8 @@ class Repo:
         """The adapter for remote ``name`` (default remote when None)."""
         from dvcremote.remotes import open_remote
 
-        return open_remote(self, self.config.remote(name))
+        config = self.config.remote(name)
+        return open_remote(config, self.open_remote_backend(config), self.cache)
 
     def open_remote_backend(self, config: RemoteConfig) -> Backend:
         """The Backend for a remote's config; every remote operation opens storage here

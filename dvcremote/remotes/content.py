@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
-    from dvcremote.repo import Repo
 
 
 class ContentRemote(Remote):
@@ -39,14 +38,10 @@ class ContentRemote(Remote):
     supports_gc = True
 
     def __init__(
-        self, repo: Repo, config: RemoteConfig, backend: Backend, *, root: str = ""
+        self, config: RemoteConfig, backend: Backend, cache: LocalCache, *, root: str = ""
     ) -> None:
-        super().__init__(repo, config, backend)
+        super().__init__(config, backend, cache)
         self.odb = RemoteODB(backend, root, jobs=config.jobs)
-
-    @property
-    def cache(self) -> LocalCache:
-        return self.repo.cache
 
     # -- manifests -----------------------------------------------------------------------
     def _dir_objs(self, outputs: Sequence[Output]) -> set[Obj]:

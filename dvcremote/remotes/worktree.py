@@ -39,10 +39,10 @@ from dvcremote.results import TransferSummary
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
     from dvcremote.backend.types import FileInfo
+    from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
     from dvcremote.manifest import Manifest
-    from dvcremote.repo import Repo
     from dvcremote.update import UpdateChanges
 
 #: Where a worktree remote keeps its content-addressed objects (``files/md5/..`` below it).
@@ -58,8 +58,8 @@ class _Fetched:
 class WorktreeRemote(VersionAwareRemote):
     kind = "worktree"
 
-    def __init__(self, repo: Repo, config: RemoteConfig, backend: Backend) -> None:
-        super().__init__(repo, config, backend)
+    def __init__(self, config: RemoteConfig, backend: Backend, cache: LocalCache) -> None:
+        super().__init__(config, backend, cache)
         self.odb = RemoteODB(backend, OBJECTS_ROOT, jobs=config.jobs)
         self._manifests_fetched: set[Obj] = set()
         self._manifest_errors: dict[Obj, Exception] = {}
