@@ -210,6 +210,39 @@ def cmd_update(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def cmd_check_ignore(args: argparse.Namespace, out: _Out) -> int:
+    """DVC's ``check-ignore``: exit 0 when some path matched a rule, else 1."""
+    from dvcremote.dvcignore import DvcIgnore
+    from dvcremote.index import to_repo_path
+
+    if (args.all or args.non_matching) and not args.details:
+        out.warn("ERROR: -a and -n need -d")
+        return EXIT_USAGE
+    if bool(args.targets) == bool(args.stdin):
+        out.warn("ERROR: give paths, or --stdin (not both)")
+        return EXIT_USAGE
+    targets = [line.rstrip("\n") for line in sys.stdin] if args.stdin else args.targets
+    with _repo(args) as repo:
+        ignore = DvcIgnore(repo.root)
+        matched_any = False
+        for target in filter(None, targets):
+            rel = to_repo_path(repo.root, target)
+            is_dir = target.endswith("/") or os.path.isdir(os.path.join(repo.root, rel))
+            ignored, rules = ignore.explain(rel, is_dir)
+            if not args.details:
+                if ignored:
+                    matched_any = True
+                    out.data(target)
+                continue
+            # -a lists the same rule as -d: dvc 3.x names one deciding rule per path.
+            for rule in rules:
+                out.data(f"{rule.source}:{rule.line}:{rule.text}\t{target}")
+            matched_any = matched_any or bool(rules)
+            if not rules and args.non_matching:
+                out.data(f"::\t{target}")
+    return EXIT_OK if matched_any else EXIT_NOT_IN_SYNC
+
+
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
     import json
 
@@ -510,6 +543,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     _jobs(p)
     _history(p, "keep")
+
+    p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
+    p.add_argument("targets", nargs="*", metavar="PATH")
+    p.add_argument("-d", "--details", action="store_true", help="show the deciding rule")
+    p.add_argument("-a", "--all", action="store_true", help="with -d: every matching rule")
+    p.add_argument(
+        "-n", "--non-matching", action="store_true", help="with -d: also paths no rule matches"
+    )
+    p.add_argument("--stdin", action="store_true", help="read the paths from standard input")
 
     for name, text in (
         ("doctor", "show versions and the installed backend plugins (schemes, capabilities)"),

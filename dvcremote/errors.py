@@ -223,6 +223,10 @@ class DvcFileError(RepoError):
         super().__init__(f"cannot use {path!r}: {reason}")
 
 
+class DvcIgnoreError(RepoError):
+    """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
+
+
 class InvalidManifest(RepoError):
     """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, overload
 
 from dvcremote import dvcfile as dvcfile_mod
-from dvcremote import gitops
+from dvcremote import dvcignore, gitops
 from dvcremote.cache import LocalCache
 from dvcremote.config import Config
 from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
@@ -112,6 +112,10 @@ class Repo:
         os.makedirs(os.path.join(dvc_dir, "tmp"), exist_ok=True)
         config_path = os.path.join(dvc_dir, "config")
         existed = os.path.exists(config_path)
+        ignore_path = os.path.join(root, dvcignore.FILENAME)
+        if not os.path.exists(ignore_path):
+            with open(ignore_path, "w", encoding="utf-8") as f:
+                f.write(dvcignore.INITIAL)
         if git is None:
             if existed:
                 Config(dvc_dir).set("core", "no_scm", "True")
@@ -124,7 +128,7 @@ class Repo:
             gitignore = os.path.join(dvc_dir, ".gitignore")
             with open(gitignore, "w", encoding="utf-8") as f:
                 f.write(gitops.DVC_GITIGNORE)
-            gitops.stage(git, [config_path, gitignore])
+            gitops.stage(git, [config_path, gitignore, ignore_path])
         return cls(root)
 
     @property

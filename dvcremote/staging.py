@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dvcremote.cache import LocalCache
+from dvcremote.dvcignore import BUILTIN_DIRS, DvcIgnore, Walker
 from dvcremote.hashing import MD5, bytes_md5, file_md5
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
@@ -28,7 +29,7 @@ INLINE_MAX = 256 << 10
 #: From this size, copy mode copies into the cache in parallel with hashing.
 PARALLEL_COPY = 32 << 20
 #: Folder names never part of a tracked directory (DVC ignores them too).
-IGNORED_DIRS = frozenset({".git", ".hg", ".dvc"})
+IGNORED_DIRS = BUILTIN_DIRS
 _BATCH = 64
 
 Progress = Callable[[int], None]
@@ -59,8 +60,11 @@ class _File:
     md5: str | None = None
 
 
-def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
-    """(relpath, full path, stat) of every file under ``root``; symlinked files followed."""
+def walk_files(root: str, ignore: Walker | None = None) -> list[tuple[str, str, os.stat_result]]:
+    """(relpath, full path, stat) of every file under ``root``; symlinked files followed.
+
+    ``ignore`` leaves out what ``.dvcignore`` rules say (without it, only the folders
+    DVC never enters)."""
     found: list[tuple[str, str, os.stat_result]] = []
     stack = [("", root)]
     while stack:
@@ -69,10 +73,14 @@ def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
             for entry in it:
                 rel = f"{prefix}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in IGNORED_DIRS:
+                    if entry.name in IGNORED_DIRS:
+                        continue
+                    if ignore is None or not ignore.skip(rel, entry.name, True, entry.path):
                         stack.append((rel + "/", entry.path))
                     continue
-                if entry.name.endswith(".dvcremote-tmp"):
+                if entry.name.endswith(".dvcremote-tmp") or entry.name == ".git":
+                    continue
+                if ignore is not None and ignore.skip(rel, entry.name, False, entry.path):
                     continue
                 try:
                     # Follows symlinks: a symlink-mode checkout points into the cache.
@@ -107,6 +115,7 @@ class Stager:
         #: Told (path, number of files) before a path's files are hashed.
         self.on_total = on_total
         self._lock = threading.Lock()
+        self.ignore = DvcIgnore(root)
 
     def stage(self, relpath: str, *, commit: bool, hash_name: str = MD5) -> Staged:
         """Hash ``relpath`` (repo-relative posix); with ``commit`` put it in the cache too."""
@@ -137,7 +146,8 @@ class Stager:
         return meta
 
     def _stage_dir(self, relpath: str, full: str, commit: bool, hash_name: str) -> Staged:
-        files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk_files(full)]
+        walk = walk_files(full, self.ignore.walker(relpath))
+        files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk]
         known = self.state.load(relpath, hash_name)
         self._run(files, relpath, commit, hash_name, known)
         manifest = Manifest.build(((f.rel, f.md5 or "") for f in files), oid=relpath)
