@@ -288,10 +288,13 @@ class Repo:
     def _by_remote(
         self, outputs: Sequence[Output], remote: str | None
     ) -> dict[str | None, list[Output]]:
-        """Group outputs by the remote they go to: ``remote`` if given, else each
-        output's own ``remote:`` key, else the default remote (None)."""
+        """Group outputs by the remote they go to, with dvc's ``-r`` rules: each output's
+        own ``remote:`` key, else ``remote``, else the default remote (None); with
+        ``remote`` given, an output pinned to another remote is left out."""
         groups: dict[str | None, list[Output]] = {}
         for out in outputs:
+            if remote is not None and out.remote not in (None, remote):
+                continue
             key = remote if remote is not None else out.remote
             groups.setdefault(key, []).append(out)
         return groups
@@ -502,9 +505,11 @@ class Repo:
     ) -> StatusResult:
         from dvcremote import history
 
-        outputs = self._collect_outputs(
+        collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
-        ).outputs
+        )
+        # ``push: false`` data is never sent, so it can never be in sync: left out, as dvc.
+        outputs = [o for o in collected.outputs if o.can_push]
         results: list[StatusResult] = []
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:
