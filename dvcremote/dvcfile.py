@@ -366,6 +366,8 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
     raw_bytes = data.encode("utf-8") if isinstance(data, str) else data
     try:
         parsed = yamlio.loads(raw_bytes)
+    except yamlio.YamlTooComplex as exc:
+        raise DvcFileError(name, f"refused: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
