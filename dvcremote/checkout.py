@@ -2,7 +2,8 @@
 
 A workspace file is replaced or deleted only when its current content is in the
 cache (so it can be checked out again) or when forced; otherwise it is kept and
-reported. Nothing is written through a symlink that leads out of the workspace.
+reported. Nothing is written through a symlink that leads out of the workspace,
+into ``.git``/``.dvc`` or into the cache (see :mod:`dvcremote.workspace_paths`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class _Checkout:
         self.repo = repo
         self.root = repo.root
         self._prefix = self.root.rstrip("/") + "/"
-        self.real_root = os.path.realpath(repo.root)
+        self.paths = repo.paths
         self.cache = repo.cache
         self.force = force
         # One thread unless -j says otherwise: each file is a few system calls (the
@@ -51,27 +52,12 @@ class _Checkout:
         self.deleted: list[str] = []
         self.unchanged = 0
         self.failed: dict[str, str] = {}
-        self._safe_dirs: set[str] = set()
         self._lock = threading.Lock()
 
     def full(self, rel: str) -> str:
         if os.sep == "/":  # posix relpaths are native paths already (hot: once per file)
             return self._prefix + rel
         return os.path.join(self.root, *rel.split("/"))
-
-    def _inside(self, full: str) -> bool:
-        """Whether writing ``full`` stays in the workspace (its folder resolves inside)."""
-        parent = os.path.dirname(full)
-        if parent in self._safe_dirs:
-            return True
-        probe = parent
-        while not os.path.lexists(probe):
-            probe = os.path.dirname(probe)
-        real = os.path.realpath(probe)
-        ok = real == self.real_root or real.startswith(self.real_root + os.sep)
-        if ok:
-            self._safe_dirs.add(parent)
-        return ok
 
     # -- one output ----------------------------------------------------------------------
     def output(self, out: Output) -> None:
@@ -80,8 +66,9 @@ class _Checkout:
         if obj is None:
             self.failed[path] = "no hash recorded in its .dvc file"
             return
-        if not self._inside(self.full(path)):
-            self.failed[path] = "leads outside the workspace through a symlink; not touched"
+        unsafe = self.paths.problem(path)
+        if unsafe is not None:
+            self.failed[path] = f"{unsafe}; not touched"
             return
         if obj.is_dir:
             if manifest is None:
@@ -175,6 +162,10 @@ class _Checkout:
             if not (self.force or Obj(md5, legacy) in in_cache):
                 self.failed[child] = KEPT if target is not None else UNTRACKED_KEPT
                 continue
+            unsafe = self.paths.resolved_problem(self.full(child))
+            if unsafe is not None:  # a symlinked folder inside the directory
+                self.failed[child] = f"{unsafe}; not touched"
+                continue
             os.unlink(self.full(child))
             removed_any = True
             if target is None:
@@ -196,10 +187,11 @@ class _Checkout:
         folders = sorted({posixpath.dirname(c) for c, _, _ in todo} - {path})
         for folder in folders:
             folder_full = self.full(folder)
-            if not self._inside(os.path.join(folder_full, "x")):
+            unsafe = self.paths.resolved_problem(os.path.join(folder_full, "x"))
+            if unsafe is not None:
                 for c, _, _ in todo:
                     if c.startswith(folder + "/"):
-                        self.failed[c] = "leads outside the workspace through a symlink"
+                        self.failed[c] = unsafe
                 continue
             try:
                 os.makedirs(folder_full, exist_ok=True)

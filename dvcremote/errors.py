@@ -227,6 +227,23 @@ class DvcIgnoreError(RepoError):
     """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
 
 
+class UnsafePath(DvcFileError):
+    """A path would write or delete where tracked data may never be: inside
+    ``.git``/``.dvc``/``.hg``, the cache, a DVC file, or outside the workspace (also
+    through a symlinked folder). Raised before any byte is written. ``target`` is
+    the refused path, ``source`` where it came from (a ``.dvc`` file, a remote);
+    ``path`` is the source, else the target."""
+
+    def __init__(self, target: str, reason: str, *, source: str | None = None) -> None:
+        self.target = target
+        self.source = source
+        self.path = source or target
+        self.reason = f"output path {target!r} {reason}; refused"
+        RepoError.__init__(
+            self, f"{source}: {self.reason}" if source else f"{target!r} {reason}; refused"
+        )
+
+
 class InvalidManifest(RepoError):
     """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
 

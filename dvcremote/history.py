@@ -235,7 +235,7 @@ def read_outputs(
                 matched.update(hits)
             for out in dvcfile.outs:
                 try:
-                    out.check_inside_repo()
+                    out.check_path()
                 except DvcFileError as exc:
                     raise InvalidHistoricDvcfile(path, revision.label, exc.reason) from exc
             outputs.extend(dvcfile.outs)

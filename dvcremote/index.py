@@ -114,7 +114,7 @@ def outputs_of(dvcfiles: Iterable[DvcFile]) -> list[Output]:
     outs: list[Output] = []
     for d in dvcfiles:
         for out in d.outs:
-            out.check_inside_repo()
+            out.check_path()
             outs.append(out)
     return outs
 

@@ -25,6 +25,7 @@ from dvcremote.errors import (
     PathOutsideRepo,
     RepoError,
     TargetNotFound,
+    UnsafePath,
 )
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
 from dvcremote.index import (
@@ -45,6 +46,7 @@ from dvcremote.results import (
     TransferSummary,
     WorkspaceStatus,
 )
+from dvcremote.workspace_paths import WorkspacePaths
 
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
@@ -88,6 +90,7 @@ class Repo:
         self._cache: LocalCache | None = None
         self._state: StateDB | None = None
         self._git: Git | bool | None = False
+        self._paths: WorkspacePaths | None = None
 
     def __repr__(self) -> str:
         return f"Repo({self.root!r})"
@@ -178,8 +181,18 @@ class Repo:
         """The workspace's ``.dvc`` files named by ``targets`` (all when None)."""
         return collect_dvcfiles(self.root, targets)
 
+    @property
+    def paths(self) -> WorkspacePaths:
+        """The rules every output path passes before anything is written or deleted."""
+        if self._paths is None:
+            self._paths = WorkspacePaths(self.root, self.config.cache_dir)
+        return self._paths
+
     def outputs(self, targets: Targets = None) -> list[Output]:
-        return outputs_of(self.dvcfiles(targets))
+        """The targets' outputs, each checked to be a safe place for data."""
+        outs = outputs_of(self.dvcfiles(targets))
+        self.paths.check_outputs(outs)
+        return outs
 
     def _collect_outputs(
         self,
@@ -197,7 +210,9 @@ class Repo:
         options = RevisionOptions.of(
             revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
-        return collect(self.root, self.git if options.any else None, targets, options)
+        collected = collect(self.root, self.git if options.any else None, targets, options)
+        self.paths.check_outputs(collected.workspace_outputs)
+        return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
         """Objects ``outputs`` use, expanding directories through cached manifests."""
@@ -397,9 +412,11 @@ class Repo:
             raise PathOutsideRepo(os.fspath(target), self.root)
         if is_dvcfile_name(rel):
             raise TargetNotFound(os.fspath(target), "is a .dvc file, not data to track")
-        for part in rel.split("/"):
-            if part in (".git", DVC_DIR):
-                raise PathOutsideRepo(os.fspath(target), self.root)
+        # The target and where a symlink at it leads must both be fit for data.
+        resolved = os.path.relpath(real, real_root).replace(os.sep, "/")
+        problem = self.paths.problem(rel) or self.paths.problem(resolved)
+        if problem is not None:
+            raise UnsafePath(rel, problem)
         # Inside a tracked directory? Then it is that directory's data.
         parts = rel.split("/")
         for i in range(1, len(parts)):

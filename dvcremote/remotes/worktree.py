@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dvcremote import transfer
-from dvcremote.errors import BackendError, IntegrityError, NotFound, ObjectMissing
+from dvcremote.errors import BackendError, IntegrityError, NotFound, ObjectMissing, UnsafePath
 from dvcremote.hashing import MD5, MD5_DOS2UNIX, file_md5
+from dvcremote.manifest import relpath_problem
 from dvcremote.objects import Obj
 from dvcremote.odb import RemoteODB
 from dvcremote.progress import NULL, Progress
@@ -208,7 +209,13 @@ class WorktreeRemote(VersionAwareRemote):
                             kept[f.path] = {}
                     else:
                         wanted[f.path] = (t, f)
-                for path in under - set(known):
+                for path in sorted(under - set(known)):
+                    problem = relpath_problem(path[len(t.path) + 1 :])
+                    if problem is not None:  # a hostile listing: nothing is written
+                        raise UnsafePath(
+                            t.path, f"is listed with a file whose {problem}",
+                            source=f"remote {self.name!r}",
+                        )
                     wanted[path] = (t, None)
             else:
                 f = t.files[0]
