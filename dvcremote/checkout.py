@@ -20,6 +20,7 @@ from dvcremote.errors import DvcRemoteError
 from dvcremote.index import output_obj
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
+from dvcremote.placing import Placer
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import CheckoutResult
 from dvcremote.staging import Stager, is_exec
@@ -46,6 +47,7 @@ class _Checkout:
         self.jobs = max(1, jobs or 1)
         self.progress = progress
         self.stager = Stager(repo.root, repo.state, None, jobs=jobs)
+        self.placer = Placer(repo.dvc_dir)
         self.added: list[str] = []
         self.modified: list[str] = []
         self.deleted: list[str] = []
@@ -128,16 +130,21 @@ class _Checkout:
                 if not (self.force or (current is not None and self.cache.exists(current.obj))):
                     self.failed[path] = KEPT
                     return
-                os.unlink(full)
         os.makedirs(os.path.dirname(full), exist_ok=True)
-        self._link(path, obj)
-        if isexec:
-            set_exec(full)
+        self._link(path, obj, isexec)
         (self.modified if existed else self.added).append(path)
 
-    def _link(self, rel: str, obj: Obj) -> None:
+    def _link(self, rel: str, obj: Obj, isexec: bool = False) -> None:
+        """Put ``obj`` at ``rel`` through a temp name: a killed run leaves the old file
+        or the new one there, never a partial one."""
         full = self.full(rel)
-        self.cache.checkout(obj, full)
+
+        def make(tmp: str) -> None:
+            self.cache.checkout(obj, tmp)
+            if isexec:
+                set_exec(tmp)
+
+        self.placer.place(full, make)
         self.repo.state.put(rel, obj.hash_name, StatKey.of(os.stat(full)), obj.oid)
         self.progress.update(1)
 
@@ -175,10 +182,11 @@ class _Checkout:
             if not (self.force or Obj(md5, legacy) in in_cache):
                 self.failed[child] = KEPT if target is not None else UNTRACKED_KEPT
                 continue
-            os.unlink(self.full(child))
-            removed_any = True
             if target is None:
+                os.unlink(self.full(child))
+                removed_any = True
                 self.deleted.append(child)
+            # a file to be replaced stays until its new content is renamed over it
         if removed_any:
             _prune_empty_dirs(full)
         for rel, md5 in wanted.items():
@@ -212,9 +220,7 @@ class _Checkout:
         def one(item: tuple[str, Obj, bool]) -> None:
             child, child_obj, replaced = item
             try:
-                self._link(child, child_obj)
-                if execs and child[len(path) + 1 :] in execs:
-                    set_exec(self.full(child))
+                self._link(child, child_obj, bool(execs) and child[len(path) + 1 :] in execs)
             except OSError as exc:
                 with self._lock:
                     self.failed[child] = f"cannot write it: {exc.strerror or exc}"
@@ -282,6 +288,7 @@ def checkout_outputs(
     progress: Progress = NULL,
 ) -> CheckoutResult:
     job = _Checkout(repo, force=force, jobs=jobs, progress=progress)
+    job.placer.clean_stale()
     total = sum((o.nfiles or 1) for o in outputs)
     progress.start("Checking out", total)
     try:
