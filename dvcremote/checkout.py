@@ -48,6 +48,7 @@ class _Checkout:
         self.progress = progress
         self.stager = Stager(repo.root, repo.state, None, jobs=jobs)
         self.placer = Placer(repo.dvc_dir)
+        self.verifier = repo.verifier
         self.added: list[str] = []
         self.modified: list[str] = []
         self.deleted: list[str] = []
@@ -87,6 +88,10 @@ class _Checkout:
             return
         if obj.is_dir:
             if manifest is None:
+                bad = self.verifier.check(obj)
+                if bad is not None:
+                    self.failed[path] = str(bad)
+                    return
                 try:
                     manifest = self.cache.load_manifest(obj)
                 except DvcRemoteError as exc:
@@ -103,12 +108,18 @@ class _Checkout:
             current = self.stager.stage(rel, commit=False, hash_name=hash_name)
         except OSError:
             return False
-        return self.cache.exists(current.obj)
+        return self._intact(current.obj)
+
+    def _intact(self, obj: Obj) -> bool:
+        """Whether the cache holds ``obj`` with content matching its name."""
+        return obj in self.verifier.intact([obj])[0]
 
     def file(self, path: str, obj: Obj, *, isexec: bool = False) -> None:
         full = self.full(path)
-        if not self.cache.exists(obj):
-            self.failed[path] = f"object {obj.oid} is not in the cache"
+        good, corrupt = self.verifier.intact([obj])
+        if obj not in good:
+            bad = corrupt.get(obj)
+            self.failed[path] = str(bad) if bad else f"object {obj.oid} is not in the cache"
             return
         existed = os.path.lexists(full)
         if existed:
@@ -127,7 +138,7 @@ class _Checkout:
                         set_exec(full)
                     self.unchanged += 1
                     return
-                if not (self.force or (current is not None and self.cache.exists(current.obj))):
+                if not (self.force or (current is not None and self._intact(current.obj))):
                     self.failed[path] = KEPT
                     return
         os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -166,7 +177,7 @@ class _Checkout:
             existing = dict(staged.manifest.entries)
         wanted = dict(manifest.entries)
         legacy = obj.legacy
-        in_cache = self.cache.present(
+        in_cache, corrupt = self.verifier.intact(
             {Obj(m, legacy) for m in wanted.values()} | {Obj(m, legacy) for m in existing.values()}
         )
         removed_any = False
@@ -197,7 +208,8 @@ class _Checkout:
                 continue
             child_obj = Obj(md5, legacy)
             if child_obj not in in_cache:
-                self.failed[child] = f"object {md5} is not in the cache"
+                bad = corrupt.get(child_obj)
+                self.failed[child] = str(bad) if bad else f"object {md5} is not in the cache"
                 continue
             todo.append((child, child_obj, rel in existing))
         os.makedirs(full, exist_ok=True)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from dvcremote.config import RemoteConfig
     from dvcremote.history import Collected
     from dvcremote.index import UsedObjects
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
@@ -131,7 +132,21 @@ class Repo:
     def cache(self) -> LocalCache:
         if self._cache is None:
             self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache.on_commit = self._verified
         return self._cache
+
+    def _verified(self, path: str) -> None:
+        """An object just written from hashed bytes: its stat is its checked state."""
+        from dvcremote.state import StatKey
+
+        self.state.put_verified(path, StatKey.of(os.stat(path)))
+
+    @property
+    def verifier(self) -> CacheVerifier:
+        """Checks cache objects against their names before a push or a checkout."""
+        from dvcremote.integrity import CacheVerifier
+
+        return CacheVerifier(self.cache, self.state)
 
     @property
     def state(self) -> StateDB:

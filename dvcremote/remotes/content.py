@@ -155,7 +155,8 @@ class ContentRemote(Remote):
         # up to date, not missing (as after a pull of only some revisions).
         on_remote = self.odb.contains(used.objs)
         missing = used.objs - local - on_remote
-        todo = local - on_remote
+        # Never upload an object whose content no longer matches its name.
+        todo, corrupt = self.repo.verifier.intact(local - on_remote)
         progress.start("Pushing", len(todo))
         files = sorted(o for o in todo if not o.is_dir)
         done, failed = transfer.upload(
@@ -165,6 +166,7 @@ class ContentRemote(Remote):
             jobs=jobs,
             progress=progress.update,
         )
+        failed.update(corrupt)
         # A manifest goes up only once every file it names is on the remote, so a
         # remote never holds a directory it cannot deliver whole.
         have = on_remote | done
@@ -209,7 +211,8 @@ class ContentRemote(Remote):
     ) -> TransferSummary:
         jobs = self.jobs(jobs)
         used, fetched, manifest_errors = self._used(outputs, remote_manifests="cache", jobs=jobs)
-        present = self.cache.present(used.objs)
+        # A corrupt cache object is removed here, so it is downloaded again.
+        present, _ = self.repo.verifier.intact(used.objs)
         todo = sorted(used.objs - present - set(manifest_errors) - used.unavailable)
         progress.start("Fetching", len(todo))
         done, failed = transfer.download(

@@ -48,11 +48,12 @@ def test_add_file_and_dir_writes_dvc_files_and_cache(dvcrepo: Repo, workspace: P
     assert not (workspace / ".gitignore").exists()  # outside git, as dvc --no-scm
 
 
-def test_add_streams_big_files_with_parallel_copy(
+def test_add_streams_big_files_hashing_the_copy(
     dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(staging, "SMALL_FILE", 1024)
-    monkeypatch.setattr(staging, "PARALLEL_COPY", 2048)
+    (workspace / ".dvc" / "config").write_text("[cache]\n    type = copy\n")
+    dvcrepo = Repo(workspace)
     big = os.urandom(3 << 20)
     (workspace / "big.bin").write_bytes(big)
     result = dvcrepo.add("big.bin")
