@@ -329,6 +329,7 @@ class Repo:
             self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
             on_total=lambda path, n: progress.start(f"Adding {path}", n),
         )
+        stager.placer.clean_stale()
         added: list[AddedOutput] = []
         dvcfiles: list[DvcFile] = []
         try:

@@ -22,7 +22,7 @@ from dvcremote.hashing import MD5, bytes_md5, file_md5
 from dvcremote.integrity import CacheVerifier
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
-from dvcremote.placing import Placer
+from dvcremote.placing import SIBLING_SUFFIX, Placer, remove_if_stale
 from dvcremote.state import StateDB, StatKey
 
 #: Files up to this size are read whole (one read, no streaming loop).
@@ -76,7 +76,8 @@ def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
                     if entry.name not in IGNORED_DIRS:
                         stack.append((rel + "/", entry.path))
                     continue
-                if entry.name.endswith(".dvcremote-tmp"):
+                if entry.name.endswith(SIBLING_SUFFIX):
+                    remove_if_stale(entry.path)  # a killed run's temp: never data
                     continue
                 try:
                     # Follows symlinks: a symlink-mode checkout points into the cache.

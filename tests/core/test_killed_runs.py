@@ -11,6 +11,7 @@ sends SIGKILL. Nothing of dvcremote itself is replaced.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -117,8 +118,9 @@ def _temps(root: Path) -> list[str]:
 
 
 def _set_link_type(root: Path, kind: str) -> None:
-    with open(root / ".dvc" / "config", "a", encoding="utf-8") as f:
-        f.write(f"[cache]\n    type = {kind}\n")
+    config = root / ".dvc" / "config"
+    text = re.sub(r"\[cache\]\n    type = \w+\n", "", config.read_text())
+    config.write_text(f"{text}[cache]\n    type = {kind}\n")
 
 
 def _tracked(root: Path, shape: str) -> dict[str, bytes]:
@@ -186,4 +188,27 @@ def test_sigkill_mid_copy_over_an_old_version_keeps_one_whole_file(
     rerun = _run(workspace, "checkout")
     assert rerun.returncode == 0, rerun.stderr
     assert (workspace / "data").read_bytes() == old
+    assert _temps(workspace) == []
+
+
+# ------------------------------------------------------------------- add (issue 11 item 5)
+@pytest.mark.parametrize(("kind", "call"), [("symlink", "symlink"), ("hardlink", "link")])
+def test_sigkill_while_add_links_leaves_no_temp_in_the_workspace(
+    dvcrepo: Repo, workspace: Path, kind: str, call: str
+) -> None:
+    files = {f"f{i}": f"content {i}" for i in range(3)}
+    write_tree(workspace, {"data": files})
+    if kind == "hardlink":
+        # Added as copies first: the re-add replaces each workspace copy by a hard link.
+        _set_link_type(workspace, "copy")
+        assert _run(workspace, "add", "data").returncode == 0
+        for p in (workspace / "data").iterdir():
+            os.utime(p, ns=(10**18, 10**18))
+    _set_link_type(workspace, kind)
+    _kill_during(workspace, call, "add", "data")
+    assert [t for t in _temps(workspace) if not t.startswith("place/")] == []
+    assert read_tree(workspace / "data") == {k: v.encode() for k, v in files.items()}
+    rerun = _run(workspace, "add", "data")
+    assert rerun.returncode == 0, rerun.stderr
+    assert read_tree(workspace / "data") == {k: v.encode() for k, v in files.items()}
     assert _temps(workspace) == []
