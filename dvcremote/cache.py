@@ -7,6 +7,8 @@ crash leaves at most a stray temp file, never a partial or wrong object.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import itertools
 import os
@@ -32,6 +34,8 @@ _SEP = os.sep
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 TMP_DIR = ".dvcremote-tmp"
 TMP_MARK = ".dvcremote-tmp."
+#: errnos of a cache that cannot take more data.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 #: Above this many lookups, one listing of the cache beats a stat per object.
 _LIST_THRESHOLD = 2048
 
@@ -146,6 +150,10 @@ class LocalCache:
             self._fresh_dir(folder)
 
     def add_bytes(self, obj: Obj, data: bytes) -> None:
+        with self.naming(self.path(obj)):
+            self._add_bytes(obj, data)
+
+    def _add_bytes(self, obj: Obj, data: bytes) -> None:
         fd, tmp = self.open_tmp(obj)
         try:
             try:
@@ -202,7 +210,8 @@ class LocalCache:
             last = i == len(kinds) - 1
             try:
                 if not in_cache:
-                    self._store(kind, src, obj, key, data)
+                    with self.naming(self.path(obj)):
+                        self._store(kind, src, obj, key, data)
                 if kind == "copy" or kind == "reflink":
                     return False
                 target = self.path(obj)
@@ -246,10 +255,12 @@ class LocalCache:
     def copy_hashing(self, src: str, hash_name: str) -> tuple[str, str]:
         """Copy ``src`` into a fresh cache temp file, hashing the bytes copied;
         returns (md5, temp path). Publish it with :meth:`commit_tmp`."""
-        fd, tmp = self.open_tmp()
+        with self.naming(self.root):
+            fd, tmp = self.open_tmp()
         try:
             try:
-                md5 = copy_hashing(src, fd, hash_name)
+                with self.naming(self.root):
+                    md5 = copy_hashing(src, fd, hash_name)
             finally:
                 os.close(fd)
         except BaseException:
@@ -279,6 +290,18 @@ class LocalCache:
             self.commit_tmp(tmp, obj)
         except BaseException:
             _unlink_quiet(tmp)
+            raise
+
+    @staticmethod
+    @contextlib.contextmanager
+    def naming(path: str) -> Iterator[None]:
+        """A full disk or quota while writing into the cache names the cache path
+        (not the source file being read, nor nothing)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno in _FULL and exc.filename != path:
+                raise OSError(exc.errno, os.strerror(exc.errno), path) from exc
             raise
 
     # -- reading objects -----------------------------------------------------------------
