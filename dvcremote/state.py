@@ -57,27 +57,33 @@ class StateDB:
         self._pending: list[tuple[str, str, int, int, int, str]] = []
         self._pending_objects: dict[str, StatKey] = {}
         self._lock = threading.Lock()
+        self._conn_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
-            try:
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-                self._conn = self._open(self.path)
-            except sqlite3.OperationalError:
-                # Cannot be written here (a full disk, a read-only folder): this run
-                # keeps its hashes in memory; the file is left as it is.
-                self._conn = self._open(":memory:")
-            except sqlite3.DatabaseError:
-                # Only a cache: a damaged file is dropped and rebuilt.
-                for suffix in ("", "-journal", "-wal", "-shm"):
-                    try:
-                        os.unlink(self.path + suffix)
-                    except FileNotFoundError:
-                        pass
-                self._conn = self._open(self.path)
-            except OSError:
-                self._conn = self._open(":memory:")
+            with self._conn_lock:  # add's hashing threads may ask at the same time
+                if self._conn is None:
+                    self._conn = self._open_any()
         return self._conn
+
+    def _open_any(self) -> sqlite3.Connection:
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            return self._open(self.path)
+        except sqlite3.OperationalError:
+            # Cannot be written here (a full disk, a read-only folder): this run
+            # keeps its hashes in memory; the file is left as it is.
+            return self._open(":memory:")
+        except sqlite3.DatabaseError:
+            # Only a cache: a damaged file is dropped and rebuilt.
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                try:
+                    os.unlink(self.path + suffix)
+                except FileNotFoundError:
+                    pass
+            return self._open(self.path)
+        except OSError:
+            return self._open(":memory:")
 
     @staticmethod
     def _open(path: str) -> sqlite3.Connection:
@@ -136,7 +142,7 @@ class StateDB:
                 f" ({','.join('?' * len(batch))})",
                 batch,
             )
-            found.update({p: StatKey(i, m, s) for p, i, m, s in rows})
+            found.update({p: StatKey(i, m, s) for p, i, m, s in rows.fetchall()})
         found.update(pending)
         return found
 
