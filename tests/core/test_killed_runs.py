@@ -212,3 +212,24 @@ def test_sigkill_while_add_links_leaves_no_temp_in_the_workspace(
     assert rerun.returncode == 0, rerun.stderr
     assert read_tree(workspace / "data") == {k: v.encode() for k, v in files.items()}
     assert _temps(workspace) == []
+
+
+def test_next_run_removes_only_the_temps_of_runs_that_are_gone(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    """A temp of a process still running (a concurrent run) is left alone."""
+    place = workspace / ".dvc" / "tmp" / "dvcremote" / "place"
+    place.mkdir(parents=True)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        (place / f"{alive.pid}-abcd.0").write_bytes(b"in progress")
+        (place / f"{gone.pid}-abcd.0").write_bytes(b"partial")
+        (place / "junk").write_bytes(b"?")
+        write_tree(workspace, {"foo": "foo"})
+        dvcrepo.add("foo")
+        assert sorted(p.name for p in place.iterdir()) == [f"{alive.pid}-abcd.0"]
+    finally:
+        alive.kill()
+        alive.wait()
