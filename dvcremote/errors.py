@@ -261,6 +261,32 @@ class ObjectMissing(RepoError):
         super().__init__(f"object {oid!r} is not in the cache{': ' + detail if detail else ''}")
 
 
+class CorruptObject(RepoError):
+    """A cache object's content no longer matches its name (changed in place, e.g.
+    through a hard link or a symlink). It was removed from the cache, so it is
+    neither pushed nor checked out; fetch it again or re-add its data."""
+
+    def __init__(self, oid: str, path: str, actual: str) -> None:
+        self.oid = oid
+        self.path = path
+        self.actual = actual
+        super().__init__(
+            f"cache object {oid!r} is corrupt: its content hashes to {actual!r} ({path});"
+            " it was removed from the cache (fetch it again or re-add its data)"
+        )
+
+
+class FileChanged(RepoError):
+    """A file kept changing while ``add`` read it: nothing of it was cached."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path!r} changed while it was being added; nothing of it was cached"
+            " (add it again once nothing writes to it)"
+        )
+
+
 class RemoteNotFound(ConfigError):
     """The remote named (or the default remote) is not configured."""
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from dvcremote.config import RemoteConfig
     from dvcremote.history import Collected
     from dvcremote.index import UsedObjects
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
@@ -138,7 +139,21 @@ class Repo:
     def cache(self) -> LocalCache:
         if self._cache is None:
             self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache.on_commit = self._verified
         return self._cache
+
+    def _verified(self, path: str) -> None:
+        """An object just written from hashed bytes: its stat is its checked state."""
+        from dvcremote.state import StatKey
+
+        self.state.put_verified(path, StatKey.of(os.stat(path)))
+
+    @property
+    def verifier(self) -> CacheVerifier:
+        """Checks cache objects against their names before a push or a checkout."""
+        from dvcremote.integrity import CacheVerifier
+
+        return CacheVerifier(self.cache, self.state)
 
     @property
     def state(self) -> StateDB:
@@ -231,7 +246,7 @@ class Repo:
         from dvcremote.remotes import open_remote
 
         config = self.config.remote(name)
-        return open_remote(config, self.open_remote_backend(config), self.cache)
+        return open_remote(config, self.open_remote_backend(config), self.cache, self.verifier)
 
     def open_remote_backend(self, config: RemoteConfig) -> Backend:
         """The Backend for a remote's config; every remote operation opens storage here
@@ -337,6 +352,7 @@ class Repo:
             self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
             on_total=lambda path, n: progress.start(f"Adding {path}", n),
         )
+        stager.placer.clean_stale()
         added: list[AddedOutput] = []
         dvcfiles: list[DvcFile] = []
         try:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
     from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
+    from dvcremote.integrity import CacheVerifier
 
 CONTENT = "content"
 VERSION_AWARE = "version_aware"
@@ -56,12 +57,14 @@ def adapter_class(kind: str) -> type[Remote]:
     return cls
 
 
-def open_remote(config: RemoteConfig, backend: Backend, cache: LocalCache) -> Remote:
+def open_remote(
+    config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+) -> Remote:
     """Wrap an open backend in the adapter ``config`` asks for; the backend is closed
     if the adapter refuses it."""
     cls = adapter_class(adapter_kind(config))
     try:
-        return cls(config, backend, cache)
+        return cls(config, backend, cache, verifier)
     except BaseException:
         backend.close()
         raise

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.results import GCResult, StatusResult, TransferSummary
 
 
 class Remote(ABC):
-    """One configured remote: its config, an open backend and the local cache it
-    moves objects from and into. It never sees the repository."""
+    """One configured remote: its config, an open backend, and the local cache it moves
+    objects from and into (with the verifier that vouches for them). It never sees the
+    repository."""
 
     #: The adapter kind, as chosen from the remote's config (see ``dvcremote.remotes``).
     kind: ClassVar[str] = ""
@@ -34,8 +36,12 @@ class Remote(ABC):
     #: ``VersionAwareRemote``): history then gets each revision's own versions.
     records_versions: ClassVar[bool] = False
 
-    def __init__(self, config: RemoteConfig, backend: Backend, cache: LocalCache) -> None:
+    def __init__(
+        self, config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+    ) -> None:
         self.cache = cache
+        #: Checks cache objects against their names before they are uploaded.
+        self.verifier = verifier
         self.config = config
         self.backend = backend
         self.check()

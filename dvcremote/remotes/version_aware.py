@@ -373,7 +373,8 @@ class VersionAwareRemote(Remote):
                 plan.up_to_date += 1
             else:
                 upload.append(f)
-        local = self.cache.present({f.obj for f in upload})
+        # Never upload an object whose content no longer matches its name.
+        local, corrupt = self.verifier.intact({f.obj for f in upload})
         seen: set[str] = set()
         for f in upload:
             if f.path in seen:
@@ -381,6 +382,8 @@ class VersionAwareRemote(Remote):
             seen.add(f.path)
             if f.obj in local:
                 plan.upload.append(f)
+            elif f.obj in corrupt:
+                plan.failed[f.obj.oid] = corrupt[f.obj]
             else:
                 plan.missing.add(f.obj)
         for t in tracked:

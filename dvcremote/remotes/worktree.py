@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
     from dvcremote.update import UpdateChanges
 
@@ -59,8 +60,10 @@ class _Fetched:
 class WorktreeRemote(VersionAwareRemote):
     kind = "worktree"
 
-    def __init__(self, config: RemoteConfig, backend: Backend, cache: LocalCache) -> None:
-        super().__init__(config, backend, cache)
+    def __init__(
+        self, config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+    ) -> None:
+        super().__init__(config, backend, cache, verifier)
         self.odb = RemoteODB(backend, OBJECTS_ROOT, jobs=config.jobs)
         self._manifests_fetched: set[Obj] = set()
         self._manifest_errors: dict[Obj, Exception] = {}
