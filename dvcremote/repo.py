@@ -8,10 +8,12 @@ while a problem with the request itself raises a :mod:`dvcremote.errors` error.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote import gitops
@@ -34,6 +36,7 @@ from dvcremote.index import (
     to_repo_path,
     used_objects,
 )
+from dvcremote.lock import RepoLock
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import (
     AddedOutput,
@@ -60,6 +63,19 @@ if TYPE_CHECKING:
 
 DVC_DIR = ".dvc"
 Targets = Sequence["str | os.PathLike[str]"] | None
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writes(method: Callable[Concatenate[Repo, _P], _R]) -> Callable[Concatenate[Repo, _P], _R]:
+    """Run the method holding the repository lock (writing commands; reads take none)."""
+
+    @functools.wraps(method)
+    def locked(self: Repo, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.locked():
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def find_root(path: str | os.PathLike[str] = ".") -> str:
@@ -78,12 +94,19 @@ def find_root(path: str | os.PathLike[str] = ".") -> str:
 
 
 class Repo:
-    """A DVC-format repository. Cheap to open; the cache, state and git open on first use."""
+    """A DVC-format repository. Cheap to open; the cache, state and git open on first use.
 
-    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+    Writing operations hold ``.dvc/tmp/lock`` (see :mod:`dvcremote.lock`): when another
+    dvcremote or dvc command holds it they wait up to ``lock_wait`` seconds
+    (``math.inf``: as long as it takes), then raise RepoLocked.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = ".", *, lock_wait: float = 0.0) -> None:
         self.root = find_root(path)
         self.dvc_dir = os.path.join(self.root, DVC_DIR)
         self.tmp_dir = os.path.join(self.dvc_dir, "tmp")
+        self.lock = RepoLock(self.dvc_dir)
+        self.lock_wait = lock_wait
         self.config = Config(self.dvc_dir)
         self._cache: LocalCache | None = None
         self._state: StateDB | None = None
@@ -159,6 +182,20 @@ class Repo:
     def __enter__(self) -> Repo:
         return self
 
+    @contextmanager
+    def locked(self) -> Iterator[Repo]:
+        """Hold the repository lock for a block (re-entrant); writing methods take it.
+        The config is read again once the lock is taken: another command may have
+        changed it while this one waited."""
+        first = not self.lock.held
+        self.lock.acquire(self.lock_wait)
+        if first:
+            self.config = Config(self.dvc_dir)
+        try:
+            yield self
+        finally:
+            self.lock.release()
+
     def __exit__(self, *exc: object) -> None:
         self.close()
 
@@ -219,6 +256,7 @@ class Repo:
         return config.open_backend()
 
     # -- remote management (``dvcremote remote ...``) --------------------------------------
+    @_writes
     def remote_add(
         self,
         name: str,
@@ -237,6 +275,7 @@ class Repo:
         for key, value in options.items():
             self.config.modify_remote(name, key, _config_value(value), level=level)
 
+    @_writes
     def remote_modify(
         self,
         name: str,
@@ -260,6 +299,7 @@ class Repo:
         """Remote name -> URL (local paths made absolute)."""
         return {n: self.config.remote(n).url for n in self.config.remote_names()}
 
+    @_writes
     def remote_remove(self, name: str) -> None:
         self.config.remove_remote(name)
 
@@ -270,10 +310,9 @@ class Repo:
         from dvcremote.config import LOCAL, REPO
 
         level = LOCAL if local else REPO
-        if unset:
-            self.config.set_default(None, level=level)
-        elif name is not None:
-            self.config.set_default(name, level=level)
+        if unset or name is not None:
+            with self.locked():
+                self.config.set_default(None if unset else name, level=level)
         return self.config.default_remote
 
     def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
@@ -292,6 +331,7 @@ class Repo:
         return groups
 
     # -- add -----------------------------------------------------------------------------
+    @_writes
     def add(
         self,
         targets: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
@@ -536,6 +576,7 @@ class Repo:
         return WorkspaceStatus(dict(sorted(changes.items())))
 
     # -- push / fetch / pull -------------------------------------------------------------
+    @_writes
     def push(
         self,
         targets: Targets = None,
@@ -565,6 +606,7 @@ class Repo:
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
 
+    @_writes
     def fetch(
         self,
         targets: Targets = None,
@@ -607,6 +649,7 @@ class Repo:
             summary = part if summary is None else summary.merge(part)
         return summary or TransferSummary(self.config.remote(remote).name)
 
+    @_writes
     def pull(
         self,
         targets: Targets = None,
@@ -635,6 +678,7 @@ class Repo:
         checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
 
+    @_writes
     def update(
         self,
         targets: Targets = None,
@@ -650,6 +694,7 @@ class Repo:
         return update(self, targets, remote=remote, jobs=jobs, progress=progress)
 
     # -- checkout ------------------------------------------------------------------------
+    @_writes
     def checkout(
         self,
         targets: Targets = None,
@@ -666,6 +711,7 @@ class Repo:
         )
 
     # -- gc ------------------------------------------------------------------------------
+    @_writes
     def gc(
         self,
         *,
