@@ -2,7 +2,7 @@
 
 dvc 3.x locks ``.dvc/tmp/lock`` with zc.lockfile: an exclusive, non-blocking
 ``flock`` on the file (``msvcrt.locking`` of its first byte on Windows), with the
-holder's pid written into it. Taking the same lock the same way makes dvc and
+holder's pid written into it (for people, not for locking). Taking the same lock the same way makes dvc and
 dvcremote exclude each other. The kernel drops the lock when its holder dies, so
 a killed command never leaves a stale lock; the file itself stays, as dvc's does.
 (dvc's ``core.hardlink_lock`` mode uses another mechanism: not excluded.)
@@ -82,11 +82,8 @@ class RepoLock:
             if deadline is not None and time.monotonic() >= deadline:
                 raise RepoLocked(os.path.join(".dvc", LOCK_NAME))
             time.sleep(_POLL)
-        f.seek(0)
-        f.truncate()
-        f.write(f" {os.getpid()}\n")  # what zc.lockfile writes, for whoever looks
-        f.flush()
-        self._file = f
+        self._file = f  # no pid written (zc.lockfile's is informative only): a refused
+        # or read-only run leaves the repository byte for byte as it was
         self._depth = 1
 
     def release(self) -> None:
