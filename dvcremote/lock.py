@@ -1,9 +1,9 @@
 """The repository lock: one writing command at a time, dvc's included.
 
 dvc 3.x locks ``.dvc/tmp/lock`` with zc.lockfile: an exclusive, non-blocking
-``flock`` on the file (``msvcrt.locking`` of its first byte on Windows), with the
-holder's pid written into it (for people, not for locking). Taking the same lock the same way makes dvc and
-dvcremote exclude each other. The kernel drops the lock when its holder dies, so
+``flock`` on the file (``msvcrt.locking`` of its first byte on Windows; the pid it
+writes there is for people, not for locking). Taking the same lock the same way
+makes dvc and dvcremote exclude each other. The kernel drops the lock when its holder dies, so
 a killed command never leaves a stale lock; the file itself stays, as dvc's does.
 (dvc's ``core.hardlink_lock`` mode uses another mechanism: not excluded.)
 """

@@ -267,10 +267,14 @@ class Repo:
         local: bool = False,
         **options: object,
     ) -> None:
-        """Add a remote; extra ``options`` are set as its keys (secrets go to config.local)."""
+        """Add a remote; extra ``options`` are set as its keys (secrets go to config.local).
+        An option its backend does not take is refused before anything is written."""
         from dvcremote.config import LOCAL, REPO
+        from dvcremote.remote_keys import check_option
 
         level = LOCAL if local else REPO
+        for key in options:
+            check_option(name, url, key)
         self.config.add_remote(name, url, default=default, force=force, level=level)
         for key, value in options.items():
             self.config.modify_remote(name, key, _config_value(value), level=level)

@@ -39,7 +39,7 @@ from dvcremote.errors import (
     VersioningNotEnabled,
     VersionNotFound,
 )
-from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
+from dvcremote_s3.config import S3_KEYS, S3_SECRET_KEYS, S3Config, parse_config
 from dvcremote_s3.errors import client_error_in, map_s3_error, missing_bucket, s3_error_code
 from dvcremote_s3.reader import S3ObjectReader
 
@@ -58,6 +58,7 @@ class S3Backend(FsspecBackend):
     """An S3 bucket (or a prefix in one) through s3fs."""
 
     name: ClassVar[str] = "s3"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = S3_KEYS
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
         {
             _C.READ,
