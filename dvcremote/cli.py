@@ -306,7 +306,7 @@ def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
 
 def _change_remote(args: argparse.Namespace, out: _Out, config: Any, level: str) -> int:
     """The ``remote`` actions that write the config (run holding the repository lock)."""
-    from dvcremote.config import LOCAL, SECRET_KEYS
+    from dvcremote.config import DVCREMOTE, LOCAL, SECRET_KEYS
 
     action = args.remote_command
     if action == "add":
@@ -323,6 +323,11 @@ def _change_remote(args: argparse.Namespace, out: _Out, config: Any, level: str)
             out.info(f"{args.option} is a secret: written to .dvc/config.local (not .dvc/config)")
         elif written == LOCAL:
             out.info("Written to .dvc/config.local")
+        elif written == DVCREMOTE:
+            out.info(
+                f"{args.option} is a dvcremote-only option: written to .dvc/config.dvcremote"
+                " (dvc does not read it; track it in git with .dvc/config)"
+            )
     elif action == "remove":
         config.remove_remote(args.name)
         out.info(f"Remote {args.name!r} removed")
