@@ -189,9 +189,9 @@ class Repo:
         changed it while this one waited."""
         first = not self.lock.held
         self.lock.acquire(self.lock_wait)
-        if first:
-            self.config = Config(self.dvc_dir)
         try:
+            if first:
+                self.config = Config(self.dvc_dir)
             yield self
         finally:
             self.lock.release()

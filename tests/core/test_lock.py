@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from core_helpers import write_tree
 
-from dvcremote.errors import RepoLocked
+from dvcremote.errors import ConfigError, RepoLocked
 from dvcremote.repo import Repo
 
 ROUNDS = 3
@@ -117,3 +117,19 @@ def test_the_lock_is_reentrant_and_released(dvcrepo: Repo, workspace: Path) -> N
             Repo(workspace).checkout()
     assert not repo.lock.held
     Repo(workspace).checkout()  # free again
+
+
+def test_the_lock_is_released_when_the_config_turns_out_broken(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    """The config is re-read under the lock; failing to read it must not keep the lock."""
+    write_tree(workspace, {"data": {"a": "alpha"}})
+    repo = Repo(workspace)
+    config = workspace / ".dvc" / "config"
+    good = config.read_bytes()
+    config.write_bytes(good + b"# caf\xe9\n")
+    with pytest.raises(ConfigError, match="not valid UTF-8"):
+        repo.add("data")
+    assert not repo.lock.held
+    config.write_bytes(good)
+    Repo(workspace).add("data")  # not locked out
