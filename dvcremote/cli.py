@@ -60,7 +60,7 @@ def _revisions(args: argparse.Namespace) -> dict[str, Any]:
 def _repo(args: argparse.Namespace) -> Any:
     from dvcremote.repo import Repo
 
-    return Repo(os.getcwd())
+    return Repo(os.getcwd(), lock_wait=getattr(args, "lock_wait", 0.0))
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -314,11 +314,33 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
-    from dvcremote.config import LOCAL, REPO, SECRET_KEYS
+    from dvcremote.config import LOCAL, REPO
 
     repo = _repo(args)
-    config = repo.config
     level = LOCAL if getattr(args, "local", False) else REPO
+    action = args.remote_command
+    if action in ("add", "modify", "remove") or (action == "default" and (args.unset or args.name)):
+        with repo.locked():
+            return _change_remote(args, out, repo.config, level)
+    config = repo.config
+    if action == "list":
+        default = config.default_remote
+        for name in config.remote_names():
+            mark = "\t(default)" if name == default else ""
+            out.data(f"{name}\t{config.remote(name).url}{mark}")
+        return EXIT_OK
+    name = config.default_remote
+    if name is None:
+        out.warn("ERROR: no default remote is set")
+        return EXIT_FAILED
+    out.data(name)
+    return EXIT_OK
+
+
+def _change_remote(args: argparse.Namespace, out: _Out, config: Any, level: str) -> int:
+    """The ``remote`` actions that write the config (run holding the repository lock)."""
+    from dvcremote.config import DVCREMOTE, LOCAL, SECRET_KEYS
+
     action = args.remote_command
     if action == "add":
         config.add_remote(args.name, args.url, default=args.default, force=args.force, level=level)
@@ -334,25 +356,16 @@ def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
             out.info(f"{args.option} is a secret: written to .dvc/config.local (not .dvc/config)")
         elif written == LOCAL:
             out.info("Written to .dvc/config.local")
-    elif action == "list":
-        default = config.default_remote
-        for name in config.remote_names():
-            mark = "\t(default)" if name == default else ""
-            out.data(f"{name}\t{config.remote(name).url}{mark}")
+        elif written == DVCREMOTE:
+            out.info(
+                f"{args.option} is a dvcremote-only option: written to .dvc/config.dvcremote"
+                " (dvc does not read it; track it in git with .dvc/config)"
+            )
     elif action == "remove":
         config.remove_remote(args.name)
         out.info(f"Remote {args.name!r} removed")
-    elif action == "default":
-        if args.unset:
-            config.set_default(None, level=level)
-        elif args.name:
-            config.set_default(args.name, level=level)
-        else:
-            name = config.default_remote
-            if name is None:
-                out.warn("ERROR: no default remote is set")
-                return EXIT_FAILED
-            out.data(name)
+    else:
+        config.set_default(None if args.unset else args.name, level=level)
     return EXIT_OK
 
 
@@ -436,6 +449,37 @@ def _jobs(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _wait(p: argparse.ArgumentParser) -> None:
+    """For writing commands: how long to wait for the repository lock (``.dvc/tmp/lock``)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--wait",
+        dest="lock_wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another dvcremote/dvc command is running here, wait up to SECONDS for it"
+        " to finish (default: fail at once)",
+    )
+    g.add_argument(
+        "--wait-for-lock",
+        dest="lock_wait",
+        action="store_const",
+        const=float("inf"),
+        help="wait for a running dvcremote/dvc command as long as it takes (dvc's flag)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more seconds")
+    return value
+
+
 def _history(p: argparse.ArgumentParser, verb: str) -> None:
     """``--rev`` / ``-a`` / ``-T`` / ``-A``: also work on what git revisions use."""
     p.add_argument(
@@ -491,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--commit", action="store_true", help="stage the .dvc files and .gitignore changes in git"
     )
     _jobs(p)
+    _wait(p)
 
     for name, func, text in (
         ("push", cmd_push, "upload tracked data the remote lacks"),
@@ -508,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
             "-r", "--remote", metavar="NAME", help="remote to use (default: core.remote)"
         )
         _jobs(p)
+        _wait(p)
         _history(p, name)
         if name == "pull":
             p.add_argument(
@@ -531,17 +577,20 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--force", action="store_true", help="overwrite local changes not in the cache"
     )
     _jobs(p)
+    _wait(p)
 
     p = command("update", cmd_update, "bring changes made on a worktree remote into .dvc files")
     p.add_argument("targets", nargs="*", metavar="TARGET", help=".dvc files or tracked paths")
     p.add_argument("-r", "--remote", metavar="NAME", help="worktree remote (default: recorded)")
     _jobs(p)
+    _wait(p)
 
     p = command("gc", cmd_gc, "delete cached objects no .dvc file uses")
     p.add_argument("-c", "--cloud", action="store_true", help="also delete them from a remote")
     p.add_argument("-r", "--remote", metavar="NAME", help="remote for -c (default: core.remote)")
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     _jobs(p)
+    _wait(p)
     _history(p, "keep")
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
@@ -563,12 +612,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("remote", cmd_remote, "manage remotes")
     rsub = p.add_subparsers(dest="remote_command", metavar="ACTION", required=True)
     r = rsub.add_parser("add", parents=[common], help="add a remote")
+    _wait(r)
     r.add_argument("-d", "--default", action="store_true", help="make it the default remote")
     r.add_argument("-f", "--force", action="store_true", help="replace an existing remote")
     r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
     r.add_argument("name")
     r.add_argument("url")
     r = rsub.add_parser("modify", parents=[common], help="set or unset a remote option")
+    _wait(r)
     r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
     r.add_argument("-u", "--unset", action="store_true", help="remove the option")
     r.add_argument("name")
@@ -576,8 +627,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("value", nargs="?")
     rsub.add_parser("list", parents=[common], help="list remotes")
     r = rsub.add_parser("remove", parents=[common], help="remove a remote")
+    _wait(r)
     r.add_argument("name")
     r = rsub.add_parser("default", parents=[common], help="show or set the default remote")
+    _wait(r)
     r.add_argument("name", nargs="?")
     r.add_argument("-u", "--unset", action="store_true", help="unset the default remote")
     r.add_argument("--local", action="store_true", help="write to .dvc/config.local")
@@ -618,6 +671,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: BaseException) -> str:
+    from dvcremote.errors import RepoLocked
+
+    if isinstance(exc, RepoLocked):
+        return f"{exc}; to wait for it: --wait SECONDS or --wait-for-lock"
     if isinstance(exc, OSError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror}{where}"

@@ -4,7 +4,9 @@ Files are INI as configobj writes it (``['remote "name"']`` sections, four-space
 indent). Like DVC, a change rewrites the whole file from its parsed form. The
 local file overrides the repository file key by key, and holds secrets: any
 credential-like key is written there whatever level was asked for, so it never
-reaches git.
+reaches git. Remote keys only dvcremote understands go to ``.dvc/config.dvcremote``
+(read between the two), since dvc refuses to run on a config its schema rejects
+(see :mod:`dvcremote.remote_keys`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
 
 REPO = "repo"
+DVCREMOTE = "dvcremote"
 LOCAL = "local"
-LEVELS = (REPO, LOCAL)
+#: In merge order: later levels override earlier ones key by key.
+LEVELS = (REPO, DVCREMOTE, LOCAL)
 
 #: Keys never written to the repository config.
 SECRET_KEYS = frozenset(
@@ -119,6 +123,7 @@ class Config:
         self.dvc_dir = os.path.abspath(os.fspath(dvc_dir))
         self.files = {
             REPO: os.path.join(self.dvc_dir, "config"),
+            DVCREMOTE: os.path.join(self.dvc_dir, "config.dvcremote"),
             LOCAL: os.path.join(self.dvc_dir, "config.local"),
         }
         self._levels: dict[str, dict[str, Any]] = {lvl: self._read(lvl) for lvl in LEVELS}
@@ -139,6 +144,10 @@ class Config:
             parsed = ConfigObj(io.BytesIO(data))
         except ConfigObjError as exc:
             raise ConfigError(f"cannot parse {path}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"cannot parse {path}: not valid UTF-8 (bad byte at offset {exc.start})"
+            ) from None
         return _unpack(parsed.dict(), path)
 
     def _write(self, level: str) -> None:
@@ -290,6 +299,8 @@ class Config:
             level = LOCAL
         if key == "url":
             value = self._store_url(value)
+        else:
+            level = self._level_for_option(name, key, level)
         section = self._levels[level].setdefault("remote", {}).setdefault(name, {})
         previous = section.get(key)
         section[key] = value
@@ -303,7 +314,29 @@ class Config:
                 section[key] = previous
             raise
         self._write(level)
+        if level == DVCREMOTE:  # moved out of the files dvc reads (an older dvcremote wrote it)
+            for lvl in (REPO, LOCAL):
+                section = self._levels[lvl].get("remote", {}).get(name)
+                if section is not None and section.pop(key, None) is not None:
+                    self._write(lvl)
         return level
+
+    def _level_for_option(self, name: str, key: str, level: str) -> str:
+        """Where ``key`` of remote ``name`` goes: UnknownOption when its backend does not
+        take it; ``config.dvcremote`` when dvc's schema would reject it."""
+        from dvcremote.remote_keys import check_option, dvc_rejects
+
+        url = self.remote(name).url
+        check_option(name, url, key)
+        if not dvc_rejects(url, key):
+            return level
+        if level == LOCAL:
+            raise ConfigError(
+                f"remote {name!r}: {key!r} is a dvcremote-only option, which dvc would refuse"
+                " in .dvc/config.local; set it without --local (it is kept in"
+                " .dvc/config.dvcremote, which dvc does not read)"
+            )
+        return DVCREMOTE
 
     def remove_remote(self, name: str) -> None:
         if name not in self.remote_names():

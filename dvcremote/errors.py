@@ -291,6 +291,14 @@ class RemoteNotFound(ConfigError):
     """The remote named (or the default remote) is not configured."""
 
 
+class RepoLocked(RepoError):
+    """Another dvcremote or dvc command holds the repository lock (``.dvc/tmp/lock``)."""
+
+    def __init__(self, lock: str) -> None:
+        self.lock = lock
+        super().__init__(f"another dvcremote/dvc command is running (lock: {lock})")
+
+
 class ConfirmationRequired(RepoError):
     """A destructive operation needs ``force=True`` or a confirming callback."""
 

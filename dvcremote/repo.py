@@ -8,10 +8,12 @@ while a problem with the request itself raises a :mod:`dvcremote.errors` error.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote import dvcignore, gitops
@@ -35,6 +37,7 @@ from dvcremote.index import (
     to_repo_path,
     used_objects,
 )
+from dvcremote.lock import RepoLock
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import (
     AddedOutput,
@@ -63,6 +66,19 @@ if TYPE_CHECKING:
 
 DVC_DIR = ".dvc"
 Targets = Sequence["str | os.PathLike[str]"] | None
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writes(method: Callable[Concatenate[Repo, _P], _R]) -> Callable[Concatenate[Repo, _P], _R]:
+    """Run the method holding the repository lock (writing commands; reads take none)."""
+
+    @functools.wraps(method)
+    def locked(self: Repo, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.locked():
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def find_root(path: str | os.PathLike[str] = ".") -> str:
@@ -81,12 +97,19 @@ def find_root(path: str | os.PathLike[str] = ".") -> str:
 
 
 class Repo:
-    """A DVC-format repository. Cheap to open; the cache, state and git open on first use."""
+    """A DVC-format repository. Cheap to open; the cache, state and git open on first use.
 
-    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+    Writing operations hold ``.dvc/tmp/lock`` (see :mod:`dvcremote.lock`): when another
+    dvcremote or dvc command holds it they wait up to ``lock_wait`` seconds
+    (``math.inf``: as long as it takes), then raise RepoLocked.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = ".", *, lock_wait: float = 0.0) -> None:
         self.root = find_root(path)
         self.dvc_dir = os.path.join(self.root, DVC_DIR)
         self.tmp_dir = os.path.join(self.dvc_dir, "tmp")
+        self.lock = RepoLock(self.dvc_dir)
+        self.lock_wait = lock_wait
         self.config = Config(self.dvc_dir)
         self._cache: LocalCache | None = None
         self._state: StateDB | None = None
@@ -181,6 +204,20 @@ class Repo:
     def __enter__(self) -> Repo:
         return self
 
+    @contextmanager
+    def locked(self) -> Iterator[Repo]:
+        """Hold the repository lock for a block (re-entrant); writing methods take it.
+        The config is read again once the lock is taken: another command may have
+        changed it while this one waited."""
+        first = not self.lock.held
+        self.lock.acquire(self.lock_wait)
+        try:
+            if first:
+                self.config = Config(self.dvc_dir)
+            yield self
+        finally:
+            self.lock.release()
+
     def __exit__(self, *exc: object) -> None:
         self.close()
 
@@ -254,6 +291,7 @@ class Repo:
         return config.open_backend()
 
     # -- remote management (``dvcremote remote ...``) --------------------------------------
+    @_writes
     def remote_add(
         self,
         name: str,
@@ -264,14 +302,19 @@ class Repo:
         local: bool = False,
         **options: object,
     ) -> None:
-        """Add a remote; extra ``options`` are set as its keys (secrets go to config.local)."""
+        """Add a remote; extra ``options`` are set as its keys (secrets go to config.local).
+        An option its backend does not take is refused before anything is written."""
         from dvcremote.config import LOCAL, REPO
+        from dvcremote.remote_keys import check_option
 
         level = LOCAL if local else REPO
+        for key in options:
+            check_option(name, url, key)
         self.config.add_remote(name, url, default=default, force=force, level=level)
         for key, value in options.items():
             self.config.modify_remote(name, key, _config_value(value), level=level)
 
+    @_writes
     def remote_modify(
         self,
         name: str,
@@ -295,6 +338,7 @@ class Repo:
         """Remote name -> URL (local paths made absolute)."""
         return {n: self.config.remote(n).url for n in self.config.remote_names()}
 
+    @_writes
     def remote_remove(self, name: str) -> None:
         self.config.remove_remote(name)
 
@@ -305,10 +349,9 @@ class Repo:
         from dvcremote.config import LOCAL, REPO
 
         level = LOCAL if local else REPO
-        if unset:
-            self.config.set_default(None, level=level)
-        elif name is not None:
-            self.config.set_default(name, level=level)
+        if unset or name is not None:
+            with self.locked():
+                self.config.set_default(None if unset else name, level=level)
         return self.config.default_remote
 
     def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
@@ -330,6 +373,7 @@ class Repo:
         return groups
 
     # -- add -----------------------------------------------------------------------------
+    @_writes
     def add(
         self,
         targets: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
@@ -579,6 +623,7 @@ class Repo:
         return WorkspaceStatus(dict(sorted(changes.items())))
 
     # -- push / fetch / pull -------------------------------------------------------------
+    @_writes
     def push(
         self,
         targets: Targets = None,
@@ -608,6 +653,7 @@ class Repo:
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
 
+    @_writes
     def fetch(
         self,
         targets: Targets = None,
@@ -650,6 +696,7 @@ class Repo:
             summary = part if summary is None else summary.merge(part)
         return summary or TransferSummary(self.config.remote(remote).name)
 
+    @_writes
     def pull(
         self,
         targets: Targets = None,
@@ -678,6 +725,7 @@ class Repo:
         checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
 
+    @_writes
     def update(
         self,
         targets: Targets = None,
@@ -693,6 +741,7 @@ class Repo:
         return update(self, targets, remote=remote, jobs=jobs, progress=progress)
 
     # -- checkout ------------------------------------------------------------------------
+    @_writes
     def checkout(
         self,
         targets: Targets = None,
@@ -709,6 +758,7 @@ class Repo:
         )
 
     # -- gc ------------------------------------------------------------------------------
+    @_writes
     def gc(
         self,
         *,

@@ -73,6 +73,10 @@ class Backend(ABC):
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset()
     #: Capability name -> one line of why (shown in the matrix, doctor and skip reasons).
     CAPABILITY_NOTES: ClassVar[Mapping[str, str]] = {}
+    #: The remote config keys ``from_url`` takes besides the generic ones (``url``,
+    #: ``jobs``, ``version_aware``, ``worktree``, ...). ``remote add``/``modify``
+    #: refuse any other key, so a typo never reaches ``.dvc/config``.
+    CONFIG_KEYS: ClassVar[frozenset[str]] = frozenset()
     #: Constructor option names whose values must never be shown (repr, errors).
     SECRET_OPTIONS: ClassVar[frozenset[str]] = frozenset(
         {"password", "secret_access_key", "session_token", "account_key",

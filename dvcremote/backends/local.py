@@ -120,6 +120,7 @@ class LocalBackend(Backend):
     """A directory on this machine; ``from_url(url, versioning=True)`` keeps versions."""
 
     name: ClassVar[str] = "local"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = frozenset({"versioning"})
     CAPABILITIES: ClassVar[frozenset[Capability]] = ALL_CAPABILITIES - {
         _C.USER_METADATA,
         _C.VERSIONING,
@@ -135,7 +136,7 @@ class LocalBackend(Backend):
     @classmethod
     def from_url(cls, url: str, **options: Any) -> LocalBackend:
         """Options: ``versioning`` (true/false; unset = versioned if the root already is)."""
-        reject_unknown(cls.name, options, {"versioning"})
+        reject_unknown(cls.name, options, cls.CONFIG_KEYS)
         root = url_to_path(url)
         flag = options.get("versioning")
         if flag is None:

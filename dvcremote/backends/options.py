@@ -50,6 +50,14 @@ def as_number(name: str, value: Any, *, whole: bool = False, minimum: float | No
 
 
 def reject_unknown(backend: str, options: Mapping[str, Any], known: Iterable[str]) -> None:
-    unknown = sorted(set(options) - set(known) - GENERIC_REMOTE_KEYS)
+    """ConfigError naming the options ``from_url`` does not take (never their values)."""
+    import difflib
+
+    accepted = sorted(set(known) | GENERIC_REMOTE_KEYS)
+    unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise ConfigError(f"unknown option(s) for the {backend} backend: {', '.join(unknown)}")
+        hints = [difflib.get_close_matches(k, accepted, n=1, cutoff=0.6) for k in unknown]
+        named = ", ".join(
+            f"{k} (did you mean {h[0]}?)" if h else k for k, h in zip(unknown, hints, strict=True)
+        )
+        raise ConfigError(f"unknown option(s) for the {backend} backend: {named}")

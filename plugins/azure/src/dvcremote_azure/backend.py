@@ -32,7 +32,7 @@ from dvcremote.errors import (
     VersioningNotEnabled,
     VersionNotFound,
 )
-from dvcremote_azure.config import AZURE_SECRET_KEYS, AzureConfig, parse_config
+from dvcremote_azure.config import AZURE_KEYS, AZURE_SECRET_KEYS, AzureConfig, parse_config
 from dvcremote_azure.errors import container_not_found, map_azure_error
 
 _C = Capability
@@ -57,6 +57,7 @@ class AzureBackend(FsspecBackend):
     """A container (or a prefix in one) of an Azure storage account, through adlfs."""
 
     name: ClassVar[str] = "azure"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = AZURE_KEYS
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
         {
             _C.READ,

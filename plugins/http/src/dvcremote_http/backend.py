@@ -20,7 +20,7 @@ from fsspec.implementations.http import HTTPFileSystem, _file_info
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.errors import BackendError
-from dvcremote_http.config import HTTPConfig, parse_config
+from dvcremote_http.config import HTTP_KEYS, HTTPConfig, parse_config
 from dvcremote_http.errors import map_http_error
 
 _C = Capability
@@ -60,6 +60,7 @@ class HTTPBackend(FsspecBackend):
     """``http(s)://host[:port]/path``: read-only (see the module docstring)."""
 
     name: ClassVar[str] = "http"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = HTTP_KEYS
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
         {
             _C.READ,

@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import IO, Any, BinaryIO, ClassVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,9 +40,10 @@ from dvcremote.errors import (
     VersioningNotEnabled,
     VersionNotFound,
 )
-from dvcremote_s3.config import S3_SECRET_KEYS, S3Config, parse_config
+from dvcremote_s3.config import S3_KEYS, S3_SECRET_KEYS, S3Config, parse_config
 from dvcremote_s3.errors import client_error_in, map_s3_error, missing_bucket, s3_error_code
 from dvcremote_s3.reader import S3ObjectReader
+from dvcremote_s3.uploads import STALE_AFTER, abort_stale_uploads
 
 _C = Capability
 
@@ -58,6 +60,7 @@ class S3Backend(FsspecBackend):
     """An S3 bucket (or a prefix in one) through s3fs."""
 
     name: ClassVar[str] = "s3"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = S3_KEYS
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
         {
             _C.READ,
@@ -81,12 +84,16 @@ class S3Backend(FsspecBackend):
     WRITES_ARE_ATOMIC: ClassVar[bool] = True
     CREATE_PARENTS: ClassVar[bool] = False
     PRUNE_EMPTY_FOLDERS: ClassVar[bool] = False
+    #: A multipart upload under the remote's prefix started longer ago than this is
+    #: taken as left by a killed push, and aborted by the next bulk upload.
+    STALE_UPLOAD_AGE: ClassVar[timedelta] = STALE_AFTER
 
     def __init__(self, config: S3Config, **options: Any) -> None:
         super().__init__(_filesystem(config.fs_kwargs), config.location.root, **options)
         self.config = config
         self.bucket = config.location.bucket
         self._bucket_seen = False
+        self._stale_uploads_done = False
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3Backend:
@@ -300,6 +307,34 @@ class S3Backend(FsspecBackend):
         return self._reply_to_result(dst, size, result, None)
 
     # ------------------------------------------------------------------ bulk
+    def upload_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        jobs: int | None = None,
+        callback: ProgressCallback | None = None,
+    ) -> list[TransferResult]:
+        """Bulk upload (what push uses); first, once per backend, abort the multipart
+        uploads a killed push left under the remote's prefix."""
+        self._require(_C.WRITE)
+        if pairs and not self._stale_uploads_done:
+            self._stale_uploads_done = True
+            self._abort_stale_uploads()
+        return super().upload_many(pairs, jobs=jobs, callback=callback)
+
+    def _abort_stale_uploads(self) -> None:
+        """Housekeeping never fails a push: when the uploads cannot be listed (no
+        s3:ListBucketMultipartUploads, say) they are left; the upload reports any
+        real storage problem itself."""
+        prefix = self.config.location.prefix
+        try:
+            abort_stale_uploads(
+                self.fs.call_s3, self.bucket, f"{prefix}/" if prefix else "",
+                self.STALE_UPLOAD_AGE,
+            )
+        except Exception:  # noqa: BLE001, S110 - the upload itself reports real problems
+            pass
+
     def _upload_async(
         self,
         checked: list[tuple[str, str]],

@@ -19,7 +19,7 @@ from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.backend.types import WriteResult
 from dvcremote.errors import BackendError
-from dvcremote_ssh.config import SSHConfig, parse_config
+from dvcremote_ssh.config import SSH_KEYS, SSHConfig, parse_config
 from dvcremote_ssh.errors import map_ssh_error
 
 _C = Capability
@@ -45,6 +45,7 @@ class SSHBackend(FsspecBackend):
     """A folder on an SSH/SFTP server (``ssh://[user@]host[:port]/absolute/path``)."""
 
     name: ClassVar[str] = "ssh"
+    CONFIG_KEYS: ClassVar[frozenset[str]] = SSH_KEYS
     CAPABILITIES: ClassVar[frozenset[Capability]] = frozenset(
         {
             _C.READ,

@@ -1,0 +1,28 @@
+"""Options dvcremote sets never make dvc refuse the repository's config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interop_helpers import write_tree
+
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
+
+
+def test_dvc_runs_after_dvcremote_sets_a_dvcremote_only_option(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    ws = tmp_path / "ws"
+    write_tree(ws, {"data": {"a": "alpha"}})
+    store = tmp_path / "store"
+    run_dvcremote("init", "--no-scm", cwd=ws)
+    run_dvcremote("remote", "add", "-d", "r", str(store), cwd=ws)
+    run_dvcremote("remote", "modify", "r", "versioning", "true", cwd=ws)
+    run_dvcremote("remote", "modify", "r", "jobs", "2", cwd=ws)
+    run_dvcremote("add", "data", cwd=ws)
+    run_dvcremote("push", cwd=ws)
+
+    listed = real_dvc("remote", "list", cwd=ws)  # dvc validates the whole config first
+    assert listed.stdout.split()[0] == "r"
+    assert real_dvc("config", "remote.r.jobs", cwd=ws).stdout.strip() == "2"
+    assert real_dvc.json("status", "-c", cwd=ws) == {}
