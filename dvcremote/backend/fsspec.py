@@ -288,7 +288,27 @@ class FsspecBackend(Backend):
             raise AlreadyExists(path=path, backend=self.name)
 
     def _make_parents(self, full: str) -> None:
-        self._make_folder(posixpath.dirname(full))
+        try:
+            self._make_folder(posixpath.dirname(full))
+        except Exception:
+            self._refuse_file_parent(full)
+            raise
+
+    def _refuse_file_parent(self, full: str) -> None:
+        """Raise ``NotAFolder`` if a parent of ``full`` is a file.
+
+        Asked only after making the folders failed: filesystems report a file in the
+        way as "exists" (local, memory) or as a bare failure (SFTP), not as what it is.
+        """
+        folder = posixpath.dirname(full)
+        while folder and folder != self.root and folder.startswith(self.root):
+            info = self._info_or_none(folder)
+            if info is not None and info.get("type") != "directory":
+                raise NotAFolder(
+                    f"parent {self._rel(folder)!r} is a file", path=self._rel(full),
+                    backend=self.name,
+                )
+            folder = posixpath.dirname(folder)
 
     def _make_folder(self, folder: str) -> None:
         if self.CREATE_PARENTS and folder and folder != self.fs.root_marker:
@@ -312,7 +332,11 @@ class FsspecBackend(Backend):
         full = self._full(path)
         self._make_parents(full)
         staged = self._staging(full)
-        handle = self.fs.open(staged, "wb", **self._write_kwargs(metadata))
+        try:
+            handle = self.fs.open(staged, "wb", **self._write_kwargs(metadata))
+        except (FileExistsError, NotADirectoryError):
+            self._refuse_file_parent(full)
+            raise
         try:
             try:
                 size, digest = copy_hashing(data, handle.write)

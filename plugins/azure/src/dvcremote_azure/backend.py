@@ -71,6 +71,7 @@ class AzureBackend(FsspecBackend):
             _C.LAZY_READ,  # ranged GETs as the stream is read
             _C.USER_METADATA,  # blob metadata
             _C.WRITE_RESULT_NATIVE,  # Put Blob / Put Block List / Copy Blob reply with the etag
+            _C.EXCLUSIVE_CREATE,  # If-None-Match: * when not overwriting
         }
     )
     CAPABILITY_NOTES: ClassVar[dict[str, str]] = {"VERSIONING": _VERSIONING_NOTE}
