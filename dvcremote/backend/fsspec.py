@@ -48,7 +48,7 @@ import os
 import posixpath
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import IO, Any, BinaryIO, ClassVar
+from typing import IO, Any, BinaryIO, ClassVar, cast
 
 import fsspec
 from fsspec.asyn import AsyncFileSystem, _get_batch_size, sync
@@ -193,13 +193,39 @@ class FsspecBackend(Backend):
         return NotFound(path=path, backend=self.name)
 
     def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
+        return self._open_file(path, version_id)
+
+    def _open_file(self, path: str, version_id: str | None, **kwargs: Any) -> BinaryIO:
+        """``fs.open(..., "rb")`` with a missing file as ``NotFound`` and a folder as
+        ``NotAFile``: SFTP answers opening a folder with a bare failure, and adlfs opens
+        a prefix and fails on the first read."""
         try:
             handle: BinaryIO = self.fs.open(
-                self._full(path), "rb", **self._version_kwargs(version_id)
+                self._full(path), "rb", **kwargs, **self._version_kwargs(version_id)
             )
         except FileNotFoundError as exc:
             raise self._not_found(path, version_id) from exc
-        return handle
+        except Exception as exc:
+            self._refuse_folder(path, exc)
+            raise
+        details = getattr(handle, "details", None)
+        if isinstance(details, Mapping):
+            if details.get("type") == "directory":
+                handle.close()
+                raise NotAFile("is a folder", path=path, backend=self.name)
+            return handle
+        # No info came with the handle (sshfs): a folder shows only when reading fails.
+        return cast(BinaryIO, _FolderOnFailure(handle, lambda exc: self._refuse_folder(path, exc)))
+
+    def _refuse_folder(self, path: str, failure: Exception) -> None:
+        """Raise ``NotAFile`` (``failure`` chained) if ``path`` is a folder; return if it
+        is not, or if the question fails too (the caller re-raises ``failure``)."""
+        try:
+            info = self._info_or_none(self._full(path))
+        except Exception:  # noqa: BLE001 - the original failure is the one to report
+            return
+        if info is not None and info.get("type") == "directory":
+            raise NotAFile("is a folder", path=path, backend=self.name) from failure
 
     def _file_info(self, path: str, version_id: str | None) -> FileInfo:
         try:
@@ -742,6 +768,32 @@ def _modified(info: Mapping[str, Any]) -> datetime | None:
                 continue
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return None
+
+
+class _FolderOnFailure:
+    """A read handle whose first failing ``read`` asks whether the path is a folder
+    (then ``NotAFile``, the read's error chained); every other call goes straight through."""
+
+    def __init__(self, inner: Any, refuse_folder: Callable[[Exception], None]) -> None:
+        self._inner = inner
+        self._refuse_folder = refuse_folder
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            data: bytes = self._inner.read(size)
+        except Exception as exc:
+            self._refuse_folder(exc)
+            raise
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __enter__(self) -> _FolderOnFailure:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.close()
 
 
 def _abort(handle: Any) -> None:

@@ -345,6 +345,12 @@ class RefusalsAsBareErrors(MemoryBackend):
         except NotAFile as exc:
             raise BackendError(str(exc), path=path, backend=self.name) from exc
 
+    def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
+        try:
+            return super()._open_read(path, version_id)
+        except NotAFile as exc:
+            raise BackendError(str(exc), path=path, backend=self.name) from exc
+
 
 # ------------------------------------------------------------------------- cases
 class _Request:
@@ -451,7 +457,9 @@ CASES = {
             RefusalsAsBareErrors, ErrorTests, "test_storage_failures_raise_their_own_type",
             {"capability": capability, "expected": expected, "operation": operation})
         for label, capability, expected, operation in STORAGE_FAILURES
-        if label in ("file-info-of-a-folder", "write-over-a-folder", "write-under-a-file")
+        if label in (
+            "read-of-a-folder", "file-info-of-a-folder", "write-over-a-folder", "write-under-a-file"
+        )
     },
 }
 

@@ -129,6 +129,7 @@ SINGLE_OPS: list[tuple[str, Capability | None, Op]] = [
 #: The storage itself refuses each of these (after ``odd/file.bin`` and
 #: ``odd/folder/inner.bin`` were written): (id, capability, (error, may succeed), op).
 STORAGE_FAILURES: list[tuple[str, Capability, tuple[type[BackendError], bool], Op]] = [
+    ("read-of-a-folder", C.READ, (NotAFile, False), lambda b: b.read_bytes("odd/folder")),
     ("file-info-of-a-folder", C.METADATA, (NotAFile, False),
      lambda b: b.get_file_info("odd/folder")),
     ("folder-info-of-a-file", C.METADATA, (NotAFolder, False),
