@@ -351,6 +351,15 @@ class FsspecBackend(Backend):
         if staged != full:
             self.fs.mv(staged, full)
 
+    def _publish_new(self, staged: str, full: str, path: str) -> None:
+        """Move a staged write into place only if nothing is at ``full`` (``AlreadyExists``).
+
+        The default is ``_publish`` after ``_write`` checked: two steps, so racing
+        creators may all win. A filesystem with a rename that never replaces overrides
+        this and may then declare ``EXCLUSIVE_CREATE`` (the SSH plugin does).
+        """
+        self._publish(staged, full)
+
     def _write(
         self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
     ) -> WriteResult:
@@ -370,7 +379,10 @@ class FsspecBackend(Backend):
                 _abort(handle)
                 raise
             handle.close()
-            self._publish(staged, full)
+            if overwrite:
+                self._publish(staged, full)
+            else:
+                self._publish_new(staged, full, path)
         except BaseException:
             if staged != full:
                 _quiet(self.fs.rm_file, staged)
