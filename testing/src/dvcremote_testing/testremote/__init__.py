@@ -55,11 +55,11 @@ def preflight(target: LiveTarget) -> None:
     try:
         backend = target.open()
     except StorageNotFound as exc:
-        raise Unusable(f"cannot reach {target.url}: {exc}", EXIT_UNREACHABLE) from exc
+        raise Unusable(f"remote {target.url} does not exist: {exc}", EXIT_UNREACHABLE) from exc
     except (ConfigError, ValueError, TypeError) as exc:
         raise Unusable(f"cannot open {target.url}: {exc}", EXIT_USAGE) from exc
     except DvcRemoteError as exc:
-        raise Unusable(f"cannot reach {target.url}: {exc}", EXIT_UNREACHABLE) from exc
+        raise Unusable(f"remote {target.url} is unreachable: {exc}", EXIT_UNREACHABLE) from exc
     with backend:
         health = backend.check_health()
         if not health.ok:
