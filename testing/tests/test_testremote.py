@@ -89,7 +89,7 @@ def test_table_lists_each_suite(remote_dir: Path) -> None:
     result = invoke(str(remote_dir), "--fast")
     assert result.code == 0, result.stderr
     header, _rule, *rows = result.stdout.splitlines()
-    assert header.split() == ["suite", "passed", "failed", "skipped"]
+    assert header.split() == ["suite", "passed", "failed", "skipped", "seconds"]
     names = [row.split()[0] for row in rows if not row.startswith("-")]
     assert names[0] == "ReadOnlyChecks" and "TestRemote" in names and names[-1] == "total"
     # --fast leaves out big files and thread races

@@ -17,6 +17,8 @@ class SuiteResult:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    #: Wall time of the suite's tests, setup and teardown included.
+    seconds: float = 0.0
     #: ``(test name, one-line error)`` for each failed test.
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -26,6 +28,7 @@ class SuiteResult:
             "passed": self.passed,
             "failed": self.failed,
             "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
             "failures": [{"test": test, "error": error} for test, error in self.failures],
         }
 
@@ -48,12 +51,12 @@ class Report:
         return not self.failed and not self.interrupted and self.cleanup_error is None
 
     def table(self) -> str:
-        rows: list[tuple[str, ...]] = [("suite", "passed", "failed", "skipped")]
-        rows += [(s.name, str(s.passed), str(s.failed), str(s.skipped)) for s in self.suites]
-        counts = (sum(getattr(s, k) for s in self.suites) for k in ("passed", "failed", "skipped"))
-        rows.append(("total", *map(str, counts)))
+        keys = ("passed", "failed", "skipped", "seconds")
+        rows: list[tuple[str, ...]] = [("suite", *keys)]
+        rows += [(s.name, *(_cell(getattr(s, k)) for k in keys)) for s in self.suites]
+        rows.append(("total", *(_cell(sum(getattr(s, k) for s in self.suites)) for k in keys)))
         width = max(len(r[0]) for r in rows)
-        lines = [f"{r[0]:<{width}}  {r[1]:>6}  {r[2]:>6}  {r[3]:>7}" for r in rows]
+        lines = [f"{r[0]:<{width}}  {r[1]:>6}  {r[2]:>6}  {r[3]:>7}  {r[4]:>7}" for r in rows]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
         return "\n".join(lines)
@@ -76,17 +79,25 @@ class Report:
         }
 
 
+def _cell(value: float) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
 class Outcomes:
     """Each test's worst outcome over setup, call and teardown, with its one-line reason."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._by_test: dict[str, tuple[str, str]] = {}
+        self._seconds: dict[str, float] = {}
         self._secrets = [s for s in secrets if s]
 
     def add(self, nodeid: str, outcome: str, message: str) -> None:
         before = self._by_test.get(nodeid)
         if before is None or _RANK[outcome] > _RANK[before[0]]:
             self._by_test[nodeid] = (outcome, self._redact(message))
+
+    def took(self, nodeid: str, seconds: float) -> None:
+        self._seconds[nodeid] = self._seconds.get(nodeid, 0.0) + seconds
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -100,6 +111,7 @@ class Outcomes:
             _, suite, test = nodeid.split("::", 2)
             result = results.setdefault(suite, SuiteResult(suite))
             setattr(result, outcome, getattr(result, outcome) + 1)
+            result.seconds += self._seconds.get(nodeid, 0.0)
             if outcome == "failed":
                 result.failures.append((test, message))
         return [r for r in results.values() if r.passed or r.failed or r.skipped]

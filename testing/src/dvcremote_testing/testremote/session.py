@@ -77,6 +77,7 @@ class _LivePlugin:
             self.collection_errors.append(one_line(report.longrepr))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.outcomes.took(report.nodeid, report.duration)
         if report.when == "call" or report.failed or report.skipped:
             outcome = "failed" if report.failed else report.outcome
             message = one_line(report.longrepr) if outcome != "passed" else ""
