@@ -210,3 +210,22 @@ def test_without_the_testing_package_it_says_how_to_install_it(tmp_path: Path) -
         " pip install dvcremote-testing"
     )
     assert not os.listdir(tmp_path)
+
+
+def test_failure_lines_never_show_a_credential() -> None:
+    """A failing test's message quoting a secret option is redacted in table and JSON."""
+    from dvcremote_testing.testremote.report import Outcomes, Report
+    from dvcremote_testing.testremote.target import LiveTarget
+
+    target = LiveTarget("s3://bucket", {"secret_access_key": "s3cr3t-value", "region": "x"})
+    assert target.secrets == ["s3cr3t-value"]
+    outcomes = Outcomes(target.secrets)
+    outcomes.add("suites.py::ReadWriteTests::test_a", "passed", "")
+    outcomes.add("suites.py::ReadWriteTests::test_a", "failed", "denied for s3cr3t-value")
+    outcomes.add("suites.py::ReadWriteTests::test_b", "skipped", "no VERSIONING")
+    report = Report("s3://bucket", "run", outcomes.by_suite(["ReadWriteTests"]))
+    assert report.failure_lines() == ["FAILED ReadWriteTests::test_a: denied for ***"]
+    (suite,) = report.to_json()["suites"]
+    assert (suite["passed"], suite["failed"], suite["skipped"]) == (0, 1, 1)
+    assert "s3cr3t-value" not in repr(report.to_json()) + report.table()
+    assert not report.ok

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from dvcremote.backend import scheme_of
 from dvcremote.errors import BackendError, ConfigError, DvcRemoteError, StorageNotFound
 from dvcremote_testing.testremote.report import Outcomes, Report
@@ -40,6 +42,10 @@ BACKEND_SUITES = (
 )
 REMOTE_SUITES = ("TestRemote", "TestRemoteVersionAware", "TestRemoteWorktree")
 READ_ONLY_SUITES = ("ReadOnlyChecks",)
+
+#: pytest's exit codes after which the outcomes recorded are the whole story.
+_EXIT = pytest.ExitCode
+_RAN = (_EXIT.OK, _EXIT.TESTS_FAILED, _EXIT.INTERRUPTED, _EXIT.NO_TESTS_COLLECTED)
 
 
 class Unusable(Exception):
@@ -104,8 +110,8 @@ def run(
     report = Report(url, None if read_only else target.run_folder, [])
     try:
         code, errors = run_pytest(target, Selection(order, fast), outcomes, verbose=verbose)
-        report.interrupted = code == 2  # pytest's ExitCode.INTERRUPTED
-        if errors or code not in (0, 1, 2, 5):
+        report.interrupted = code == pytest.ExitCode.INTERRUPTED
+        if errors or code not in _RAN:
             detail = "; ".join(errors) or f"pytest exit code {int(code)}"
             raise Unusable(f"the suites could not run: {detail}", EXIT_UNREACHABLE)
     except KeyboardInterrupt:
