@@ -107,6 +107,16 @@ def test_versioned_folder_runs_the_versioning_suites_and_keeps_nothing(
     assert tree_snapshot(remote_dir) == before  # no versions of the run left behind
 
 
+def test_remote_modes_given_as_options_reach_only_their_suites(remote_dir: Path) -> None:
+    """``-o version_aware=true`` (what picks S3's versioned backend) must not turn the
+    content-addressed suite's remote into a version-aware one."""
+    options = {"versioning": "true", "version_aware": "true"}
+    result = invoke(str(remote_dir), "--fast", "--json", options=options)
+    assert result.code == 0, result.stderr + result.stdout
+    for name in ("TestRemote", "VersioningTests", "TestRemoteVersionAware"):
+        assert result.suite(name)["passed"] > 0 and not result.suite(name)["failed"], name
+
+
 def test_broken_backend_fails_naming_the_tests(remote_dir: Path) -> None:
     before = tree_snapshot(remote_dir)
     result = invoke(str(remote_dir), "--fast", preamble=FORGETS_A_FILE)

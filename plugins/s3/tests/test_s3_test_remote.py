@@ -39,6 +39,22 @@ def test_green_run_leaves_the_bucket_as_it_was(s3_server: S3Server, s3_bucket: s
     assert _objects(s3_server, s3_bucket) == before
 
 
+def test_versioned_bucket_runs_every_suite(
+    s3_server: S3Server, s3_versioned_bucket: str
+) -> None:
+    """``-o version_aware=true`` opens the versioned backend for the backend suites and
+    the version-aware remote suites, while ``TestRemote`` keeps a plain remote. The
+    current keys are as before; the bucket keeps old versions, as after any delete."""
+    before = _seed(s3_server, s3_versioned_bucket)
+    options = {**s3_server.remote_options(), "version_aware": "true"}
+    result = invoke(f"s3://{s3_versioned_bucket}", "--fast", "--json", options=options)
+    assert result.code == 0, result.stderr + result.stdout
+    for name in ("VersioningTests", "TestRemote", "TestRemoteVersionAware", "TestRemoteWorktree"):
+        counts = result.suite(name)
+        assert counts["passed"] > 0 and not counts["failed"], (name, counts)
+    assert _objects(s3_server, s3_versioned_bucket) == before
+
+
 def test_read_only_run_changes_nothing(s3_server: S3Server, s3_bucket: str) -> None:
     before = _seed(s3_server, s3_bucket)
     result = invoke(

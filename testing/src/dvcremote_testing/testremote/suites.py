@@ -53,7 +53,7 @@ def make_live(live: LiveTarget) -> Iterator[Callable[[], Cloud]]:
     def _make_live() -> Cloud:
         path = live.fresh_path()
         made.append(live.open(path))
-        return BackendCloud(made[-1], join(live.url, path), options=live.options)
+        return BackendCloud(made[-1], join(live.url, path), options=live.remote_options)
 
     yield _make_live
     for item in made:

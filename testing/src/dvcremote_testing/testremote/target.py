@@ -24,6 +24,11 @@ RUN_PREFIX = "dvcremote-test-remote-"
 #: asked about (in a new ``<URL>/.dvcremote`` folder): a write.
 _VERSIONING_KEYS = frozenset({"versioning", "version_aware", "worktree"})
 
+#: The core's remote modes. Each remote suite sets the one it tests (``make_remote`` none,
+#: ``make_remote_version_aware`` ``version_aware``, ...); given with ``-o`` (S3 needs
+#: ``version_aware`` to open its versioned backend) they reach only the backend.
+_REMOTE_MODE_KEYS = frozenset({"version_aware", "worktree"})
+
 #: Option keys whose values are secrets: the suites check no repr or error shows them.
 _SECRET_WORDS = ("password", "passphrase", "secret", "token", "key_id", "sas", "credential")
 
@@ -47,6 +52,11 @@ class LiveTarget:
     def open(self, path: str = "") -> Backend:
         """A backend on ``path`` below the URL, opened with the run's options."""
         return open_backend(join(self.url, path), **self.options)
+
+    @property
+    def remote_options(self) -> dict[str, Any]:
+        """The options for a repository's remote config: all but the remote modes."""
+        return {k: v for k, v in self.options.items() if k not in _REMOTE_MODE_KEYS}
 
     def open_plain(self) -> Backend:
         """The URL itself, opened so that nothing but an explicit write writes."""
