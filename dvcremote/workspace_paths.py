@@ -81,6 +81,9 @@ class WorkspacePaths:
         self.root = root
         self.real_root = os.path.realpath(root)
         self.real_cache = os.path.realpath(cache_dir)
+        if self.real_root != self.real_cache and _within(self.real_root, self.real_cache):
+            # A workspace inside its cache folder (odd, but legal): guard the objects only.
+            self.real_cache = os.path.join(self.real_cache, "files")
         #: folder -> its resolved path, for folders already found safe (hot in checkout)
         self._safe_dirs: dict[str, str] = {}
 

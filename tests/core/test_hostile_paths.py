@@ -143,6 +143,21 @@ def test_cache_configured_outside_dvc_folder_is_refused(
     repo.close()
 
 
+def test_a_workspace_inside_its_cache_folder_still_works(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """Guarding the cache must not refuse everything when the cache folder holds the
+    workspace: only its object folder is off limits then."""
+    dvcrepo.config.set("cache", "dir", "../..")
+    repo = Repo(workspace)
+    write_tree(workspace, {"foo": "foo", "data": {"x": "x"}})
+    repo.add(["foo", "data"])
+    (workspace / "foo").unlink()
+    assert repo.checkout().added == ("foo",)
+    assert (tmp_path / "files" / "md5").is_dir()
+    repo.close()
+
+
 def test_cli_names_the_file_and_exits_3(hostile: Repo, workspace: Path) -> None:
     _plant(workspace, "git hook")
     before = tree(workspace)
