@@ -61,11 +61,10 @@ def path_problem(rel: str) -> str | None:
         return "is the repository root"
     if rel == ".." or rel.startswith(("/", "../")):
         return "is outside the repository"
-    part = protected_part(rel)
-    if part is not None:
-        return f"is inside {part}/"
-    name = rel.rsplit("/", 1)[-1]
-    if name.casefold() in DVC_FILE_NAMES or name.casefold().endswith(".dvc"):
+    if _PROTECTED_SEGMENT.search(rel):
+        return f"is inside {protected_part(rel)}/"
+    name = rel.rpartition("/")[2].casefold()
+    if name.endswith(".dvc") or name in DVC_FILE_NAMES:
         return "is a DVC file"
     return None
 
@@ -81,6 +80,9 @@ class WorkspacePaths:
         self.root = root
         self.real_root = os.path.realpath(root)
         self.real_cache = os.path.realpath(cache_dir)
+        if self.real_root != self.real_cache and _within(self.real_root, self.real_cache):
+            # A workspace inside its cache folder (odd, but legal): guard the objects only.
+            self.real_cache = os.path.join(self.real_cache, "files")
         #: folder -> its resolved path, for folders already found safe (hot in checkout)
         self._safe_dirs: dict[str, str] = {}
 

@@ -71,6 +71,7 @@ COMMANDS: dict[str, Callable[[Repo], object]] = {
     "push": lambda r: r.push(),
     "status": lambda r: r.status(),
     "status -c": lambda r: r.status(cloud=True),
+    "gc": lambda r: r.gc(force=True),
 }
 
 # (name, .dvc file, output path, data it names, what sits in the workspace first)
@@ -140,6 +141,21 @@ def test_cache_configured_outside_dvc_folder_is_refused(
     with pytest.raises(UnsafePath, match="'lnk/files' is the cache folder or inside it"):
         repo.checkout(force=True)
     assert tree(workspace) == before
+    repo.close()
+
+
+def test_a_workspace_inside_its_cache_folder_still_works(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """Guarding the cache must not refuse everything when the cache folder holds the
+    workspace: only its object folder is off limits then."""
+    dvcrepo.config.set("cache", "dir", "../..")
+    repo = Repo(workspace)
+    write_tree(workspace, {"foo": "foo", "data": {"x": "x"}})
+    repo.add(["foo", "data"])
+    (workspace / "foo").unlink()
+    assert repo.checkout().added == ("foo",)
+    assert (tmp_path / "files" / "md5").is_dir()
     repo.close()
 
 
