@@ -233,3 +233,28 @@ def test_next_run_removes_only_the_temps_of_runs_that_are_gone(
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_checkout_into_a_folder_on_another_filesystem(dvcrepo: Repo, workspace: Path) -> None:
+    """Where a workspace folder is a mount point, the temp goes beside the file (a rename
+    cannot cross filesystems) and is gone afterwards."""
+    mount = workspace / "mnt"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("needs the capability to mount a tmpfs (CAP_SYS_ADMIN)")
+    try:
+        write_tree(mount, {"foo": "foo", "d": {"a": "aaa", "b": "bbb"}})
+        dvcrepo.add(["mnt/foo", "mnt/d"])
+        (mount / "foo").unlink()
+        (mount / "d" / "a").unlink()
+        result = Repo(workspace).checkout()  # a failed cross-device rename would fail it
+        assert result.ok and sorted(result.added) == ["mnt/d/a", "mnt/foo"], result
+        assert read_tree(mount / "d") == {"a": b"aaa", "b": b"bbb"}
+        assert [p.name for p in mount.rglob("*") if "dvcremote-tmp" in p.name] == []
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
