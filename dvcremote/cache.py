@@ -7,24 +7,35 @@ crash leaves at most a stray temp file, never a partial or wrong object.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import itertools
 import os
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from dvcremote import manifest as manifest_mod
-from dvcremote.errors import ObjectMissing
+from dvcremote.errors import FileChanged, ObjectMissing
+from dvcremote.hashing import copy_hashing
 from dvcremote.links import Linker, hardlink, reflink, symlink
 from dvcremote.manifest import Manifest
 from dvcremote.objects import FILES_PREFIX, Obj, oid_from_parts
+
+if TYPE_CHECKING:
+    from dvcremote.placing import Placer
+    from dvcremote.state import StatKey
 
 READONLY = 0o444
 _SEP = os.sep
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 TMP_DIR = ".dvcremote-tmp"
 TMP_MARK = ".dvcremote-tmp."
+#: errnos of a cache that cannot take more data.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 #: Above this many lookups, one listing of the cache beats a stat per object.
 _LIST_THRESHOLD = 2048
 
@@ -42,6 +53,9 @@ class LocalCache:
         # Unique temp names without a uuid per file: process token + counter.
         self._token = f"{os.getpid()}-{os.urandom(4).hex()}"
         self._counter = itertools.count()
+        #: Told the final path of each object this run wrote from hashed bytes
+        #: (the repository records it as verified: see :mod:`dvcremote.integrity`).
+        self.on_commit: Callable[[str], None] | None = None
 
     # -- layout --------------------------------------------------------------------------
     def path(self, obj: Obj) -> str:
@@ -110,6 +124,8 @@ class LocalCache:
                 raise
             self._fresh_dir(os.path.dirname(final))
             os.replace(tmp, final)
+        if self.on_commit is not None:
+            self.on_commit(final)
 
     def _fresh_dir(self, folder: str) -> None:
         """(Re)create a folder the memo believed in (someone may have removed the cache)."""
@@ -134,6 +150,10 @@ class LocalCache:
             self._fresh_dir(folder)
 
     def add_bytes(self, obj: Obj, data: bytes) -> None:
+        with self.naming(self.path(obj)):
+            self._add_bytes(obj, data)
+
+    def _add_bytes(self, obj: Obj, data: bytes) -> None:
         fd, tmp = self.open_tmp(obj)
         try:
             try:
@@ -142,7 +162,7 @@ class LocalCache:
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-            os.replace(tmp, self.path(obj))
+            self.commit_tmp(tmp, obj, readonly=True)
         except BaseException:
             _unlink_quiet(tmp)
             raise
@@ -168,41 +188,39 @@ class LocalCache:
             _unlink_quiet(dst)
 
     def store_file(
-        self, src: str, obj: Obj, *, data: bytes | None = None, in_cache: bool = False
+        self,
+        src: str,
+        obj: Obj,
+        key: StatKey,
+        placer: Placer,
+        *,
+        data: bytes | None = None,
+        in_cache: bool = False,
     ) -> bool:
         """Make sure ``obj`` holds ``src``'s content and link ``src`` per the link types.
 
-        ``data``, when given, is ``src``'s content already read. Returns True when
-        the workspace file was replaced by a link (its stat changed).
+        ``key`` is ``src``'s stat from before it was hashed; ``data``, when given, is
+        its content as hashed. What enters the cache matches ``obj``'s name: a copy
+        is hashed as it is made, and a link or reflink is kept only if ``src``'s stat
+        did not change since it was hashed (else FileChanged, nothing kept). Returns
+        True when the workspace file was replaced by a link (its stat changed).
         """
         kinds = self.linker.remaining()
         for i, kind in enumerate(kinds):
             last = i == len(kinds) - 1
             try:
-                if kind == "copy":
-                    if not in_cache:
-                        if data is not None:
-                            self.add_bytes(obj, data)
-                        else:
-                            self._copy_in(src, obj)
-                    return False
-                if kind == "reflink":
-                    if not in_cache:
-                        self._via_tmp(obj, lambda tmp: reflink(src, tmp))
-                    return False
-                if kind == "hardlink":
-                    if not in_cache:
-                        self._via_tmp(obj, lambda tmp: hardlink(src, tmp))
-                        return False  # src is now the cache file itself
-                    self._replace_with(src, lambda tmp: hardlink(self.path(obj), tmp))
-                    return True
-                # symlink: the cache gets its own copy (or the same inode), src becomes a link
                 if not in_cache:
-                    try:
-                        self._via_tmp(obj, lambda tmp: hardlink(src, tmp))
-                    except OSError:
-                        self._copy_in(src, obj)
-                self._replace_with(src, lambda tmp: symlink(self.path(obj), tmp))
+                    with self.naming(self.path(obj)):
+                        self._store(kind, src, obj, key, data)
+                if kind == "copy" or kind == "reflink":
+                    return False
+                target = self.path(obj)
+                if kind == "hardlink":
+                    if not in_cache or _same_file(src, target):
+                        return False  # src is the cache file itself
+                    placer.place(src, functools.partial(hardlink, target))
+                    return True
+                placer.place(src, functools.partial(symlink, target))
                 return True
             except OSError as exc:
                 if last or not _unsupported(exc):
@@ -210,10 +228,56 @@ class LocalCache:
                 self.linker.drop(kind)
         return False
 
-    def _copy_in(self, src: str, obj: Obj) -> None:
-        import shutil
+    def _store(self, kind: str, src: str, obj: Obj, key: StatKey, data: bytes | None) -> None:
+        """Put ``src``'s content in the cache as ``obj`` the ``kind`` way."""
+        if kind == "copy":
+            if data is not None:
+                self.add_bytes(obj, data)
+            else:
+                self._copy_in(src, obj)
+            return
+        if kind == "reflink":
+            self._via_tmp(obj, lambda tmp: reflink(src, tmp))
+        else:  # hardlink, or symlink: the cache gets the same inode (or a copy)
+            try:
+                self._via_tmp(obj, lambda tmp: hardlink(src, tmp))
+            except OSError:
+                if kind == "hardlink":
+                    raise
+                self._copy_in(src, obj)
+                return
+        st = os.stat(src)
+        if (st.st_ino, st.st_mtime_ns, st.st_size) != tuple(key):
+            # Written to since it was hashed: the object may not be what its name says.
+            self.remove(obj)
+            raise FileChanged(src)
 
-        self._via_tmp(obj, lambda tmp: shutil.copyfile(src, tmp))
+    def copy_hashing(self, src: str, hash_name: str) -> tuple[str, str]:
+        """Copy ``src`` into a fresh cache temp file, hashing the bytes copied;
+        returns (md5, temp path). Publish it with :meth:`commit_tmp`."""
+        with self.naming(self.root):
+            fd, tmp = self.open_tmp()
+        try:
+            try:
+                with self.naming(self.root):
+                    md5 = copy_hashing(src, fd, hash_name)
+            finally:
+                os.close(fd)
+        except BaseException:
+            _unlink_quiet(tmp)
+            raise
+        return md5, tmp
+
+    def _copy_in(self, src: str, obj: Obj) -> None:
+        md5, tmp = self.copy_hashing(src, obj.hash_name)
+        if md5 != obj.md5:
+            _unlink_quiet(tmp)
+            raise FileChanged(src)
+        try:
+            self.commit_tmp(tmp, obj, readonly=True)
+        except BaseException:
+            _unlink_quiet(tmp)
+            raise
 
     def _via_tmp(self, obj: Obj, make: object) -> None:
         tmp = self.tmp_path(obj)
@@ -228,14 +292,16 @@ class LocalCache:
             _unlink_quiet(tmp)
             raise
 
-    def _replace_with(self, dst: str, make: object) -> None:
-        """Atomically replace workspace file ``dst`` by what ``make(tmp)`` creates."""
-        tmp = f"{dst}.{self._token}.{next(self._counter)}.dvcremote-tmp"
+    @staticmethod
+    @contextlib.contextmanager
+    def naming(path: str) -> Iterator[None]:
+        """A full disk or quota while writing into the cache names the cache path
+        (not the source file being read, nor nothing)."""
         try:
-            make(tmp)  # type: ignore[operator]
-            os.replace(tmp, dst)
-        except BaseException:
-            _unlink_quiet(tmp)
+            yield
+        except OSError as exc:
+            if exc.errno in _FULL and exc.filename != path:
+                raise OSError(exc.errno, os.strerror(exc.errno), path) from exc
             raise
 
     # -- reading objects -----------------------------------------------------------------
@@ -295,6 +361,14 @@ class LocalCache:
             except OSError:
                 continue
         return removed
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def _unsupported(exc: OSError) -> bool:

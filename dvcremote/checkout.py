@@ -2,7 +2,8 @@
 
 A workspace file is replaced or deleted only when its current content is in the
 cache (so it can be checked out again) or when forced; otherwise it is kept and
-reported. Nothing is written through a symlink that leads out of the workspace.
+reported. Nothing is written through a symlink that leads out of the workspace,
+into ``.git``/``.dvc`` or into the cache (see :mod:`dvcremote.workspace_paths`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dvcremote.errors import DvcRemoteError
 from dvcremote.index import output_obj
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
+from dvcremote.placing import Placer
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import CheckoutResult
 from dvcremote.staging import Stager, is_exec
@@ -38,7 +40,7 @@ class _Checkout:
         self.repo = repo
         self.root = repo.root
         self._prefix = self.root.rstrip("/") + "/"
-        self.real_root = os.path.realpath(repo.root)
+        self.paths = repo.paths
         self.cache = repo.cache
         self.force = force
         # One thread unless -j says otherwise: each file is a few system calls (the
@@ -46,32 +48,19 @@ class _Checkout:
         self.jobs = max(1, jobs or 1)
         self.progress = progress
         self.stager = Stager(repo.root, repo.state, None, jobs=jobs)
+        self.placer = Placer(repo.dvc_dir)
+        self.verifier = repo.verifier
         self.added: list[str] = []
         self.modified: list[str] = []
         self.deleted: list[str] = []
         self.unchanged = 0
         self.failed: dict[str, str] = {}
-        self._safe_dirs: set[str] = set()
         self._lock = threading.Lock()
 
     def full(self, rel: str) -> str:
         if os.sep == "/":  # posix relpaths are native paths already (hot: once per file)
             return self._prefix + rel
         return os.path.join(self.root, *rel.split("/"))
-
-    def _inside(self, full: str) -> bool:
-        """Whether writing ``full`` stays in the workspace (its folder resolves inside)."""
-        parent = os.path.dirname(full)
-        if parent in self._safe_dirs:
-            return True
-        probe = parent
-        while not os.path.lexists(probe):
-            probe = os.path.dirname(probe)
-        real = os.path.realpath(probe)
-        ok = real == self.real_root or real.startswith(self.real_root + os.sep)
-        if ok:
-            self._safe_dirs.add(parent)
-        return ok
 
     # -- one output ----------------------------------------------------------------------
     def output(self, out: Output) -> None:
@@ -80,11 +69,16 @@ class _Checkout:
         if obj is None:
             self.failed[path] = "no hash recorded in its .dvc file"
             return
-        if not self._inside(self.full(path)):
-            self.failed[path] = "leads outside the workspace through a symlink; not touched"
+        unsafe = self.paths.problem(path)
+        if unsafe is not None:
+            self.failed[path] = f"{unsafe}; not touched"
             return
         if obj.is_dir:
             if manifest is None:
+                bad = self.verifier.check(obj)
+                if bad is not None:
+                    self.failed[path] = str(bad)
+                    return
                 try:
                     manifest = self.cache.load_manifest(obj)
                 except DvcRemoteError as exc:
@@ -101,12 +95,18 @@ class _Checkout:
             current = self.stager.stage(rel, commit=False, hash_name=hash_name)
         except OSError:
             return False
-        return self.cache.exists(current.obj)
+        return self._intact(current.obj)
+
+    def _intact(self, obj: Obj) -> bool:
+        """Whether the cache holds ``obj`` with content matching its name."""
+        return obj in self.verifier.intact([obj])[0]
 
     def file(self, path: str, obj: Obj, *, isexec: bool = False) -> None:
         full = self.full(path)
-        if not self.cache.exists(obj):
-            self.failed[path] = f"object {obj.oid} is not in the cache"
+        good, corrupt = self.verifier.intact([obj])
+        if obj not in good:
+            bad = corrupt.get(obj)
+            self.failed[path] = str(bad) if bad else f"object {obj.oid} is not in the cache"
             return
         existed = os.path.lexists(full)
         if existed:
@@ -125,19 +125,24 @@ class _Checkout:
                         set_exec(full)
                     self.unchanged += 1
                     return
-                if not (self.force or (current is not None and self.cache.exists(current.obj))):
+                if not (self.force or (current is not None and self._intact(current.obj))):
                     self.failed[path] = KEPT
                     return
-                os.unlink(full)
         os.makedirs(os.path.dirname(full), exist_ok=True)
-        self._link(path, obj)
-        if isexec:
-            set_exec(full)
+        self._link(path, obj, isexec)
         (self.modified if existed else self.added).append(path)
 
-    def _link(self, rel: str, obj: Obj) -> None:
+    def _link(self, rel: str, obj: Obj, isexec: bool = False) -> None:
+        """Put ``obj`` at ``rel`` through a temp name: a killed run leaves the old file
+        or the new one there, never a partial one."""
         full = self.full(rel)
-        self.cache.checkout(obj, full)
+
+        def make(tmp: str) -> None:
+            self.cache.checkout(obj, tmp)
+            if isexec:
+                set_exec(tmp)
+
+        self.placer.place(full, make)
         self.repo.state.put(rel, obj.hash_name, StatKey.of(os.stat(full)), obj.oid)
         self.progress.update(1)
 
@@ -159,7 +164,7 @@ class _Checkout:
             existing = dict(staged.manifest.entries)
         wanted = dict(manifest.entries)
         legacy = obj.legacy
-        in_cache = self.cache.present(
+        in_cache, corrupt = self.verifier.intact(
             {Obj(m, legacy) for m in wanted.values()} | {Obj(m, legacy) for m in existing.values()}
         )
         removed_any = False
@@ -175,10 +180,15 @@ class _Checkout:
             if not (self.force or Obj(md5, legacy) in in_cache):
                 self.failed[child] = KEPT if target is not None else UNTRACKED_KEPT
                 continue
-            os.unlink(self.full(child))
-            removed_any = True
+            unsafe = self.paths.resolved_problem(self.full(child))
+            if unsafe is not None:  # a symlinked folder inside the directory
+                self.failed[child] = f"{unsafe}; not touched"
+                continue
             if target is None:
+                os.unlink(self.full(child))
+                removed_any = True
                 self.deleted.append(child)
+            # a file to be replaced stays until its new content is renamed over it
         if removed_any:
             _prune_empty_dirs(full)
         for rel, md5 in wanted.items():
@@ -189,17 +199,19 @@ class _Checkout:
                 continue
             child_obj = Obj(md5, legacy)
             if child_obj not in in_cache:
-                self.failed[child] = f"object {md5} is not in the cache"
+                bad = corrupt.get(child_obj)
+                self.failed[child] = str(bad) if bad else f"object {md5} is not in the cache"
                 continue
             todo.append((child, child_obj, rel in existing))
         os.makedirs(full, exist_ok=True)
         folders = sorted({posixpath.dirname(c) for c, _, _ in todo} - {path})
         for folder in folders:
             folder_full = self.full(folder)
-            if not self._inside(os.path.join(folder_full, "x")):
+            unsafe = self.paths.resolved_problem(os.path.join(folder_full, "x"))
+            if unsafe is not None:
                 for c, _, _ in todo:
                     if c.startswith(folder + "/"):
-                        self.failed[c] = "leads outside the workspace through a symlink"
+                        self.failed[c] = unsafe
                 continue
             try:
                 os.makedirs(folder_full, exist_ok=True)
@@ -212,9 +224,7 @@ class _Checkout:
         def one(item: tuple[str, Obj, bool]) -> None:
             child, child_obj, replaced = item
             try:
-                self._link(child, child_obj)
-                if execs and child[len(path) + 1 :] in execs:
-                    set_exec(self.full(child))
+                self._link(child, child_obj, bool(execs) and child[len(path) + 1 :] in execs)
             except OSError as exc:
                 with self._lock:
                     self.failed[child] = f"cannot write it: {exc.strerror or exc}"
@@ -282,6 +292,7 @@ def checkout_outputs(
     progress: Progress = NULL,
 ) -> CheckoutResult:
     job = _Checkout(repo, force=force, jobs=jobs, progress=progress)
+    job.placer.clean_stale()
     total = sum((o.nfiles or 1) for o in outputs)
     progress.start("Checking out", total)
     try:

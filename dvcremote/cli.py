@@ -3,8 +3,8 @@
 Only ``argparse`` is imported up front so that ``dvcremote --help`` starts fast;
 each command imports what it needs. Exit codes (see docs/cli.md):
 
-0 success · 1 ``status`` found something not in sync · 2 usage error ·
-3 an error, or some files failed · 130 interrupted.
+0 success · 1 ``status`` found something not in sync (``test-remote``: a test
+failed) · 2 usage error · 3 an error, or some files failed · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -210,6 +210,39 @@ def cmd_update(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def cmd_check_ignore(args: argparse.Namespace, out: _Out) -> int:
+    """DVC's ``check-ignore``: exit 0 when some path matched a rule, else 1."""
+    from dvcremote.dvcignore import DvcIgnore
+    from dvcremote.index import to_repo_path
+
+    if (args.all or args.non_matching) and not args.details:
+        out.warn("ERROR: -a and -n need -d")
+        return EXIT_USAGE
+    if bool(args.targets) == bool(args.stdin):
+        out.warn("ERROR: give paths, or --stdin (not both)")
+        return EXIT_USAGE
+    targets = [line.rstrip("\n") for line in sys.stdin] if args.stdin else args.targets
+    with _repo(args) as repo:
+        ignore = DvcIgnore(repo.root)
+        matched_any = False
+        for target in filter(None, targets):
+            rel = to_repo_path(repo.root, target)
+            is_dir = target.endswith("/") or os.path.isdir(os.path.join(repo.root, rel))
+            ignored, rules = ignore.explain(rel, is_dir)
+            if not args.details:
+                if ignored:
+                    matched_any = True
+                    out.data(target)
+                continue
+            # -a lists the same rule as -d: dvc 3.x names one deciding rule per path.
+            for rule in rules:
+                out.data(f"{rule.source}:{rule.line}:{rule.text}\t{target}")
+            matched_any = matched_any or bool(rules)
+            if not rules and args.non_matching:
+                out.data(f"::\t{target}")
+    return EXIT_OK if matched_any else EXIT_NOT_IN_SYNC
+
+
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
     import json
 
@@ -386,6 +419,46 @@ def cmd_doctor(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_FAILED if any(p.error for p in plugins) else EXIT_OK
 
 
+#: Where ``test-remote`` finds its implementation: an entry point of this group named
+#: ``test-remote``, which the dvcremote-testing distribution declares. The core never
+#: imports the testing package; it only looks the command up when it is run.
+COMMANDS_GROUP = "dvcremote.commands"
+_TESTING_MISSING = (
+    "test-remote needs the dvcremote-testing package (the suites it runs):"
+    " pip install dvcremote-testing"
+)
+
+
+def cmd_test_remote(args: argparse.Namespace, out: _Out) -> int:
+    """Run the backend and remote suites against a live URL (git-annex's ``testremote``)."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group=COMMANDS_GROUP, name="test-remote")
+    try:
+        run = next(iter(found)).load()
+    except (StopIteration, ImportError):
+        out.warn(f"ERROR: {_TESTING_MISSING}")
+        return EXIT_FAILED
+    return int(
+        run(
+            args.url,
+            dict(args.options or ()),
+            fast=args.fast,
+            read_only=args.read_only,
+            as_json=args.json,
+            quiet=args.quiet,
+            verbose=args.verbose,
+        )
+    )
+
+
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
 # -------------------------------------------------------------------------------- parser
 def _common(quiet_default: Any) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
@@ -560,12 +633,47 @@ def build_parser() -> argparse.ArgumentParser:
     _wait(p)
     _history(p, "keep")
 
+    p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
+    p.add_argument("targets", nargs="*", metavar="PATH")
+    p.add_argument("-d", "--details", action="store_true", help="show the deciding rule")
+    p.add_argument("-a", "--all", action="store_true", help="with -d: every matching rule")
+    p.add_argument(
+        "-n", "--non-matching", action="store_true", help="with -d: also paths no rule matches"
+    )
+    p.add_argument("--stdin", action="store_true", help="read the paths from standard input")
+
     for name, text in (
         ("doctor", "show versions and the installed backend plugins (schemes, capabilities)"),
         ("version", "the same as doctor"),
     ):
         p = command(name, cmd_doctor, text)
         p.add_argument("--json", action="store_true", help="print it as JSON")
+
+    p = command(
+        "test-remote",
+        cmd_test_remote,
+        "run the conformance and remote suites against a live remote URL"
+        " (needs dvcremote-testing)",
+    )
+    p.add_argument("url", metavar="URL", help="the remote to test; nothing outside it is touched")
+    p.add_argument(
+        "-o",
+        "--option",
+        dest="options",
+        action="append",
+        type=_option,
+        metavar="KEY=VALUE",
+        help="a remote config key (endpointurl, keyfile, ...); repeatable",
+    )
+    p.add_argument(
+        "--fast", action="store_true", help="a quick subset: no big files, no thread races"
+    )
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="only list, read, metadata and health checks on what is there; write nothing",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
 
     p = command("remote", cmd_remote, "manage remotes")
     rsub = p.add_subparsers(dest="remote_command", metavar="ACTION", required=True)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvcremote import yamlio
-from dvcremote.errors import DvcFileError
+from dvcremote.errors import DvcFileError, UnsafePath
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
-from dvcremote.manifest import Manifest, is_dir_oid, is_valid_oid
+from dvcremote.manifest import Manifest, is_dir_oid, is_valid_oid, relpath_problem
+from dvcremote.workspace_paths import path_problem
 
 DVCFILE_SUFFIX = ".dvc"
 
@@ -174,12 +175,13 @@ class Output:
         value = self.raw.get("cloud")
         return value if isinstance(value, dict) else None
 
-    def check_inside_repo(self) -> None:
-        """Refuse an output whose path leads out of the repository (``../`` too far)."""
-        rel = self.repo_path
-        if rel == ".." or rel.startswith("../") or rel == ".":
+    def check_path(self) -> None:
+        """Refuse an output whose path leads out of the repository, into ``.git``,
+        ``.dvc`` or ``.hg``, or names a DVC file (the text only: see workspace_paths)."""
+        reason = path_problem(self.repo_path)
+        if reason is not None:
             where = self.dvcfile.path if self.dvcfile else "<.dvc file>"
-            raise DvcFileError(where, f"output path {self.path!r} is outside the repository")
+            raise UnsafePath(self.path, reason, source=where)
 
     # -- writing -------------------------------------------------------------------------
     def set_hash(
@@ -364,6 +366,8 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
     raw_bytes = data.encode("utf-8") if isinstance(data, str) else data
     try:
         parsed = yamlio.loads(raw_bytes)
+    except yamlio.YamlTooComplex as exc:
+        raise DvcFileError(name, f"refused: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -379,7 +383,7 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
         _check_out(name, i, out)
         output = Output(out, dvcfile.wdir, dvcfile, copy.deepcopy(out))
         if path:
-            output.check_inside_repo()
+            output.check_path()
         dvcfile.outs.append(output)
     return dvcfile
 
@@ -419,3 +423,6 @@ def _check_out(name: str, index: int, out: object) -> None:
         for j, entry in enumerate(files):
             if not isinstance(entry, dict) or not isinstance(entry.get("relpath"), str):
                 raise DvcFileError(name, f"{where}.files[{j}] has no relpath")
+            problem = relpath_problem(entry["relpath"])
+            if problem is not None:
+                raise UnsafePath(path, f"has a files: entry whose {problem}", source=name)

@@ -223,6 +223,27 @@ class DvcFileError(RepoError):
         super().__init__(f"cannot use {path!r}: {reason}")
 
 
+class DvcIgnoreError(RepoError):
+    """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
+
+
+class UnsafePath(DvcFileError):
+    """A path would write or delete where tracked data may never be: inside
+    ``.git``/``.dvc``/``.hg``, the cache, a DVC file, or outside the workspace (also
+    through a symlinked folder). Raised before any byte is written. ``target`` is
+    the refused path, ``source`` where it came from (a ``.dvc`` file, a remote);
+    ``path`` is the source, else the target."""
+
+    def __init__(self, target: str, reason: str, *, source: str | None = None) -> None:
+        self.target = target
+        self.source = source
+        self.path = source or target
+        self.reason = f"output path {target!r} {reason}; refused"
+        RepoError.__init__(
+            self, f"{source}: {self.reason}" if source else f"{target!r} {reason}; refused"
+        )
+
+
 class InvalidManifest(RepoError):
     """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
 
@@ -238,6 +259,32 @@ class ObjectMissing(RepoError):
     def __init__(self, oid: str, detail: str = "") -> None:
         self.oid = oid
         super().__init__(f"object {oid!r} is not in the cache{': ' + detail if detail else ''}")
+
+
+class CorruptObject(RepoError):
+    """A cache object's content no longer matches its name (changed in place, e.g.
+    through a hard link or a symlink). It was removed from the cache, so it is
+    neither pushed nor checked out; fetch it again or re-add its data."""
+
+    def __init__(self, oid: str, path: str, actual: str) -> None:
+        self.oid = oid
+        self.path = path
+        self.actual = actual
+        super().__init__(
+            f"cache object {oid!r} is corrupt: its content hashes to {actual!r} ({path});"
+            " it was removed from the cache (fetch it again or re-add its data)"
+        )
+
+
+class FileChanged(RepoError):
+    """A file kept changing while ``add`` read it: nothing of it was cached."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path!r} changed while it was being added; nothing of it was cached"
+            " (add it again once nothing writes to it)"
+        )
 
 
 class RemoteNotFound(ConfigError):

@@ -71,6 +71,35 @@ def file_md5(path: str | os.PathLike[str], name: str = MD5) -> str:
     return h.hexdigest()
 
 
+def copy_hashing(src: str | os.PathLike[str], dst_fd: int, name: str = MD5) -> str:
+    """Copy ``src`` into ``dst_fd`` and return the hash of exactly the bytes copied.
+
+    Hashing what is copied (not the file before or after) is what keeps a cache
+    object's content equal to its name while someone writes to the source. md5
+    runs on a second thread (it releases the GIL), beside the reads and writes.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    _check_name(name)
+    h = _md5()
+    update = h.update if name == MD5 else (lambda chunk: h.update(_dos2unix_chunk(chunk)))
+    # md5-dos2unix needs whole 1 MiB chunks: a buffered read never returns fewer early.
+    buffering = 0 if name == MD5 else -1
+    with open(src, "rb", buffering=buffering) as f, ThreadPoolExecutor(max_workers=1) as hasher:
+        pending: Future[None] | None = None
+        while chunk := f.read(CHUNK_SIZE):
+            next_hash = hasher.submit(update, chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(dst_fd, view) :]
+            if pending is not None:
+                pending.result()
+            pending = next_hash
+        if pending is not None:
+            pending.result()
+    return h.hexdigest()
+
+
 def _check_name(name: str) -> None:
     if name not in HASH_NAMES:
         raise ValueError(f"unsupported hash {name!r} (supported: {', '.join(HASH_NAMES)})")

@@ -19,7 +19,7 @@ import os
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote.dvcfile import DvcFile, Output
@@ -235,7 +235,7 @@ def read_outputs(
                 matched.update(hits)
             for out in dvcfile.outs:
                 try:
-                    out.check_inside_repo()
+                    out.check_path()
                 except DvcFileError as exc:
                     raise InvalidHistoricDvcfile(path, revision.label, exc.reason) from exc
             outputs.extend(dvcfile.outs)
@@ -266,12 +266,7 @@ def _path_layers(outputs: Sequence[Output]) -> list[list[Output]]:
 
 
 def _versioned(adapter: Remote, outputs: Sequence[Output]) -> bool:
-    # Outputs first: a workspace-only command must not pay for importing the adapter.
-    if not any(is_historic(o) for o in outputs):
-        return False
-    from dvcremote.remotes.version_aware import VersionAwareRemote
-
-    return isinstance(adapter, VersionAwareRemote)
+    return adapter.records_versions and any(is_historic(o) for o in outputs)
 
 
 def status(
@@ -331,9 +326,6 @@ def push(
     """
     if not _versioned(adapter, outputs):
         return adapter.push(outputs, jobs=jobs, progress=progress)
-    from dvcremote.remotes.version_aware import VersionAwareRemote
-
-    assert isinstance(adapter, VersionAwareRemote)
     current = [o for o in outputs if not is_historic(o)]
     summary = (
         adapter.push(current, jobs=jobs, progress=progress)
@@ -341,7 +333,8 @@ def push(
         else TransferSummary(adapter.name)
     )
     past = [o for o in outputs if is_historic(o)]
-    return summary.merge(check_recorded(adapter, past, jobs=jobs))
+    versioned = cast("VersionAwareRemote", adapter)  # records_versions says it is one
+    return summary.merge(check_recorded(versioned, past, jobs=jobs))
 
 
 def check_recorded(

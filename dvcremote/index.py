@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
+from dvcremote.dvcignore import DvcIgnore
 from dvcremote.errors import ObjectMissing, PathOutsideRepo, TargetNotFound
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
@@ -26,6 +27,7 @@ def find_dvcfiles(root: str, start: str = "") -> list[str]:
     """Repo-relative paths of every ``.dvc`` file under ``start``, not descending into
     tracked directories (their contents are data) or nested DVC projects."""
     found: list[str] = []
+    ignore = DvcIgnore(root)
     stack = [start]
     while stack:
         rel = stack.pop()
@@ -41,9 +43,15 @@ def find_dvcfiles(root: str, start: str = "") -> list[str]:
         for entry in sorted(entries, key=lambda e: e.name):
             child = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIP_DIRS and entry.name not in outputs:
+                if entry.name in SKIP_DIRS or entry.name in outputs:
+                    continue
+                if not ignore.decides(child, True):
                     stack.append(child)
-            elif is_dvcfile_name(entry.name) and entry.is_file():
+            elif (
+                is_dvcfile_name(entry.name)
+                and entry.is_file()
+                and not ignore.decides(child, False)
+            ):
                 found.append(child)
     return sorted(found)
 
@@ -106,7 +114,7 @@ def outputs_of(dvcfiles: Iterable[DvcFile]) -> list[Output]:
     outs: list[Output] = []
     for d in dvcfiles:
         for out in d.outs:
-            out.check_inside_repo()
+            out.check_path()
             outs.append(out)
     return outs
 

@@ -3,9 +3,10 @@
 A manifest names the files of a tracked directory by relative path. It comes
 from a remote or a cache someone else wrote, so every ``relpath`` is checked
 before it is ever joined to a workspace path: nothing in a manifest may point
-outside its directory. Manifests can hold hundreds of thousands of entries, so
-the checks run as a few regex scans over all entries at once; only a manifest
-that fails them is walked entry by entry to name the culprit.
+outside its directory, or into a ``.git``/``.dvc``/``.hg`` folder in it.
+Manifests can hold hundreds of thousands of entries, so the checks run as a few
+regex scans over all entries at once; only a manifest that fails them is
+walked entry by entry to name the culprit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dvcremote.errors import InvalidManifest
+from dvcremote.workspace_paths import relpaths_problem
 
 DIR_SUFFIX = ".dir"
 _MD5 = re.compile(r"[0-9a-f]{32}")
@@ -58,7 +60,7 @@ def relpath_problem(relpath: object) -> str | None:
     for part in relpath.split("/"):
         if part in ("", ".", ".."):
             return f"relpath {relpath!r} escapes its directory or is not normalised"
-    return None
+    return relpaths_problem((relpath,))
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def _validate(relpaths: list[str], md5s: list[str], oid: str) -> None:
         or _MD5_RUN.fullmatch("".join(md5s)) is None
     ):
         _explain(relpaths, md5s, oid)
+    protected = relpaths_problem(relpaths)
+    if protected is not None:
+        raise InvalidManifest(oid, protected)
     names = set(relpaths)
     if len(names) != len(relpaths):
         seen: set[str] = set()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from dvcremote import dvcfile as dvcfile_mod
-from dvcremote import gitops
+from dvcremote import dvcignore, gitops
 from dvcremote.cache import LocalCache
 from dvcremote.config import Config
 from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
@@ -27,6 +27,7 @@ from dvcremote.errors import (
     PathOutsideRepo,
     RepoError,
     TargetNotFound,
+    UnsafePath,
 )
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
 from dvcremote.index import (
@@ -48,12 +49,14 @@ from dvcremote.results import (
     TransferSummary,
     WorkspaceStatus,
 )
+from dvcremote.workspace_paths import WorkspacePaths
 
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
     from dvcremote.config import RemoteConfig
     from dvcremote.history import Collected
     from dvcremote.index import UsedObjects
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
@@ -111,6 +114,7 @@ class Repo:
         self._cache: LocalCache | None = None
         self._state: StateDB | None = None
         self._git: Git | bool | None = False
+        self._paths: WorkspacePaths | None = None
 
     def __repr__(self) -> str:
         return f"Repo({self.root!r})"
@@ -135,6 +139,10 @@ class Repo:
         os.makedirs(os.path.join(dvc_dir, "tmp"), exist_ok=True)
         config_path = os.path.join(dvc_dir, "config")
         existed = os.path.exists(config_path)
+        ignore_path = os.path.join(root, dvcignore.FILENAME)
+        if not os.path.exists(ignore_path):
+            with open(ignore_path, "w", encoding="utf-8") as f:
+                f.write(dvcignore.INITIAL)
         if git is None:
             if existed:
                 Config(dvc_dir).set("core", "no_scm", "True")
@@ -147,14 +155,28 @@ class Repo:
             gitignore = os.path.join(dvc_dir, ".gitignore")
             with open(gitignore, "w", encoding="utf-8") as f:
                 f.write(gitops.DVC_GITIGNORE)
-            gitops.stage(git, [config_path, gitignore])
+            gitops.stage(git, [config_path, gitignore, ignore_path])
         return cls(root)
 
     @property
     def cache(self) -> LocalCache:
         if self._cache is None:
             self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache.on_commit = self._verified
         return self._cache
+
+    def _verified(self, path: str) -> None:
+        """An object just written from hashed bytes: its stat is its checked state."""
+        from dvcremote.state import StatKey
+
+        self.state.put_verified(path, StatKey.of(os.stat(path)))
+
+    @property
+    def verifier(self) -> CacheVerifier:
+        """Checks cache objects against their names before a push or a checkout."""
+        from dvcremote.integrity import CacheVerifier
+
+        return CacheVerifier(self.cache, self.state)
 
     @property
     def state(self) -> StateDB:
@@ -211,8 +233,18 @@ class Repo:
         """The workspace's ``.dvc`` files named by ``targets`` (all when None)."""
         return collect_dvcfiles(self.root, targets)
 
+    @property
+    def paths(self) -> WorkspacePaths:
+        """The rules every output path passes before anything is written or deleted."""
+        if self._paths is None:
+            self._paths = WorkspacePaths(self.root, self.config.cache_dir)
+        return self._paths
+
     def outputs(self, targets: Targets = None) -> list[Output]:
-        return outputs_of(self.dvcfiles(targets))
+        """The targets' outputs, each checked to be a safe place for data."""
+        outs = outputs_of(self.dvcfiles(targets))
+        self.paths.check_outputs(outs)
+        return outs
 
     def _collect_outputs(
         self,
@@ -230,7 +262,9 @@ class Repo:
         options = RevisionOptions.of(
             revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
-        return collect(self.root, self.git if options.any else None, targets, options)
+        collected = collect(self.root, self.git if options.any else None, targets, options)
+        self.paths.check_outputs(collected.workspace_outputs)
+        return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
         """Objects ``outputs`` use, expanding directories through cached manifests."""
@@ -248,7 +282,8 @@ class Repo:
         """The adapter for remote ``name`` (default remote when None)."""
         from dvcremote.remotes import open_remote
 
-        return open_remote(self, self.config.remote(name))
+        config = self.config.remote(name)
+        return open_remote(config, self.open_remote_backend(config), self.cache, self.verifier)
 
     def open_remote_backend(self, config: RemoteConfig) -> Backend:
         """The Backend for a remote's config; every remote operation opens storage here
@@ -326,10 +361,13 @@ class Repo:
     def _by_remote(
         self, outputs: Sequence[Output], remote: str | None
     ) -> dict[str | None, list[Output]]:
-        """Group outputs by the remote they go to: ``remote`` if given, else each
-        output's own ``remote:`` key, else the default remote (None)."""
+        """Group outputs by the remote they go to, with dvc's ``-r`` rules: each output's
+        own ``remote:`` key, else ``remote``, else the default remote (None); with
+        ``remote`` given, an output pinned to another remote is left out."""
         groups: dict[str | None, list[Output]] = {}
         for out in outputs:
+            if remote is not None and out.remote not in (None, remote):
+                continue
             key = remote if remote is not None else out.remote
             groups.setdefault(key, []).append(out)
         return groups
@@ -358,6 +396,7 @@ class Repo:
             self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
             on_total=lambda path, n: progress.start(f"Adding {path}", n),
         )
+        stager.placer.clean_stale()
         added: list[AddedOutput] = []
         dvcfiles: list[DvcFile] = []
         try:
@@ -433,9 +472,11 @@ class Repo:
             raise PathOutsideRepo(os.fspath(target), self.root)
         if is_dvcfile_name(rel):
             raise TargetNotFound(os.fspath(target), "is a .dvc file, not data to track")
-        for part in rel.split("/"):
-            if part in (".git", DVC_DIR):
-                raise PathOutsideRepo(os.fspath(target), self.root)
+        # The target and where a symlink at it leads must both be fit for data.
+        resolved = os.path.relpath(real, real_root).replace(os.sep, "/")
+        problem = self.paths.problem(rel) or self.paths.problem(resolved)
+        if problem is not None:
+            raise UnsafePath(rel, problem)
         # Inside a tracked directory? Then it is that directory's data.
         parts = rel.split("/")
         for i in range(1, len(parts)):
@@ -541,9 +582,11 @@ class Repo:
     ) -> StatusResult:
         from dvcremote import history
 
-        outputs = self._collect_outputs(
+        collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
-        ).outputs
+        )
+        # ``push: false`` data is never sent, so it can never be in sync: left out, as dvc.
+        outputs = [o for o in collected.outputs if o.can_push]
         results: list[StatusResult] = []
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:

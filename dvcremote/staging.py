@@ -2,8 +2,9 @@
 
 One ``scandir`` walk per directory, the stat-keyed state for files seen before,
 and a thread pool for the rest: hashlib and file I/O release the GIL, so both
-cores work. Large files stream in chunks; in copy mode their copy into the cache
-runs beside the hashing instead of after it.
+cores work. Large files stream in chunks; in copy mode they are hashed as they are
+copied into the cache (what the cache holds is what was hashed), and a link into
+the cache is kept only if the file did not change while it was hashed.
 """
 
 from __future__ import annotations
@@ -16,20 +17,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dvcremote.cache import LocalCache
+from dvcremote.dvcignore import BUILTIN_DIRS, DvcIgnore, Walker
+from dvcremote.errors import FileChanged
 from dvcremote.hashing import MD5, bytes_md5, file_md5
+from dvcremote.integrity import CacheVerifier
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
+from dvcremote.placing import SIBLING_SUFFIX, Placer, remove_if_stale
 from dvcremote.state import StateDB, StatKey
 
 #: Files up to this size are read whole (one read, no streaming loop).
 SMALL_FILE = 4 << 20
 #: Files up to this size are hashed in the calling thread when no job count is given.
 INLINE_MAX = 256 << 10
-#: From this size, copy mode copies into the cache in parallel with hashing.
-PARALLEL_COPY = 32 << 20
 #: Folder names never part of a tracked directory (DVC ignores them too).
-IGNORED_DIRS = frozenset({".git", ".hg", ".dvc"})
+IGNORED_DIRS = BUILTIN_DIRS
 _BATCH = 64
+#: Tries at a file that is written to while it is added, before giving up on it.
+_ATTEMPTS = 3
 
 Progress = Callable[[int], None]
 
@@ -59,8 +64,11 @@ class _File:
     md5: str | None = None
 
 
-def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
-    """(relpath, full path, stat) of every file under ``root``; symlinked files followed."""
+def walk_files(root: str, ignore: Walker | None = None) -> list[tuple[str, str, os.stat_result]]:
+    """(relpath, full path, stat) of every file under ``root``; symlinked files followed.
+
+    ``ignore`` leaves out what ``.dvcignore`` rules say (without it, only the folders
+    DVC never enters)."""
     found: list[tuple[str, str, os.stat_result]] = []
     stack = [("", root)]
     while stack:
@@ -69,10 +77,17 @@ def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
             for entry in it:
                 rel = f"{prefix}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in IGNORED_DIRS:
+                    if entry.name in IGNORED_DIRS:
+                        continue
+                    if ignore is None or not ignore.skip(rel, entry.name, True, entry.path):
                         stack.append((rel + "/", entry.path))
                     continue
-                if entry.name.endswith(".dvcremote-tmp"):
+                if entry.name.endswith(SIBLING_SUFFIX):
+                    remove_if_stale(entry.path)  # a killed run's temp: never data
+                    continue
+                if entry.name == ".git":
+                    continue
+                if ignore is not None and ignore.skip(rel, entry.name, False, entry.path):
                     continue
                 try:
                     # Follows symlinks: a symlink-mode checkout points into the cache.
@@ -107,6 +122,9 @@ class Stager:
         #: Told (path, number of files) before a path's files are hashed.
         self.on_total = on_total
         self._lock = threading.Lock()
+        self.ignore = DvcIgnore(root)
+        self.placer = Placer(os.path.join(root, ".dvc"))
+        self.verifier = CacheVerifier(cache, state) if cache is not None else None
 
     def stage(self, relpath: str, *, commit: bool, hash_name: str = MD5) -> Staged:
         """Hash ``relpath`` (repo-relative posix); with ``commit`` put it in the cache too."""
@@ -137,7 +155,8 @@ class Stager:
         return meta
 
     def _stage_dir(self, relpath: str, full: str, commit: bool, hash_name: str) -> Staged:
-        files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk_files(full)]
+        walk = walk_files(full, self.ignore.walker(relpath))
+        files = [_File(rel, path, StatKey.of(st)) for rel, path, st in walk]
         known = self.state.load(relpath, hash_name)
         self._run(files, relpath, commit, hash_name, known)
         manifest = Manifest.build(((f.rel, f.md5 or "") for f in files), oid=relpath)
@@ -165,15 +184,16 @@ class Stager:
             if hit is not None and hit[0] == f.key:
                 f.md5 = hit[1]
             todo.append(f)
-        if commit and self.cache is not None:
-            self.cache.probe_links()
+        if commit and self.verifier is not None:
+            self.cache.probe_links()  # type: ignore[union-attr]
             legacy = hash_name != MD5
-            present = self.cache.present(Obj(f.md5, legacy) for f in todo if f.md5)
+            # A corrupt object is removed here, so this add stores it again.
+            present, _ = self.verifier.intact(Obj(f.md5, legacy) for f in todo if f.md5)
         else:
             present = set()
 
         def one(f: _File) -> None:
-            self._one(f, base, commit, hash_name, present)
+            self._one_retrying(f, base, commit, hash_name, present)
 
         if len(todo) <= 1 or self.jobs == 1:
             for f in todo:
@@ -201,6 +221,22 @@ class Stager:
             for future in futures:
                 future.result()
 
+    def _one_retrying(
+        self, f: _File, base: str, commit: bool, hash_name: str, present: set[Obj]
+    ) -> None:
+        """:meth:`_one`, again from a fresh stat if the file was written to meanwhile."""
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                self._one(f, base, commit, hash_name, present)
+                return
+            except FileChanged:
+                f.key = StatKey.of(os.stat(f.full))
+                f.md5 = None
+        try:
+            self._one(f, base, commit, hash_name, present)
+        except FileChanged:
+            raise FileChanged(f"{base}/{f.rel}" if f.rel else base) from None
+
     def _one(self, f: _File, base: str, commit: bool, hash_name: str, present: set[Obj]) -> None:
         legacy = hash_name != MD5
         cache = self.cache if commit else None
@@ -210,33 +246,36 @@ class Stager:
             if cache is None or obj in present:
                 self._tick()
                 return
-            relinked = cache.store_file(f.full, obj)
+            relinked = cache.store_file(f.full, obj, f.key, self.placer)
         else:
             data: bytes | None = None
-            copier: _Copier | None = None
+            hashed_copy: str | None = None  # a cache temp file holding what was hashed
             if f.key.size <= SMALL_FILE:
                 data = _read_all(f.full, f.key.size)
                 f.md5 = bytes_md5(data, hash_name)
+            elif cache is not None and cache.linker.preferred == "copy":
+                f.md5, hashed_copy = cache.copy_hashing(f.full, hash_name)
             else:
-                if (
-                    cache is not None
-                    and cache.linker.preferred == "copy"
-                    and f.key.size >= PARALLEL_COPY
-                ):
-                    copier = _Copier(cache, f.full)
                 f.md5 = file_md5(f.full, hash_name)
             obj = Obj(f.md5, legacy)
             relinked = False
             if cache is not None:
-                if copier is not None:
-                    copier.finish(obj, keep=not cache.exists(obj))
+                in_cache = self._intact(obj)
+                if hashed_copy is not None:
+                    _commit_or_drop(cache, hashed_copy, obj, keep=not in_cache)
                 else:
-                    relinked = cache.store_file(f.full, obj, data=data, in_cache=cache.exists(obj))
+                    relinked = cache.store_file(
+                        f.full, obj, f.key, self.placer, data=data, in_cache=in_cache
+                    )
             if not relinked:
                 self.state.put(state_path, hash_name, f.key, f.md5)
         if relinked:
             self.state.put(state_path, hash_name, StatKey.of(os.stat(f.full)), obj.oid)
         self._tick()
+
+    def _intact(self, obj: Obj) -> bool:
+        assert self.verifier is not None
+        return obj in self.verifier.intact([obj])[0]
 
     def _tick(self) -> None:
         if self.progress is not None:
@@ -249,37 +288,16 @@ def _each(fn: Callable[[_File], None], items: Sequence[_File]) -> None:
         fn(item)
 
 
-class _Copier:
-    """Copies a big file into a cache temp file on another thread while it is hashed."""
-
-    def __init__(self, cache: LocalCache, src: str) -> None:
-        import shutil
-
-        self.cache = cache
-        self.tmp = cache.tmp_path()
-        self.error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                shutil.copyfile(src, self.tmp)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in finish()
-                self.error = exc
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def finish(self, obj: Obj, *, keep: bool) -> None:
-        self.thread.join()
+def _commit_or_drop(cache: LocalCache, tmp: str, obj: Obj, *, keep: bool) -> None:
+    """Publish a hashed copy as ``obj``, or drop it (the cache has ``obj`` already)."""
+    try:
+        if keep:
+            cache.commit_tmp(tmp, obj, readonly=True)
+    finally:
         try:
-            if self.error is not None:
-                raise self.error
-            if keep:
-                self.cache.commit_tmp(self.tmp, obj)
-        finally:
-            try:
-                os.unlink(self.tmp)
-            except OSError:
-                pass
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def _read_all(path: str, size: int) -> bytes:

@@ -58,7 +58,9 @@ def update(
     from dvcremote.remotes.worktree import WorktreeRemote
 
     dvcfiles = repo.dvcfiles(targets)
-    groups = _by_remote(outputs_of(dvcfiles), remote, set(repo.config.remote_names()))
+    outputs = outputs_of(dvcfiles)
+    repo.paths.check_outputs(outputs)
+    groups = _by_remote(outputs, remote, set(repo.config.remote_names()))
     for name in groups:
         config = repo.config.remote(name)
         kind = adapter_kind(config)

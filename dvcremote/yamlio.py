@@ -6,6 +6,13 @@ round-trip emitter. Reading uses PyYAML's C parser (fast enough for thousands of
 the string DVC meant. Writing goes through ruamel.yaml itself: its line
 breaking and quoting of long or unusual paths are part of the bytes DVC
 produces, and copying them by hand would drift.
+
+A ``.dvc`` file is hostile input, so before it is built into objects its event
+stream (libyaml's iterative parser) is checked against :data:`MAX_DEPTH` and
+:data:`MAX_EXPANSION`: deep nesting would overflow the C stack of PyYAML's
+recursive composer (SIGSEGV), and an alias bomb ("billion laughs") is cheap to
+load as shared references but explodes in everything that walks it (comparing,
+copying, writing). :class:`YamlTooComplex` names the limit crossed.
 """
 
 from __future__ import annotations
@@ -84,8 +91,73 @@ def _construct_int(loader: Any, node: Any) -> int:
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+#: Deepest nesting of collections accepted (a ``.dvc`` file needs about 7).
+MAX_DEPTH = 100
+#: Largest document accepted, in bytes (a 500 000-file ``files:`` list is ~100 MB).
+MAX_BYTES = 256 * 1024 * 1024
+#: Aliases may make the document at most this many times as many nodes as it has
+#: (plus :data:`_EXPANSION_SLACK`): reuse is fine, exponential blow-up is not.
+MAX_EXPANSION = 10
+_EXPANSION_SLACK = 10_000
+#: A line's leading run of indentation and block indicators: what block nesting needs.
+_BLOCK_PREFIX = re.compile(rb"^[ \t?:-]*", re.M)
+_FAST_LIMIT = 64 * 1024
+
+
+class YamlTooComplex(ValueError):
+    """A document crosses a bound (size, depth, alias expansion); nothing was built."""
+
+
+def _plainly_safe(data: bytes) -> bool:
+    """A cheap proof that ``data`` has no aliases and nests less than MAX_DEPTH: no
+    anchor, alias or flow bracket, and block nesting needs a column (or two levels,
+    for a sequence under a key at its indentation) per level."""
+    if len(data) > _FAST_LIMIT or any(c in data for c in (b"&", b"*", b"[", b"{")):
+        return False
+    widest = max((len(m) for m in _BLOCK_PREFIX.findall(data)), default=0)
+    return 2 * widest + 2 < MAX_DEPTH
+
+
+def check_bounds(data: bytes) -> None:
+    """Raise YamlTooComplex if ``data`` is too big, too deep or expands too much."""
+    if len(data) > MAX_BYTES:
+        raise YamlTooComplex(f"{len(data)} bytes is more than the {MAX_BYTES} accepted")
+    if _plainly_safe(data):
+        return
+    anchors: dict[str, int] = {}
+    # One [anchor, expanded node count] per open collection; the bottom one is the stream.
+    stack: list[list[Any]] = [[None, 0]]
+    events = 0
+    start = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    for event in yaml.parse(data, Loader=_Loader):
+        events += 1
+        if isinstance(event, start):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_DEPTH + 1:
+                raise YamlTooComplex(f"nested deeper than {MAX_DEPTH} levels")
+            continue
+        if isinstance(event, end):
+            anchor, size = stack.pop()
+        elif isinstance(event, yaml.AliasEvent):
+            anchor, size = None, anchors.get(str(event.anchor), 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        else:
+            continue
+        if anchor is not None:
+            anchors[anchor] = size
+        stack[-1][1] += size
+    if stack[0][1] > MAX_EXPANSION * events + _EXPANSION_SLACK:
+        raise YamlTooComplex(
+            f"aliases expand its {events} parts to {stack[0][1]} (an alias bomb?)"
+        )
+
+
 def loads(text: str | bytes) -> Any:
-    """Parse one YAML document; raises ``yaml.YAMLError`` on bad syntax."""
+    """Parse one YAML document; raises ``yaml.YAMLError`` on bad syntax and
+    YamlTooComplex past the bounds above."""
+    check_bounds(text.encode("utf-8") if isinstance(text, str) else text)
     return yaml.load(text, Loader=_Loader)
 
 

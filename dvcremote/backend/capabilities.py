@@ -25,6 +25,9 @@ class Capability(str, Enum):
     WRITE_RESULT_NATIVE = "WRITE_RESULT_NATIVE"
     #: Writes create versions; old versions stay readable by id.
     VERSIONING = "VERSIONING"
+    #: ``write`` without ``overwrite`` is decided by the storage in one step: of writers
+    #: racing to create one path exactly one wins, the others get ``AlreadyExists``.
+    EXCLUSIVE_CREATE = "EXCLUSIVE_CREATE"
 
     def __str__(self) -> str:
         return self.value

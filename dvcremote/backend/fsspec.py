@@ -48,7 +48,7 @@ import os
 import posixpath
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import IO, Any, BinaryIO, ClassVar
+from typing import IO, Any, BinaryIO, ClassVar, cast
 
 import fsspec
 from fsspec.asyn import AsyncFileSystem, _get_batch_size, sync
@@ -57,9 +57,9 @@ from fsspec.spec import AbstractBufferedFile
 from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
+from dvcremote.backend.naming import is_temp_name, temp_name
+from dvcremote.backend.streams import copy_hashing
 from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteResult
-from dvcremote.backends.naming import is_temp_name, temp_name
-from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     AlreadyExists,
     BackendError,
@@ -193,13 +193,39 @@ class FsspecBackend(Backend):
         return NotFound(path=path, backend=self.name)
 
     def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
+        return self._open_file(path, version_id)
+
+    def _open_file(self, path: str, version_id: str | None, **kwargs: Any) -> BinaryIO:
+        """``fs.open(..., "rb")`` with a missing file as ``NotFound`` and a folder as
+        ``NotAFile``: SFTP answers opening a folder with a bare failure, and adlfs opens
+        a prefix and fails on the first read."""
         try:
             handle: BinaryIO = self.fs.open(
-                self._full(path), "rb", **self._version_kwargs(version_id)
+                self._full(path), "rb", **kwargs, **self._version_kwargs(version_id)
             )
         except FileNotFoundError as exc:
             raise self._not_found(path, version_id) from exc
-        return handle
+        except Exception as exc:
+            self._refuse_folder(path, exc)
+            raise
+        details = getattr(handle, "details", None)
+        if isinstance(details, Mapping):
+            if details.get("type") == "directory":
+                handle.close()
+                raise NotAFile("is a folder", path=path, backend=self.name)
+            return handle
+        # No info came with the handle (sshfs): a folder shows only when reading fails.
+        return cast(BinaryIO, _FolderOnFailure(handle, lambda exc: self._refuse_folder(path, exc)))
+
+    def _refuse_folder(self, path: str, failure: Exception) -> None:
+        """Raise ``NotAFile`` (``failure`` chained) if ``path`` is a folder; return if it
+        is not, or if the question fails too (the caller re-raises ``failure``)."""
+        try:
+            info = self._info_or_none(self._full(path))
+        except Exception:  # noqa: BLE001 - the original failure is the one to report
+            return
+        if info is not None and info.get("type") == "directory":
+            raise NotAFile("is a folder", path=path, backend=self.name) from failure
 
     def _file_info(self, path: str, version_id: str | None) -> FileInfo:
         try:
@@ -288,7 +314,27 @@ class FsspecBackend(Backend):
             raise AlreadyExists(path=path, backend=self.name)
 
     def _make_parents(self, full: str) -> None:
-        self._make_folder(posixpath.dirname(full))
+        try:
+            self._make_folder(posixpath.dirname(full))
+        except Exception:
+            self._refuse_file_parent(full)
+            raise
+
+    def _refuse_file_parent(self, full: str) -> None:
+        """Raise ``NotAFolder`` if a parent of ``full`` is a file.
+
+        Asked only after making the folders failed: filesystems report a file in the
+        way as "exists" (local, memory) or as a bare failure (SFTP), not as what it is.
+        """
+        folder = posixpath.dirname(full)
+        while folder and folder != self.root and folder.startswith(self.root):
+            info = self._info_or_none(folder)
+            if info is not None and info.get("type") != "directory":
+                raise NotAFolder(
+                    f"parent {self._rel(folder)!r} is a file", path=self._rel(full),
+                    backend=self.name,
+                )
+            folder = posixpath.dirname(folder)
 
     def _make_folder(self, folder: str) -> None:
         if self.CREATE_PARENTS and folder and folder != self.fs.root_marker:
@@ -305,6 +351,15 @@ class FsspecBackend(Backend):
         if staged != full:
             self.fs.mv(staged, full)
 
+    def _publish_new(self, staged: str, full: str, path: str) -> None:
+        """Move a staged write into place only if nothing is at ``full`` (``AlreadyExists``).
+
+        The default is ``_publish`` after ``_write`` checked: two steps, so racing
+        creators may all win. A filesystem with a rename that never replaces overrides
+        this and may then declare ``EXCLUSIVE_CREATE`` (the SSH plugin does).
+        """
+        self._publish(staged, full)
+
     def _write(
         self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
     ) -> WriteResult:
@@ -312,7 +367,11 @@ class FsspecBackend(Backend):
         full = self._full(path)
         self._make_parents(full)
         staged = self._staging(full)
-        handle = self.fs.open(staged, "wb", **self._write_kwargs(metadata))
+        try:
+            handle = self.fs.open(staged, "wb", **self._write_kwargs(metadata))
+        except (FileExistsError, NotADirectoryError):
+            self._refuse_file_parent(full)
+            raise
         try:
             try:
                 size, digest = copy_hashing(data, handle.write)
@@ -320,7 +379,10 @@ class FsspecBackend(Backend):
                 _abort(handle)
                 raise
             handle.close()
-            self._publish(staged, full)
+            if overwrite:
+                self._publish(staged, full)
+            else:
+                self._publish_new(staged, full, path)
         except BaseException:
             if staged != full:
                 _quiet(self.fs.rm_file, staged)
@@ -718,6 +780,32 @@ def _modified(info: Mapping[str, Any]) -> datetime | None:
                 continue
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return None
+
+
+class _FolderOnFailure:
+    """A read handle whose first failing ``read`` asks whether the path is a folder
+    (then ``NotAFile``, the read's error chained); every other call goes straight through."""
+
+    def __init__(self, inner: Any, refuse_folder: Callable[[Exception], None]) -> None:
+        self._inner = inner
+        self._refuse_folder = refuse_folder
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            data: bytes = self._inner.read(size)
+        except Exception as exc:
+            self._refuse_folder(exc)
+            raise
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __enter__(self) -> _FolderOnFailure:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.close()
 
 
 def _abort(handle: Any) -> None:

@@ -19,17 +19,19 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib import import_module
 from typing import IO, Any, BinaryIO, ClassVar, cast
 
 from dvcremote.backend import paths
 from dvcremote.backend.base import Backend
 from dvcremote.backend.capabilities import ALL_CAPABILITIES, Capability
+from dvcremote.backend.naming import TEMP_PREFIX, is_temp_name, temp_name
+from dvcremote.backend.streams import copy_hashing
 from dvcremote.backend.types import FileInfo, FolderInfo, WriteResult
 from dvcremote.backends.fastcopy import copy_fd, copy_into
-from dvcremote.backends.naming import TEMP_PREFIX, is_temp_name, temp_name
 from dvcremote.backends.options import as_bool, reject_unknown
-from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     AlreadyExists,
     BackendError,
@@ -47,6 +49,35 @@ RESERVED = ".dvcremote"
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 #: link() failing with these means "no hard links on this filesystem", not "name taken".
 _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """A subclass ``from_url`` picks by option, named rather than imported.
+
+    The subclass imports this module, so this module must not import it back; loading
+    it only when asked also keeps a plain local remote's start-up lean.
+    """
+
+    name: str
+    target: str
+
+    def load(self) -> type[LocalBackend]:
+        module, _, attr = self.target.partition(":")
+        found: type[LocalBackend] = getattr(import_module(module), attr)
+        return found
+
+
+VERSIONED_VARIANT = _Variant(
+    "local-versioned", "dvcremote.backends.versioned_local:VersionedLocalBackend"
+)
+#: Where the versioned variant keeps every version; its presence makes a root versioned.
+VERSIONS_FOLDER = f"{RESERVED}/versions"
+
+
+def holds_versions(root: str) -> bool:
+    """Whether ``root`` was written with versioning on."""
+    return os.path.isdir(os.path.join(root, *VERSIONS_FOLDER.split("/")))
 
 
 def url_to_path(url: str) -> str:
@@ -105,20 +136,16 @@ class LocalBackend(Backend):
     @classmethod
     def from_url(cls, url: str, **options: Any) -> LocalBackend:
         """Options: ``versioning`` (true/false; unset = versioned if the root already is)."""
-        from dvcremote.backends.versioned_local import VersionedLocalBackend
-
         reject_unknown(cls.name, options, cls.CONFIG_KEYS)
         root = url_to_path(url)
         flag = options.get("versioning")
         if flag is None:
-            versioned = issubclass(cls, VersionedLocalBackend) or (
-                VersionedLocalBackend.holds_versions(root)
-            )
+            versioned = _C.VERSIONING in cls.CAPABILITIES or holds_versions(root)
         else:
             versioned = as_bool("versioning", flag)
-            if not versioned and issubclass(cls, VersionedLocalBackend):
+            if not versioned and _C.VERSIONING in cls.CAPABILITIES:
                 raise ConfigError("VersionedLocalBackend cannot be opened with versioning=false")
-        return VersionedLocalBackend(root) if versioned else LocalBackend(root)
+        return VERSIONED_VARIANT.load()(root) if versioned else LocalBackend(root)
 
     @property
     def location(self) -> str:

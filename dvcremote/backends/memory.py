@@ -21,10 +21,10 @@ from typing import IO, Any, BinaryIO, ClassVar
 from dvcremote.backend import paths
 from dvcremote.backend.base import Backend
 from dvcremote.backend.capabilities import ALL_CAPABILITIES, Capability
+from dvcremote.backend.naming import new_version_id
+from dvcremote.backend.streams import read_hashing
 from dvcremote.backend.types import FileInfo, FolderInfo, WriteResult
-from dvcremote.backends.naming import new_version_id
 from dvcremote.backends.options import reject_unknown
-from dvcremote.backends.streams import read_hashing
 from dvcremote.errors import (
     AlreadyExists,
     ConfigError,

@@ -34,6 +34,21 @@ def as_bool(name: str, value: Any) -> bool:
     return parse_bool(f"option {name!r}", value)
 
 
+def as_number(name: str, value: Any, *, whole: bool = False, minimum: float | None = None) -> float:
+    """A numeric setting (config values arrive as strings): positive, or at least
+    ``minimum`` when given. ``whole`` refuses fractions; the result is then an int."""
+    try:
+        number: float = int(value) if whole else float(value)
+    except (TypeError, ValueError):
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name} must be {kind}, not {value!r}") from None
+    if minimum is None and number <= 0:
+        raise ConfigError(f"{name} must be positive, not {value!r}")
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
 def reject_unknown(backend: str, options: Mapping[str, Any], known: Iterable[str]) -> None:
     """ConfigError naming the options ``from_url`` does not take (never their values)."""
     import difflib

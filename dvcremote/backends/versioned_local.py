@@ -37,12 +37,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from dvcremote.backend.capabilities import Capability
+from dvcremote.backend.naming import is_version_id, new_version_id, temp_name
 from dvcremote.backend.types import FileInfo
-from dvcremote.backends.local import RESERVED, LocalBackend, _mtime, _unlink_quiet, etag_of
-from dvcremote.backends.naming import is_version_id, new_version_id, temp_name
+from dvcremote.backends.local import (
+    VERSIONED_VARIANT,
+    VERSIONS_FOLDER,
+    LocalBackend,
+    _mtime,
+    _unlink_quiet,
+    etag_of,
+)
 from dvcremote.errors import AlreadyExists, NotFound, VersionNotFound
 
-VERSIONS_FOLDER = f"{RESERVED}/versions"
 _PENDING = ".pending"
 
 
@@ -56,7 +62,7 @@ class _Blob:
 class VersionedLocalBackend(LocalBackend):
     """A directory that keeps every version of every file (see the module docstring)."""
 
-    name: ClassVar[str] = "local-versioned"
+    name: ClassVar[str] = VERSIONED_VARIANT.name
     CAPABILITIES: ClassVar[frozenset[Capability]] = LocalBackend.CAPABILITIES | {
         Capability.VERSIONING
     }
@@ -64,10 +70,6 @@ class VersionedLocalBackend(LocalBackend):
     def __init__(self, root: str | os.PathLike[str]) -> None:
         super().__init__(root)
         self._versions = os.path.join(self.root, *VERSIONS_FOLDER.split("/"))
-
-    @staticmethod
-    def holds_versions(root: str) -> bool:
-        return os.path.isdir(os.path.join(root, *VERSIONS_FOLDER.split("/")))
 
     # ---------------------------------------------------------- version store
     def _vdir(self, path: str) -> str:

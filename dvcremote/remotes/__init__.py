@@ -13,8 +13,10 @@ from dvcremote.errors import ConfigError
 from dvcremote.remotes.base import Remote
 
 if TYPE_CHECKING:
+    from dvcremote.backend.base import Backend
+    from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
-    from dvcremote.repo import Repo
+    from dvcremote.integrity import CacheVerifier
 
 CONTENT = "content"
 VERSION_AWARE = "version_aware"
@@ -55,12 +57,14 @@ def adapter_class(kind: str) -> type[Remote]:
     return cls
 
 
-def open_remote(repo: Repo, config: RemoteConfig) -> Remote:
-    """Open the backend for ``config`` and wrap it in the adapter its config asks for."""
+def open_remote(
+    config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+) -> Remote:
+    """Wrap an open backend in the adapter ``config`` asks for; the backend is closed
+    if the adapter refuses it."""
     cls = adapter_class(adapter_kind(config))
-    backend = repo.open_remote_backend(config)
     try:
-        return cls(repo, config, backend)
+        return cls(config, backend, cache, verifier)
     except BaseException:
         backend.close()
         raise

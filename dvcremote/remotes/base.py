@@ -16,22 +16,32 @@ from dvcremote.progress import NULL, Progress
 
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
+    from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
-    from dvcremote.repo import Repo
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.results import GCResult, StatusResult, TransferSummary
 
 
 class Remote(ABC):
-    """One configured remote, bound to a repository and an open backend."""
+    """One configured remote: its config, an open backend, and the local cache it moves
+    objects from and into (with the verifier that vouches for them). It never sees the
+    repository."""
 
     #: The adapter kind, as chosen from the remote's config (see ``dvcremote.remotes``).
     kind: ClassVar[str] = ""
     #: Whether ``gc`` is implemented; checked before anything is deleted anywhere.
     supports_gc: ClassVar[bool] = False
+    #: Whether the adapter records per-file version ids into outputs (a
+    #: ``VersionAwareRemote``): history then gets each revision's own versions.
+    records_versions: ClassVar[bool] = False
 
-    def __init__(self, repo: Repo, config: RemoteConfig, backend: Backend) -> None:
-        self.repo = repo
+    def __init__(
+        self, config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+    ) -> None:
+        self.cache = cache
+        #: Checks cache objects against their names before they are uploaded.
+        self.verifier = verifier
         self.config = config
         self.backend = backend
         self.check()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
-    from dvcremote.repo import Repo
+    from dvcremote.integrity import CacheVerifier
 
 
 class ContentRemote(Remote):
@@ -39,14 +39,16 @@ class ContentRemote(Remote):
     supports_gc = True
 
     def __init__(
-        self, repo: Repo, config: RemoteConfig, backend: Backend, *, root: str = ""
+        self,
+        config: RemoteConfig,
+        backend: Backend,
+        cache: LocalCache,
+        verifier: CacheVerifier,
+        *,
+        root: str = "",
     ) -> None:
-        super().__init__(repo, config, backend)
+        super().__init__(config, backend, cache, verifier)
         self.odb = RemoteODB(backend, root, jobs=config.jobs)
-
-    @property
-    def cache(self) -> LocalCache:
-        return self.repo.cache
 
     # -- manifests -----------------------------------------------------------------------
     def _dir_objs(self, outputs: Sequence[Output]) -> set[Obj]:
@@ -155,7 +157,8 @@ class ContentRemote(Remote):
         # up to date, not missing (as after a pull of only some revisions).
         on_remote = self.odb.contains(used.objs)
         missing = used.objs - local - on_remote
-        todo = local - on_remote
+        # Never upload an object whose content no longer matches its name.
+        todo, corrupt = self.verifier.intact(local - on_remote)
         progress.start("Pushing", len(todo))
         files = sorted(o for o in todo if not o.is_dir)
         done, failed = transfer.upload(
@@ -165,6 +168,7 @@ class ContentRemote(Remote):
             jobs=jobs,
             progress=progress.update,
         )
+        failed.update(corrupt)
         # A manifest goes up only once every file it names is on the remote, so a
         # remote never holds a directory it cannot deliver whole.
         have = on_remote | done
@@ -209,7 +213,8 @@ class ContentRemote(Remote):
     ) -> TransferSummary:
         jobs = self.jobs(jobs)
         used, fetched, manifest_errors = self._used(outputs, remote_manifests="cache", jobs=jobs)
-        present = self.cache.present(used.objs)
+        # A corrupt cache object is removed here, so it is downloaded again.
+        present, _ = self.verifier.intact(used.objs)
         todo = sorted(used.objs - present - set(manifest_errors) - used.unavailable)
         progress.start("Fetching", len(todo))
         done, failed = transfer.download(

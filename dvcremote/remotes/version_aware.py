@@ -37,7 +37,6 @@ from dvcremote.results import DELETED, MISSING, NEW, OK, StatusResult, TransferS
 
 if TYPE_CHECKING:
     from dvcremote.backend.types import FileInfo, TransferResult
-    from dvcremote.cache import LocalCache
     from dvcremote.dvcfile import Output
 
 _T = TypeVar("_T")
@@ -117,6 +116,7 @@ def file_entry(
 # ------------------------------------------------------------------------------ adapter
 class VersionAwareRemote(Remote):
     kind = "version_aware"
+    records_versions = True
 
     # -- set-up --------------------------------------------------------------------------
     def check(self) -> None:
@@ -137,10 +137,6 @@ class VersionAwareRemote(Remote):
             )
         # Storage that can have versioning switched off (an S3 bucket) says so here.
         backend.check_versioning()
-
-    @property
-    def cache(self) -> LocalCache:
-        return self.repo.cache
 
     def _pool_map(self, fn: Callable[[_T], _R], items: Sequence[_T], jobs: int | None) -> list[_R]:
         if len(items) <= 1:
@@ -377,7 +373,8 @@ class VersionAwareRemote(Remote):
                 plan.up_to_date += 1
             else:
                 upload.append(f)
-        local = self.cache.present({f.obj for f in upload})
+        # Never upload an object whose content no longer matches its name.
+        local, corrupt = self.verifier.intact({f.obj for f in upload})
         seen: set[str] = set()
         for f in upload:
             if f.path in seen:
@@ -385,6 +382,8 @@ class VersionAwareRemote(Remote):
             seen.add(f.path)
             if f.obj in local:
                 plan.upload.append(f)
+            elif f.obj in corrupt:
+                plan.failed[f.obj.oid] = corrupt[f.obj]
             else:
                 plan.missing.add(f.obj)
         for t in tracked:

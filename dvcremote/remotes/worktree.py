@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dvcremote import transfer
-from dvcremote.errors import BackendError, IntegrityError, NotFound, ObjectMissing
+from dvcremote.errors import BackendError, IntegrityError, NotFound, ObjectMissing, UnsafePath
 from dvcremote.hashing import MD5, MD5_DOS2UNIX, file_md5
+from dvcremote.manifest import relpath_problem
 from dvcremote.objects import Obj
 from dvcremote.odb import RemoteODB
 from dvcremote.progress import NULL, Progress
@@ -39,10 +40,11 @@ from dvcremote.results import TransferSummary
 if TYPE_CHECKING:
     from dvcremote.backend.base import Backend
     from dvcremote.backend.types import FileInfo
+    from dvcremote.cache import LocalCache
     from dvcremote.config import RemoteConfig
     from dvcremote.dvcfile import Output
+    from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
-    from dvcremote.repo import Repo
     from dvcremote.update import UpdateChanges
 
 #: Where a worktree remote keeps its content-addressed objects (``files/md5/..`` below it).
@@ -58,8 +60,10 @@ class _Fetched:
 class WorktreeRemote(VersionAwareRemote):
     kind = "worktree"
 
-    def __init__(self, repo: Repo, config: RemoteConfig, backend: Backend) -> None:
-        super().__init__(repo, config, backend)
+    def __init__(
+        self, config: RemoteConfig, backend: Backend, cache: LocalCache, verifier: CacheVerifier
+    ) -> None:
+        super().__init__(config, backend, cache, verifier)
         self.odb = RemoteODB(backend, OBJECTS_ROOT, jobs=config.jobs)
         self._manifests_fetched: set[Obj] = set()
         self._manifest_errors: dict[Obj, Exception] = {}
@@ -208,7 +212,13 @@ class WorktreeRemote(VersionAwareRemote):
                             kept[f.path] = {}
                     else:
                         wanted[f.path] = (t, f)
-                for path in under - set(known):
+                for path in sorted(under - set(known)):
+                    problem = relpath_problem(path[len(t.path) + 1 :])
+                    if problem is not None:  # a hostile listing: nothing is written
+                        raise UnsafePath(
+                            t.path, f"is listed with a file whose {problem}",
+                            source=f"remote {self.name!r}",
+                        )
                     wanted[path] = (t, None)
             else:
                 f = t.files[0]

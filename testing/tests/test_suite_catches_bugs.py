@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,9 @@ from dvcremote.backend import (
     paths,
 )
 from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.streams import read_hashing
 from dvcremote.backends.memory import MemoryBackend
-from dvcremote.errors import BackendError, VersionNotFound
+from dvcremote.errors import BackendError, NotAFile, NotAFolder, VersionNotFound
 from dvcremote_testing.backend_tests import (
     TOPICS,
     AtomicWriteTests,
@@ -42,10 +44,12 @@ from dvcremote_testing.backend_tests import (
     ReadWriteTests,
     RefusedCredentialsTests,
     StreamingTests,
+    ThreadSafetyTests,
     UnreachableStorageTests,
     VersioningTests,
 )
 from dvcremote_testing.backend_tests._base import pipe
+from dvcremote_testing.backend_tests.errors import STORAGE_FAILURES
 from dvcremote_testing.backend_tests.identity import GATED
 from dvcremote_testing.downfs import DownFileSystem
 
@@ -257,6 +261,97 @@ class UnguardedInfo(MemoryBackend):
         return self._file_info(self._path(path), version_id)
 
 
+class CopyGivesSourceVersion(MemoryBackend):
+    """Returns the version id of the copy's source instead of the one it made."""
+
+    def _copy(self, src: str, dst: str, *, overwrite: bool) -> WriteResult:
+        result = super()._copy(src, dst, overwrite=overwrite)
+        return dataclasses.replace(result, version_id=self._file_info(src, None).version_id)
+
+
+class FolderDeleteForgetsHistory(MemoryBackend):
+    """A recursive folder delete that drops every version of the files in it."""
+
+    def _delete_folder(self, path: str, recursive: bool) -> None:
+        doomed = [info.path for info in self._list_files(path, True)]
+        super()._delete_folder(path, recursive)
+        with self._store.lock:
+            for gone in doomed:
+                self._store.entries.pop(self._key(gone), None)
+
+
+class DeletedCurrentVersionLeavesNothing(MemoryBackend):
+    """Deleting the current version leaves no current one (the previous is not restored)."""
+
+    def _delete_version(self, path: str, version_id: str) -> None:
+        with self._store.lock:
+            current = self._store.current(self._key(path))
+            super()._delete_version(path, version_id)
+            if current is not None and current.version_id == version_id:
+                self._store.set_current(self._key(path), None)
+
+
+class ListsDeleteMarkers(MemoryBackend):
+    """Lists a deleted file's delete marker as its newest, current version."""
+
+    def _list_versions(self, path: str) -> Iterator[FileInfo]:
+        listed = list(super()._list_versions(path))
+        with self._store.lock:
+            deleted = bool(listed) and self._store.current(self._key(path)) is None
+        if deleted:
+            marker = FileInfo(path, 0, version_id="delete-marker", is_latest=True)
+            return iter([marker, *listed])
+        return iter(listed)
+
+
+class CheckThenCreate(MemoryBackend):
+    """Checks that the path is free, then writes as an overwrite: every racer wins."""
+
+    def _write(
+        self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
+    ) -> WriteResult:
+        with self._store.lock:
+            self._check_target(path, overwrite)
+        content, etag = read_hashing(data)
+        time.sleep(0.05)  # the round trip between a remote check and the write
+        return self._put(path, content, etag, True, metadata)
+
+
+class OverwriteDeletesFirst(MemoryBackend):
+    """An "atomic" overwrite that deletes the old file before writing the new one."""
+
+    def _write_atomic(
+        self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
+    ) -> WriteResult:
+        if overwrite and self._is_file(path):
+            self._delete(path)
+            time.sleep(0.01)
+        return super()._write_atomic(path, data, overwrite=overwrite, metadata=metadata)
+
+
+class RefusalsAsBareErrors(MemoryBackend):
+    """Every refusal of the storage comes out as a bare ``BackendError``: what a plugin
+    gets from a catch-all in ``map_error`` (the SQLite plugin mapped each to one type)."""
+
+    def _check_target(self, path: str, overwrite: bool) -> None:
+        try:
+            super()._check_target(path, overwrite)
+        except (NotAFile, NotAFolder) as exc:
+            raise BackendError(str(exc), path=path, backend=self.name) from exc
+
+    def _file_info(self, path: str, version_id: str | None) -> FileInfo:
+        try:
+            return super()._file_info(path, version_id)
+        except NotAFile as exc:
+            raise BackendError(str(exc), path=path, backend=self.name) from exc
+
+    def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
+        try:
+            return super()._open_read(path, version_id)
+        except NotAFile as exc:
+            raise BackendError(str(exc), path=path, backend=self.name) from exc
+
+
 # ------------------------------------------------------------------------- cases
 class _Request:
     """Just enough of pytest's request for the suites' optional fixtures."""
@@ -341,6 +436,31 @@ CASES = {
         DropsUserMetadata, MetadataTests, "test_user_metadata_round_trip"),
     "naive-modified-at": Case(
         NaiveTimestamps, MetadataTests, "test_modified_at_is_an_aware_recent_datetime"),
+    "copy-gives-source-version": Case(
+        CopyGivesSourceVersion, VersioningTests,
+        "test_copy_returns_the_new_version_of_the_destination"),
+    "folder-delete-drops-versions": Case(
+        FolderDeleteForgetsHistory, VersioningTests,
+        "test_delete_folder_hides_files_but_keeps_their_versions"),
+    "deleted-current-version-not-replaced": Case(
+        DeletedCurrentVersionLeavesNothing, VersioningTests,
+        "test_deleting_the_current_version_makes_the_previous_one_current"),
+    "delete-marker-listed": Case(
+        ListsDeleteMarkers, VersioningTests, "test_delete_markers_are_not_listed_as_versions"),
+    "racing-creates-all-win": Case(
+        CheckThenCreate, ThreadSafetyTests, "test_threads_racing_to_create_one_file"),
+    "atomic-overwrite-goes-missing": Case(
+        OverwriteDeletesFirst, ThreadSafetyTests,
+        "test_readers_never_see_a_partial_atomic_overwrite"),
+    **{
+        f"bare-error-{label}": Case(
+            RefusalsAsBareErrors, ErrorTests, "test_storage_failures_raise_their_own_type",
+            {"capability": capability, "expected": expected, "operation": operation})
+        for label, capability, expected, operation in STORAGE_FAILURES
+        if label in (
+            "read-of-a-folder", "file-info-of-a-folder", "write-over-a-folder", "write-under-a-file"
+        )
+    },
 }
 
 
@@ -372,7 +492,9 @@ def test_topic_test_names_never_shadow_each_other() -> None:
 
 def test_every_operation_gating_capability_is_checked() -> None:
     """A capability added to the enum that gates an operation needs an entry in GATED."""
-    not_operation_gates = {C.SEEKABLE_READ, C.LAZY_READ, C.WRITE_RESULT_NATIVE}
+    not_operation_gates = {
+        C.SEEKABLE_READ, C.LAZY_READ, C.WRITE_RESULT_NATIVE, C.EXCLUSIVE_CREATE
+    }
     assert set(Capability) - not_operation_gates == set(GATED)
 
 

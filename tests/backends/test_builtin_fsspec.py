@@ -23,7 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
 from dvcremote.backend.fsspec import FsspecBackend
-from dvcremote.backends.naming import TEMP_PREFIX
+from dvcremote.backend.naming import TEMP_PREFIX
 from dvcremote.errors import BackendError, NotAFile, NotFound
 from dvcremote_testing.backend_tests import BackendConformance
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dvcremote.backend import Capability, open_backend
+from dvcremote.backend.naming import TEMP_PREFIX
 from dvcremote.backends import fastcopy
 from dvcremote.backends.local import LocalBackend
-from dvcremote.backends.naming import TEMP_PREFIX
 from dvcremote.backends.versioned_local import VersionedLocalBackend
 from dvcremote.errors import BackendError, ConfigError, InvalidPath, NotAFile, NotAFolder
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dvcremote.backend import Capability, open_backend
+from dvcremote.backend.naming import is_version_id
 from dvcremote.backends.local import LocalBackend
-from dvcremote.backends.naming import is_version_id
 from dvcremote.backends.versioned_local import VersionedLocalBackend
 from dvcremote.errors import ConfigError, InvalidPath, VersionNotFound
 

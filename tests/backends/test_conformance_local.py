@@ -21,11 +21,13 @@ def backend(tmp_path: Path) -> Iterator[LocalBackend]:
 
 
 class TestLocalBackend(BackendConformance):
-    pass
+    on_builtin_storage = True
 
 
 class TestLocalBackendFromUrl(BackendConformance):
     """Built the way the registry builds it: from a URL, versioning switched off."""
+
+    on_builtin_storage = True
 
     @pytest.fixture
     def backend(self, tmp_path: Path) -> LocalBackend:

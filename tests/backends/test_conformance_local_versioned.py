@@ -21,4 +21,4 @@ def backend(tmp_path: Path) -> Iterator[Backend]:
 
 
 class TestVersionedLocalBackend(BackendConformance):
-    pass
+    on_builtin_storage = True

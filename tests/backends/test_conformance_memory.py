@@ -21,7 +21,7 @@ def backend() -> Iterator[MemoryBackend]:
 
 
 class TestMemoryBackend(BackendConformance):
-    pass
+    on_builtin_storage = True
 
 
 @pytest.fixture
@@ -34,6 +34,8 @@ def prefixed_backend() -> Iterator[MemoryBackend]:
 
 class TestMemoryBackendUnderAPrefix(BackendConformance):
     """A backend rooted below a bucket's top must behave exactly the same."""
+
+    on_builtin_storage = True
 
     @pytest.fixture
     def backend(self, prefixed_backend: MemoryBackend) -> MemoryBackend:

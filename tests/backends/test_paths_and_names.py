@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dvcremote.backend import paths
-from dvcremote.backends import naming
+from dvcremote.backend import naming, paths
 from dvcremote.errors import InvalidPath
 
 TOKENS = ["a", "b.c", ".", "..", "/", "\\", ":", "\x00", "C:", ".dvcremote-tmp-x"]

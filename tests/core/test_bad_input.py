@@ -324,6 +324,26 @@ def test_full_workspace_disk_on_pull(
     assert snapshot(remote_dir)  # the remote is untouched by a failing pull
 
 
+@pytest.mark.parametrize("size", [200 * 1024, 5 << 20])  # read whole / streamed
+def test_full_cache_disk_on_add_names_the_cache(
+    dvcrepo: Repo, workspace: Path, tiny_disk: Path, size: int
+) -> None:
+    """ENOSPC while add writes into the cache names the cache, not the file read
+    (issue 11 item 10)."""
+    cache = tiny_disk / "cache"
+    with open(workspace / ".dvc" / "config", "a", encoding="utf-8") as f:
+        f.write(f"[cache]\n    dir = {cache}\n    type = copy\n")
+    write_tree(workspace, {"big.bin": os.urandom(size)})
+    before = snapshot(workspace)
+    proc = _cli(workspace, "add", "big.bin")
+    assert proc.returncode == 3
+    line = proc.stderr.strip()
+    assert line.startswith(f"ERROR: No space left on device: {cache}"), line
+    assert "big.bin" not in line and "Traceback" not in line
+    assert snapshot(workspace) == before
+    assert [p for p in cache.rglob("*") if p.is_file()] == []  # nothing partial kept
+
+
 def test_enospc_is_reported_without_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

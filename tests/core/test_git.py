@@ -20,7 +20,13 @@ def _staged(workspace: Path) -> set[str]:
 def test_init_inside_git_stages_config(git_repo: Repo, workspace: Path) -> None:
     assert (workspace / ".dvc" / "config").read_bytes() == b""
     assert (workspace / ".dvc" / ".gitignore").read_text() == "/config.local\n/tmp\n/cache\n"
-    assert _staged(workspace) == {".dvc/config", ".dvc/.gitignore"}
+    # dvc init's .dvcignore too, byte for byte
+    assert (workspace / ".dvcignore").read_text() == (
+        "# Add patterns of files dvc should ignore, which could improve\n"
+        "# the performance. Learn more at\n"
+        "# https://dvc.org/doc/user-guide/dvcignore\n"
+    )
+    assert _staged(workspace) == {".dvc/config", ".dvc/.gitignore", ".dvcignore"}
     assert git_repo.git is not None
 
 

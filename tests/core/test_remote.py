@@ -242,8 +242,10 @@ def test_outputs_pinned_to_a_remote_go_there(
     assert not remote_file(remote_dir, md5("foo")).exists()
     assert open_backend(memory_url).exists(f"files/md5/{md5('foo')[:2]}/{md5('foo')[2:]}")
     assert dvcrepo.status(cloud=True).in_sync
-    # An explicit remote overrides the pin.
-    assert dvcrepo.push(remote="main").transferred == {md5("bar")}
+    # dvc's -r rules: an output pinned elsewhere is skipped; unpinned ones go to -r.
+    assert dvcrepo.push(remote="main").transferred == frozenset()
+    assert not open_backend(memory_url).exists(f"files/md5/{md5('bar')[:2]}/{md5('bar')[2:]}")
+    assert dvcrepo.push(remote="other").transferred == {md5("foo")}
 
 
 @pytest.mark.parametrize(

@@ -48,11 +48,12 @@ def test_add_file_and_dir_writes_dvc_files_and_cache(dvcrepo: Repo, workspace: P
     assert not (workspace / ".gitignore").exists()  # outside git, as dvc --no-scm
 
 
-def test_add_streams_big_files_with_parallel_copy(
+def test_add_streams_big_files_hashing_the_copy(
     dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(staging, "SMALL_FILE", 1024)
-    monkeypatch.setattr(staging, "PARALLEL_COPY", 2048)
+    (workspace / ".dvc" / "config").write_text("[cache]\n    type = copy\n")
+    dvcrepo = Repo(workspace)
     big = os.urandom(3 << 20)
     (workspace / "big.bin").write_bytes(big)
     result = dvcrepo.add("big.bin")
@@ -217,3 +218,32 @@ def test_config_cache_dir_is_honoured(workspace: Path, tmp_path: Path) -> None:
     (workspace / "foo").write_text("foo")
     repo.add("foo")
     assert (tmp_path / "elsewhere" / "files" / "md5" / "ac" / md5("foo")[2:]).is_file()
+
+
+@pytest.mark.parametrize("kind", ["hardlink", "symlink"])
+def test_readd_of_linked_files_leaves_no_temp_file(
+    dvcrepo: Repo, workspace: Path, kind: str
+) -> None:
+    """Re-adding files already linked to the cache (touched, so hashed again) replaces
+    nothing with itself and leaves no temp file in the tracked folder (issue 11 item 5)."""
+    (workspace / ".dvc" / "config").write_text(f"[cache]\n    type = {kind}\n")
+    repo = Repo(workspace)
+    files = {f"f{i}": f"content {i}" for i in range(4)}
+    write_tree(workspace, {"data": files})
+    repo.add("data")
+    for p in (workspace / "data").iterdir():
+        os.utime(p, ns=(10**18, 10**18))  # through a symlink: the cache object's mtime
+    repo.add("data")
+    repo.close()
+    names = [p.name for p in (workspace / "data").rglob("*")]
+    assert sorted(names) == sorted(files)
+    assert read_tree(workspace / "data") == {k: v.encode() for k, v in files.items()}
+    place = workspace / ".dvc" / "tmp" / "dvcremote" / "place"
+    assert not place.exists() or list(place.iterdir()) == []
+    for name in files:
+        path = workspace / "data" / name
+        target = cache_file(workspace, md5(files[name]))
+        if kind == "hardlink":
+            assert path.stat().st_ino == target.stat().st_ino
+        else:
+            assert path.is_symlink() and path.resolve() == target

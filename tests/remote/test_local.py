@@ -37,12 +37,12 @@ def remote_worktree(make_remote_worktree):
 
 
 class TestLocalRemote(TestRemote):
-    pass
+    on_builtin_storage = True
 
 
 class TestLocalRemoteVersionAware(TestRemoteVersionAware):
-    pass
+    on_builtin_storage = True
 
 
 class TestLocalRemoteWorktree(TestRemoteWorktree):
-    pass
+    on_builtin_storage = True

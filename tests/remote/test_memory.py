@@ -23,12 +23,12 @@ def remote_worktree(make_remote_worktree):
 
 
 class TestMemoryRemote(TestRemote):
-    pass
+    on_builtin_storage = True
 
 
 class TestMemoryRemoteVersionAware(TestRemoteVersionAware):
-    pass
+    on_builtin_storage = True
 
 
 class TestMemoryRemoteWorktree(TestRemoteWorktree):
-    pass
+    on_builtin_storage = True

@@ -24,12 +24,12 @@ def remote_worktree(make_remote_worktree):
 
 
 class TestVersionedLocalRemote(TestRemote):
-    pass
+    on_builtin_storage = True
 
 
 class TestVersionedLocalRemoteVersionAware(TestRemoteVersionAware):
-    pass
+    on_builtin_storage = True
 
 
 class TestVersionedLocalRemoteWorktree(TestRemoteWorktree):
-    pass
+    on_builtin_storage = True

@@ -375,3 +375,28 @@ def test_update_result_has_one_home() -> None:
     from dvcremote import results, update
 
     assert update.UpdateResult is results.UpdateResult is UpdateResult
+
+
+@pytest.mark.parametrize("mode", ["worktree", "version_aware"])
+def test_push_refuses_a_cache_object_changed_in_place(
+    repo: Any, workspace: Path, store: Any, mode: str
+) -> None:
+    """Neither a worktree nor a version-aware push uploads a cache object whose content
+    no longer matches its name; it is reported as CorruptObject (issue 11 item 3)."""
+    import os
+    import stat
+
+    from dvcremote.errors import CorruptObject
+
+    write_tree(workspace, {"foo": "foo", "bar": "bar"})
+    repo.add(["foo", "bar"])
+    store.add_to(repo, REMOTE, **{mode: True})
+    oid = md5("foo")
+    obj = workspace / ".dvc" / "cache" / "files" / "md5" / oid[:2] / oid[2:]
+    os.chmod(obj, stat.S_IMODE(obj.stat().st_mode) | stat.S_IWUSR)
+    obj.write_bytes(b"garbage")
+    summary = repo.push()
+    assert not summary.ok
+    assert isinstance(summary.failed[oid], CorruptObject)
+    assert store.current() == {"bar": b"bar"}  # the corrupt bytes never went up
+    assert not obj.exists()

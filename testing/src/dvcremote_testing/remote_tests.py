@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from dvcremote.backend import Backend, Capability
+from dvcremote.backend import Backend, Capability, backend_class, scheme_of
 from dvcremote.errors import IntegrityError
 from dvcremote.results import TransferSummary
 from dvcremote_testing import expect
+from dvcremote_testing.builtin_guard import refuse_builtin_storage
 from dvcremote_testing.cloud import Cloud
 from dvcremote_testing.expect import DATA_DIR, md5
 from dvcremote_testing.markers import apply_skip_rules, requires
@@ -136,10 +137,20 @@ class _SuiteBase:
         super().__init_subclass__(**kwargs)
         cls.__test__ = cls.__module__ != __name__
 
+    #: True only in dvcremote's own tests of its built-in storages (see ``builtin_guard``).
+    on_builtin_storage = False
+
     @pytest.fixture(autouse=True)
     def _dvcremote_remote_skip_rules(self, request: pytest.FixtureRequest) -> None:
-        """Honour ``requires``/``skip_backend``/``only_backends`` once the backend is known."""
+        """Refuse built-in storage (a forgotten fixture), then honour ``requires``/
+        ``skip_backend``/``only_backends`` once the backend is known."""
         cloud: Cloud = request.getfixturevalue(self.remote_fixture)
+        refuse_builtin_storage(
+            request, backend_class(scheme_of(cloud.url)), self.remote_fixture,
+            f"Define `{self.remote_fixture}` in the test module, returning e.g."
+            f" `make_remote{self.remote_fixture[len('remote'):]}(name=\"upstream\", typ=\"foo\")`"
+            " for your `make_foo` fixture.",
+        )
         apply_skip_rules(
             request,
             backend_name=cloud.backend_name,

@@ -22,8 +22,8 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.naming import TEMP_PREFIX
 from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
-from dvcremote.backends.naming import TEMP_PREFIX
 from dvcremote.errors import (
     BackendError,
     ConfigError,
@@ -72,6 +72,7 @@ class AzureBackend(FsspecBackend):
             _C.LAZY_READ,  # ranged GETs as the stream is read
             _C.USER_METADATA,  # blob metadata
             _C.WRITE_RESULT_NATIVE,  # Put Blob / Put Block List / Copy Blob reply with the etag
+            _C.EXCLUSIVE_CREATE,  # If-None-Match: * when not overwriting
         }
     )
     CAPABILITY_NOTES: ClassVar[dict[str, str]] = {"VERSIONING": _VERSIONING_NOTE}
@@ -255,14 +256,9 @@ class AzureBackend(FsspecBackend):
 
     # ----------------------------------------------------------------- reads
     def _open_read(self, path: str, version_id: str | None) -> BinaryIO:
-        try:
-            handle: BinaryIO = self.fs.open(
-                self._full(path), "rb", block_size=READ_AHEAD, cache_type="readahead",
-                **self._version_kwargs(version_id),
-            )
-        except FileNotFoundError as exc:
-            raise self._not_found(path, version_id) from exc
-        return handle
+        return self._open_file(
+            path, version_id, block_size=READ_AHEAD, cache_type="readahead"
+        )
 
     # ----------------------------------------------------------------- info
     def _to_file_info(self, path: str, info: Mapping[str, Any]) -> FileInfo:

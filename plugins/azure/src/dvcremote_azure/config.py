@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from dvcremote.backends.options import as_bool, reject_unknown
+from dvcremote.backends.options import as_bool, as_number, reject_unknown
 from dvcremote.errors import ConfigError
 
 AZURE_KEYS = frozenset(
@@ -121,7 +121,7 @@ def parse_config(url: str, options: Mapping[str, Any]) -> AzureConfig:
     for ours, theirs in (("timeout", "timeout"), ("read_timeout", "read_timeout"),
                          ("connect_timeout", "connection_timeout")):
         if options.get(ours) is not None:
-            kwargs[theirs] = _number(ours, options[ours], minimum=1)
+            kwargs[theirs] = int(as_number(ours, options[ours], whole=True, minimum=1))
     retries = options.get("retries")
     # A worktree remote is version-aware too: it reads files back by version id.
     version_aware = as_bool("version_aware", options.get("version_aware", False)) or as_bool(
@@ -134,7 +134,9 @@ def parse_config(url: str, options: Mapping[str, Any]) -> AzureConfig:
         prefix=prefix,
         account_name=_account_name(options),
         version_aware=version_aware,
-        retries=None if retries is None else _number("retries", retries, minimum=0),
+        retries=None
+        if retries is None
+        else int(as_number("retries", retries, whole=True, minimum=0)),
         fs_kwargs=kwargs,
         secret_parts=tuple(s for s in secrets if s),
     )
@@ -172,12 +174,3 @@ def _sas_secrets(token: str) -> list[str]:
         found += [sig, *(s for s in re.findall(r"sig=([^&]+)", bare))]
     return found
 
-
-def _number(name: str, value: Any, *, minimum: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
-    return number

@@ -31,8 +31,8 @@ from dvcremote.backend import paths
 from dvcremote.backend.base import Backend, ProgressCallback
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
+from dvcremote.backend.streams import copy_hashing
 from dvcremote.backend.types import FileInfo, TransferResult, WriteResult
-from dvcremote.backends.streams import copy_hashing
 from dvcremote.errors import (
     BackendError,
     NotFound,
@@ -75,6 +75,7 @@ class S3Backend(FsspecBackend):
             _C.LAZY_READ,  # ranged GETs as the stream is read
             _C.USER_METADATA,  # x-amz-meta-* headers
             _C.WRITE_RESULT_NATIVE,  # PutObject/CopyObject replies carry etag and version
+            _C.EXCLUSIVE_CREATE,  # If-None-Match: * on PutObject / CompleteMultipartUpload
         }
     )
     SECRET_OPTIONS: ClassVar[frozenset[str]] = Backend.SECRET_OPTIONS | S3_SECRET_KEYS
@@ -218,23 +219,30 @@ class S3Backend(FsspecBackend):
     def _write(
         self, path: str, data: IO[bytes], *, overwrite: bool, metadata: Mapping[str, str] | None
     ) -> WriteResult:
-        self._refuse_existing(path, overwrite)
+        self._refuse_existing(path, overwrite)  # fail before streaming; S3 decides for real
         head = _read_up_to(data, SINGLE_PUT_LIMIT + 1)
         if len(head) <= SINGLE_PUT_LIMIT:
-            return self._put_object(path, head, metadata)
-        return self._write_multipart(path, cast(IO[bytes], _Prepended(head, data)), metadata)
+            return self._put_object(path, head, metadata, overwrite=overwrite)
+        return self._write_multipart(
+            path, cast(IO[bytes], _Prepended(head, data)), metadata, overwrite=overwrite
+        )
 
     def _multipart_fs(self) -> Any:
         """The filesystem whose file objects upload large writes."""
         return self.fs
 
     def _write_multipart(
-        self, path: str, data: IO[bytes], metadata: Mapping[str, str] | None
+        self, path: str, data: IO[bytes], metadata: Mapping[str, str] | None, *, overwrite: bool
     ) -> WriteResult:
-        """s3fs's multipart upload; nothing is visible unless it completes."""
+        """s3fs's multipart upload; nothing is visible unless it completes.
+
+        Without ``overwrite`` the upload completes only if the key is still absent
+        (s3fs's "xb" mode: ``If-None-Match: *`` on the commit), so of racing creates
+        exactly one wins.
+        """
         sizing = {"block_size": self.MULTIPART_PART_SIZE} if self.MULTIPART_PART_SIZE else {}
         handle = self._multipart_fs().open(
-            self._full(path), "wb", **sizing, **self._write_kwargs(metadata)
+            self._full(path), "wb" if overwrite else "xb", **sizing, **self._write_kwargs(metadata)
         )
         try:
             size, digest = copy_hashing(data, handle.write)
@@ -252,9 +260,13 @@ class S3Backend(FsspecBackend):
         )
 
     def _put_object(
-        self, path: str, body: bytes, metadata: Mapping[str, str] | None
+        self, path: str, body: bytes, metadata: Mapping[str, str] | None, *, overwrite: bool
     ) -> WriteResult:
+        """One PutObject; without ``overwrite`` S3 itself refuses an existing key
+        (``If-None-Match: *``), so of racing creates exactly one wins."""
         args, digest = self._put_arguments(path, body)
+        if not overwrite:
+            args["IfNoneMatch"] = "*"
         reply = self.fs.call_s3("put_object", **args, **self._write_kwargs(metadata))
         self.fs.invalidate_cache(self._full(path))
         return self._reply_to_result(path, len(body), reply, digest)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from dvcremote.backends.options import as_bool, reject_unknown
+from dvcremote.backends.options import as_bool, as_number, reject_unknown
 from dvcremote.errors import ConfigError
 
 #: Every key ``from_url`` accepts besides the generic remote ones.
@@ -121,7 +121,7 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
     config_kwargs: dict[str, Any] = _client_settings(opt)
     for key in ("read_timeout", "connect_timeout"):
         if key in opt:
-            config_kwargs[key] = _as_positive_int(key, opt[key])
+            config_kwargs[key] = int(as_number(key, opt[key], whole=True))
 
     fs_kwargs: dict[str, Any] = {
         # Even for a version-aware remote: s3fs's version-aware mode lists through
@@ -188,7 +188,7 @@ def _client_settings(opt: Mapping[str, Any]) -> dict[str, Any]:
     jobs = opt.get("jobs")
     connections = DEFAULT_CONNECTIONS
     if jobs is not None:
-        connections = max(connections, _as_positive_int("jobs", jobs))
+        connections = max(connections, int(as_number("jobs", jobs, whole=True)))
     return {
         "user_agent": _user_agent(),
         "max_pool_connections": connections,
@@ -274,12 +274,3 @@ def _shared_session(*env: str | None) -> Any:
 def _looks_like_path(value: Any) -> bool:
     return isinstance(value, str) and ("/" in value or value.endswith((".pem", ".crt")))
 
-
-def _as_positive_int(name: str, value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"option {name!r} must be a whole number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"option {name!r} must be positive, not {number}")
-    return number

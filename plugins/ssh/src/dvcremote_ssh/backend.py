@@ -18,7 +18,7 @@ from sshfs import SSHFileSystem
 from dvcremote.backend.capabilities import Capability
 from dvcremote.backend.fsspec import FsspecBackend
 from dvcremote.backend.types import WriteResult
-from dvcremote.errors import BackendError
+from dvcremote.errors import AlreadyExists, BackendError
 from dvcremote_ssh.config import SSH_KEYS, SSHConfig, parse_config
 from dvcremote_ssh.errors import map_ssh_error
 
@@ -58,6 +58,7 @@ class SSHBackend(FsspecBackend):
             _C.ATOMIC_WRITE,  # temp sibling + rename
             _C.SEEKABLE_READ,
             _C.LAZY_READ,  # SFTP reads are ranged requests
+            _C.EXCLUSIVE_CREATE,  # SFTP's plain rename never replaces
         }
     )
     CAPABILITY_NOTES: ClassVar[dict[str, str]] = {
@@ -122,6 +123,20 @@ class SSHBackend(FsspecBackend):
     async def _apublish(self, staged: str, full: str) -> None:
         """Rename a staged upload into place with SFTP's posix-rename (replaces atomically)."""
         await self.fs._mv(staged, full)
+
+    def _publish_new(self, staged: str, full: str, path: str) -> None:
+        """SFTP's own rename, which refuses an existing target (OpenSSH links, then
+        unlinks): of writers racing to create ``path`` exactly one wins."""
+        try:
+            sync(self.fs.loop, self._arename_new, staged, full)
+        except Exception as exc:
+            if self._info_or_none(full) is not None:
+                raise AlreadyExists(path=path, backend=self.name) from exc
+            raise
+
+    async def _arename_new(self, staged: str, full: str) -> None:
+        async with self.fs._pool.get() as channel:
+            await channel.rename(staged, full)
 
     # ----------------------------------------------------------------- copy
     def _copy(self, src: str, dst: str, *, overwrite: bool) -> WriteResult:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from dvcremote.backends.options import as_bool, reject_unknown
+from dvcremote.backends.options import as_bool, as_number, reject_unknown
 from dvcremote.errors import ConfigError
 
 SSH_KEYS = frozenset(
@@ -111,9 +111,10 @@ def parse_config(url: str, options: Mapping[str, Any]) -> SSHConfig:
     if "gss_auth" in options:
         kwargs["gss_auth"] = as_bool("gss_auth", options["gss_auth"])
     if options.get("timeout") is not None:
-        kwargs["connect_timeout"] = _positive("timeout", options["timeout"])
+        kwargs["connect_timeout"] = as_number("timeout", options["timeout"])
     if options.get("max_sessions") is not None:
-        kwargs["max_sessions"] = int(_positive("max_sessions", options["max_sessions"]))
+        sessions = options["max_sessions"]
+        kwargs["max_sessions"] = int(as_number("max_sessions", sessions, whole=True))
 
     policy, known_hosts = _known_hosts(options.get("known_hosts"))
     kwargs["known_hosts"] = known_hosts
@@ -131,15 +132,6 @@ def _port(value: Any) -> int | None:
         raise ConfigError(f"port must be between 1 and 65535, not {port}")
     return port
 
-
-def _positive(name: str, value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive, not {value!r}")
-    return number
 
 
 def _known_hosts(value: Any) -> tuple[str, str | None]:

@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, cast
 import pytest
 
 from dvcremote.backend import Backend, Capability, FileInfo, FolderInfo
+from dvcremote_testing.builtin_guard import refuse_builtin_storage
 from dvcremote_testing.markers import Requires, apply_skip_rules, capability_notes, skip_reason
 
 
@@ -22,8 +23,15 @@ class BackendSuite:
     clean it up afterwards; the tests never delete what they wrote.
     """
 
+    #: True only in dvcremote's own tests of its built-in storages (see ``builtin_guard``).
+    on_builtin_storage = False
+
     @pytest.fixture(autouse=True)
     def _dvcremote_skip_rules(self, request: pytest.FixtureRequest, backend: Backend) -> None:
+        refuse_builtin_storage(
+            request, type(backend), "backend",
+            "Give the class (or its module) a `backend` fixture returning your backend.",
+        )
         apply_skip_rules(
             request,
             backend_name=backend.name,

@@ -17,6 +17,8 @@ from dvcremote.errors import (
     CapabilityNotSupported,
     DirectoryNotEmpty,
     InvalidPath,
+    NotAFile,
+    NotAFolder,
     NotFound,
     PermissionDenied,
 )
@@ -122,6 +124,33 @@ SINGLE_OPS: list[tuple[str, Capability | None, Op]] = [
     ("list_versions", C.VERSIONING, lambda b: b.list_versions("e/file.bin")),
     ("delete_version", C.VERSIONING, lambda b: b.delete_version("e/file.bin", "v1")),
 ]
+
+
+#: The storage itself refuses each of these (after ``odd/file.bin`` and
+#: ``odd/folder/inner.bin`` were written): (id, capability, (error, may succeed), op).
+STORAGE_FAILURES: list[tuple[str, Capability, tuple[type[BackendError], bool], Op]] = [
+    ("read-of-a-folder", C.READ, (NotAFile, False), lambda b: b.read_bytes("odd/folder")),
+    ("file-info-of-a-folder", C.METADATA, (NotAFile, False),
+     lambda b: b.get_file_info("odd/folder")),
+    ("folder-info-of-a-file", C.METADATA, (NotAFolder, False),
+     lambda b: b.get_folder_info("odd/file.bin")),
+    ("write-over-a-folder", C.WRITE, (NotAFile, False), lambda b: b.write("odd/folder", b"x")),
+    ("delete-folder-of-a-file", C.DELETE, (NotAFolder, False),
+     lambda b: b.delete_folder("odd/file.bin", recursive=True)),
+    ("copy-of-a-folder", C.COPY, (NotAFile, False), lambda b: b.copy("odd/folder", "odd/c")),
+    # Object stores keep ``a`` and ``a/b`` apart: there, writing under a file succeeds.
+    ("write-under-a-file", C.WRITE, (NotAFolder, True),
+     lambda b: b.write("odd/file.bin/child", b"x")),
+]
+
+
+def _refusal(operation: Op, backend: Backend) -> BackendError | None:
+    """The dvcremote error ``operation`` raised, or None if it succeeded."""
+    try:
+        operation(backend)
+    except BackendError as exc:
+        return exc
+    return None
 
 
 class ErrorTests(BackendSuite):
@@ -286,6 +315,39 @@ class ErrorTests(BackendSuite):
         assert isinstance(info.value.__cause__, ConnectionResetError)
         assert info.value.path == "e/stream.bin"
 
+    @requires(C.WRITE)
+    @pytest.mark.parametrize(
+        ("capability", "expected", "operation"),
+        [case[1:] for case in STORAGE_FAILURES],
+        ids=[case[0] for case in STORAGE_FAILURES],
+    )
+    def test_storage_failures_raise_their_own_type(
+        self,
+        backend: Backend,
+        capability: Capability,
+        expected: tuple[type[BackendError], bool],
+        operation: Op,
+    ) -> None:
+        """The storage really refuses (a folder where a file is needed, or the reverse):
+        the error is the specific type the contract names, not a bare ``BackendError``.
+
+        Writing under a file may also succeed where the storage has no real folders
+        (an object store keeps ``a`` and ``a/b`` apart); then nothing else changes.
+        """
+        need(backend, capability)
+        backend.write("odd/file.bin", b"file")
+        backend.write("odd/folder/inner.bin", b"inner")
+        wanted, may_succeed = expected
+        error = _refusal(operation, backend)
+        if error is None:
+            assert may_succeed, f"accepted, expected {wanted.__name__}"
+        else:
+            assert isinstance(error, wanted), f"{type(error).__name__} ({error}), not {wanted}"
+            assert error.backend == backend.name
+        if backend.supports(C.READ):
+            assert backend.read_bytes("odd/file.bin") == b"file"
+            assert backend.read_bytes("odd/folder/inner.bin") == b"inner"
+
     @requires(C.READ, C.WRITE)
     def test_odd_requests_raise_only_backend_errors(self, backend: Backend) -> None:
         """Reading a folder, listing a file, writing under a file...: the storage may refuse,
@@ -316,3 +378,4 @@ class ErrorTests(BackendSuite):
                 pass
         assert backend.read_bytes("odd/file.bin") == b"file"
         assert backend.read_bytes("odd/folder/inner.bin") == b"inner"
+

@@ -116,6 +116,59 @@ class VersioningTests(BackendSuite):
         assert backend.read_bytes("v/file.txt") == b"three"
         assert [info.version_id for info in backend.list_versions("v/file.txt")] == [v3, v1]
 
+    def test_deleting_the_current_version_makes_the_previous_one_current(
+        self, backend: Backend
+    ) -> None:
+        v1, v2 = _versions(backend, "v/file.txt", b"one", b"two")
+        backend.delete_version("v/file.txt", v2)
+        assert backend.read_bytes("v/file.txt") == b"one"
+        assert backend.exists("v/file.txt") is True
+        listed = backend.list_versions("v/file.txt")
+        assert [(i.version_id, i.is_latest) for i in listed] == [(v1, True)]
+        if backend.supports(C.METADATA):
+            assert backend.get_file_info("v/file.txt").version_id == v1
+
+    @requires(C.DELETE)
+    def test_delete_markers_are_not_listed_as_versions(self, backend: Backend) -> None:
+        """After a delete, ``list_versions`` gives the kept versions and nothing else:
+        no delete marker, none of them current, each readable by its id."""
+        v1, v2 = _versions(backend, "v/file.txt", b"one", b"two")
+        backend.delete("v/file.txt")
+        listed = backend.list_versions("v/file.txt")
+        assert [(i.version_id, i.is_latest) for i in listed] == [(v2, False), (v1, False)]
+        for info in listed:
+            assert info.version_id is not None
+            assert backend.read_bytes("v/file.txt", version_id=info.version_id)
+
+    @requires(C.DELETE, C.LIST)
+    def test_delete_folder_hides_files_but_keeps_their_versions(self, backend: Backend) -> None:
+        """A recursive folder delete is a delete of each file: history stays readable."""
+        a1, a2 = _versions(backend, "v/dir/a.txt", b"a1", b"a2")
+        (b1,) = _versions(backend, "v/dir/sub/b.txt", b"b1")
+        backend.delete_folder("v/dir", recursive=True)
+        assert not backend.exists("v/dir/a.txt")
+        assert not backend.exists("v/dir/sub/b.txt")
+        assert paths(backend.list_files("", recursive=True)) == set()
+        assert backend.read_bytes("v/dir/a.txt", version_id=a1) == b"a1"
+        assert backend.read_bytes("v/dir/a.txt", version_id=a2) == b"a2"
+        assert backend.read_bytes("v/dir/sub/b.txt", version_id=b1) == b"b1"
+        assert [i.version_id for i in backend.list_versions("v/dir/a.txt")] == [a2, a1]
+        assert [i.version_id for i in backend.list_versions("v/dir/sub/b.txt")] == [b1]
+
+    @requires(C.COPY)
+    def test_copy_returns_the_new_version_of_the_destination(self, backend: Backend) -> None:
+        """The id a copy returns names the version it made at the destination, never the
+        source's version: a version-aware push records it as the file's version."""
+        (src,) = _versions(backend, "v/src.txt", b"source")
+        (old,) = _versions(backend, "v/dst.txt", b"old destination")
+        made = backend.copy("v/src.txt", "v/dst.txt", overwrite=True).version_id
+        assert made is not None, "copy gave no version id"
+        assert made not in (src, old), "copy returned the version id of another file"
+        assert backend.read_bytes("v/dst.txt", version_id=made) == b"source"
+        dst_versions = backend.list_versions("v/dst.txt")
+        assert [(i.version_id, i.is_latest) for i in dst_versions] == [(made, True), (old, False)]
+        assert [i.version_id for i in backend.list_versions("v/src.txt")] == [src]
+
     def test_unknown_version_raises_version_not_found(self, backend: Backend) -> None:
         _versions(backend, "v/file.txt", b"one")
         (foreign,) = _versions(backend, "v/foreign.txt", b"foreign")

@@ -1,0 +1,101 @@
+"""Output flags against the real dvc (reference: dvc-pipelines.md section 8).
+
+One workspace with four outputs: ``a`` plain, ``b`` with ``push: false``, ``c`` with
+``remote: rb`` and ``d`` with ``cache: false``; ``ra`` is the default remote. Each
+command runs in two copies, one per tool, and what lands on the remotes, in the cache
+and in ``status -c`` must be the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from interop_helpers import md5
+
+from dvcremote_testing.dvc import DvcRunner, run_dvcremote
+
+FLAGS = {"a": {}, "b": {"push": False}, "c": {"remote": "rb"}, "d": {"cache": False}}
+
+
+def _dvcfile(name: str, extra: dict[str, Any]) -> str:
+    lines = [f"- md5: {md5(name.encode())}", "  size: 1", "  hash: md5", f"  path: {name}"]
+    lines += [f"  {k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in extra.items()]
+    return "outs:\n" + "\n".join(lines) + "\n"
+
+
+def _project(root: Path, real_dvc: DvcRunner) -> Path:
+    ws = root / "ws"
+    ws.mkdir(parents=True)
+    real_dvc("init", "--no-scm", cwd=ws)
+    for name, extra in FLAGS.items():
+        (ws / name).write_bytes(name.encode())
+        (ws / f"{name}.dvc").write_text(_dvcfile(name, extra))
+    real_dvc("commit", "-f", cwd=ws)  # puts a, b, c into the cache
+    real_dvc("remote", "add", "-d", "ra", str(root / "ra"), cwd=ws)
+    real_dvc("remote", "add", "rb", str(root / "rb"), cwd=ws)
+    return ws
+
+
+def _objects(root: Path) -> set[str]:
+    return {p.parent.name + p.name for p in root.rglob("*") if p.is_file()}
+
+
+def _state(root: Path) -> dict[str, set[str]]:
+    ws = root / "ws"
+    return {
+        "ra": _objects(root / "ra"),
+        "rb": _objects(root / "rb"),
+        "cache": _objects(ws / ".dvc" / "cache"),
+    }
+
+
+Tool = Callable[..., Any]
+
+
+def _both(tmp_path: Path, real_dvc: DvcRunner, steps: Callable[[Tool, Path], None]) -> None:
+    results = {}
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        root = tmp_path / name
+        ws = _project(root, real_dvc)
+        steps(tool, ws)
+        results[name] = _state(root)
+    assert results["ours"] == results["dvc"]
+
+
+@pytest.mark.parametrize("args", [(), ("-r", "rb"), ("-r", "ra")], ids=["default", "r-rb", "r-ra"])
+def test_push(tmp_path: Path, real_dvc: DvcRunner, args: tuple[str, ...]) -> None:
+    _both(tmp_path, real_dvc, lambda tool, ws: tool("push", *args, cwd=ws))
+
+
+@pytest.mark.parametrize("args", [(), ("-r", "ra")], ids=["default", "r-ra"])
+def test_fetch_after_push_to_both(
+    tmp_path: Path, real_dvc: DvcRunner, args: tuple[str, ...]
+) -> None:
+    def steps(tool: Tool, ws: Path) -> None:
+        # everything on both remotes, then an empty cache
+        for remote in ("ra", "rb"):
+            shutil.copytree(ws / ".dvc" / "cache", ws.parent / remote, dirs_exist_ok=True)
+        shutil.rmtree(ws / ".dvc" / "cache")
+        tool("fetch", *args, cwd=ws)
+
+    _both(tmp_path, real_dvc, steps)
+
+
+def test_status_cloud_leaves_out_push_false(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """Both leave out ``push: false``. dvc also leaves out every output with ``remote:``;
+    dvcremote checks it against its own remote (on purpose: a CI check must see it)."""
+    ws = _project(tmp_path, real_dvc)
+    assert real_dvc.json("status", "-c", cwd=ws) == {"a": "new"}
+    ours = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    assert ours.returncode == 1
+    assert ours.json()["paths"] == {"a": "new", "c": "new"}
+    run_dvcremote("push", cwd=ws)
+    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    # -r follows dvc's push/fetch rules: an output pinned to another remote is left out
+    assert run_dvcremote("status", "-c", "-r", "rb", "--json", cwd=ws, check=False).json()[
+        "paths"
+    ] == {"a": "new"}
