@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 from typing import IO
 
@@ -51,30 +52,50 @@ else:
 
 
 class RepoLock:
-    """``.dvc/tmp/lock``, re-entrant within one object (``pull`` runs ``checkout``)."""
+    """``.dvc/tmp/lock``, re-entrant in the thread holding it (``pull`` runs
+    ``checkout``); another thread using the same object waits as another process would."""
 
     def __init__(self, dvc_dir: str) -> None:
         self.path = os.path.join(dvc_dir, LOCK_NAME)
         self._file: IO[str] | None = None
         self._depth = 0
+        self._owner = threading.RLock()
 
     @property
     def held(self) -> bool:
-        return self._depth > 0
+        """Whether this thread holds the lock."""
+        if not self._owner.acquire(blocking=False):
+            return False
+        try:
+            return self._depth > 0
+        finally:
+            self._owner.release()
 
     def acquire(self, wait: float = 0.0) -> None:
         """Take the lock, retrying for up to ``wait`` seconds (``math.inf``: as long as it
-        takes); RepoLocked when another process still holds it."""
+        takes); RepoLocked when another process (or thread) still holds it."""
+        deadline = None if math.isinf(wait) else time.monotonic() + max(wait, 0.0)
+        if not self._owner.acquire(timeout=-1 if deadline is None else max(wait, 0.0)):
+            raise RepoLocked(os.path.join(".dvc", LOCK_NAME))
         if self._depth:
             self._depth += 1
             return
+        try:
+            self._file = self._lock_file(deadline)
+        except BaseException:
+            self._owner.release()
+            raise
+        self._depth = 1
+
+    def _lock_file(self, deadline: float | None) -> IO[str]:
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        deadline = None if math.isinf(wait) else time.monotonic() + max(wait, 0.0)
         while True:
             f = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
             try:
                 if _try_lock(f):
-                    break
+                    # No pid written (zc.lockfile's is informative only): a refused or
+                    # read-only run leaves the repository byte for byte as it was.
+                    return f
             except BaseException:
                 f.close()
                 raise
@@ -82,17 +103,18 @@ class RepoLock:
             if deadline is not None and time.monotonic() >= deadline:
                 raise RepoLocked(os.path.join(".dvc", LOCK_NAME))
             time.sleep(_POLL)
-        self._file = f  # no pid written (zc.lockfile's is informative only): a refused
-        # or read-only run leaves the repository byte for byte as it was
-        self._depth = 1
 
     def release(self) -> None:
-        if self._depth == 0:
+        """Undo one ``acquire`` of this thread; the last one unlocks the file."""
+        if not self.held:
             return
         self._depth -= 1
-        if self._depth == 0 and self._file is not None:
-            try:
-                _unlock(self._file)
-            finally:
-                self._file.close()
-                self._file = None
+        try:
+            if self._depth == 0 and self._file is not None:
+                try:
+                    _unlock(self._file)
+                finally:
+                    self._file.close()
+                    self._file = None
+        finally:
+            self._owner.release()

@@ -133,3 +133,29 @@ def test_the_lock_is_released_when_the_config_turns_out_broken(
     assert not repo.lock.held
     config.write_bytes(good)
     Repo(workspace).add("data")  # not locked out
+
+
+def test_another_thread_on_the_same_repo_object_is_locked_out(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    """Re-entrancy is per thread: a second thread is not let in by the first's hold."""
+    import threading
+
+    write_tree(workspace, {"data": {"a": "alpha"}})
+    repo = Repo(workspace)
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            repo.add("data")
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            errors.append(exc)
+
+    with repo.locked():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=60)
+    assert [type(e) for e in errors] == [RepoLocked]
+    assert not (workspace / "data.dvc").exists()
+    repo.add("data")  # the lock is free again for any thread
+    assert (workspace / "data.dvc").is_file()
