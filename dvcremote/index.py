@@ -8,6 +8,7 @@ commands. Only the manifest loader differs (cache only, or cache then remote).
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,16 @@ from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
 from dvcremote.errors import ObjectMissing, PathOutsideRepo, TargetNotFound
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
+from dvcremote.pipeline import (
+    LOCKFILE,
+    PIPELINE,
+    DeclaredOutput,
+    StageFile,
+    declared_in,
+    declares_stage,
+    is_pipeline_name,
+    load_workspace_stages,
+)
 
 SKIP_DIRS = frozenset({".git", ".dvc", ".hg"})
 
@@ -25,6 +36,30 @@ ManifestLoader = Callable[[Obj], "Manifest | None"]
 def find_dvcfiles(root: str, start: str = "") -> list[str]:
     """Repo-relative paths of every ``.dvc`` file under ``start``, not descending into
     tracked directories (their contents are data) or nested DVC projects."""
+    return _find(root, start, is_dvcfile_name)
+
+
+def find_lockfiles(root: str, start: str = "") -> list[str]:
+    """Repo-relative paths of every ``dvc.lock`` under ``start`` (same walk as
+    :func:`find_dvcfiles`)."""
+    return _find(root, start, lambda name: name == LOCKFILE)
+
+
+def find_pipelines(root: str, start: str = "") -> list[str]:
+    """Repo-relative paths of every ``dvc.yaml`` under ``start``."""
+    return _find(root, start, lambda name: name == PIPELINE)
+
+
+def stage_owning(root: str, rel: str) -> DeclaredOutput | None:
+    """The ``dvc.yaml`` output that is ``rel`` or holds it, if any (locked or not)."""
+    for pipeline in find_pipelines(root):
+        for out in declared_in(root, pipeline):
+            if _covers(out.repo_path, rel):
+                return out
+    return None
+
+
+def _find(root: str, start: str, wanted: Callable[[str], bool]) -> list[str]:
     found: list[str] = []
     stack = [start]
     while stack:
@@ -43,9 +78,17 @@ def find_dvcfiles(root: str, start: str = "") -> list[str]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in SKIP_DIRS and entry.name not in outputs:
                     stack.append(child)
-            elif is_dvcfile_name(entry.name) and entry.is_file():
+            elif wanted(entry.name) and entry.is_file():
                 found.append(child)
     return sorted(found)
+
+
+def all_dvcfiles(root: str) -> list[DvcFile]:
+    """Every ``.dvc`` file of the workspace, then every locked stage of its pipelines."""
+    found: list[DvcFile] = [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
+    for lock in find_lockfiles(root):
+        found.extend(load_workspace_stages(root, lock))
+    return found
 
 
 def to_repo_path(root: str, target: str | os.PathLike[str]) -> str:
@@ -62,40 +105,94 @@ def to_repo_path(root: str, target: str | os.PathLike[str]) -> str:
 
 
 def collect_dvcfiles(root: str, targets: Sequence[str | os.PathLike[str]] | None) -> list[DvcFile]:
-    """The ``.dvc`` files named by ``targets`` (all of them when None).
+    """The ``.dvc`` files and locked pipeline stages named by ``targets`` (all when None).
 
-    A target is a ``.dvc`` file, a tracked output (file, directory, or a path inside
-    a tracked directory), or a folder whose ``.dvc`` files are all taken.
+    A target is, as in DVC: a ``.dvc`` file; a tracked output (file, directory, or a
+    path inside a tracked directory), whether a ``.dvc`` file or a ``dvc.lock``
+    records it; a ``dvc.yaml`` / ``dvc.lock`` (all its stages); ``[path:]stage``,
+    a stage of the ``dvc.yaml`` in ``path`` (default: the target's folder, which
+    the CLI makes the current one); or a folder whose ``.dvc`` files and pipelines
+    are all taken. A declared stage with no lock entry yet selects nothing.
     """
     if not targets:
-        return [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
-    chosen: dict[str, DvcFile] = {}
+        return all_dvcfiles(root)
+    chosen: dict[tuple[str, str], DvcFile] = {}
     everything: list[DvcFile] | None = None
+
+    def take(found: Iterable[DvcFile]) -> None:
+        for d in found:
+            chosen.setdefault(_key(d), d)
+
     for target in targets:
+        raw = os.fspath(target)
+        stage = _stage_target(root, raw)
+        if stage is not None:
+            take(stage)
+            continue
         rel = to_repo_path(root, target)
         full = os.path.join(root, *rel.split("/")) if rel else root
         if is_dvcfile_name(rel) and os.path.isfile(full):
-            chosen.setdefault(rel, dvcfile_mod.load(root, rel))
+            take([dvcfile_mod.load(root, rel)])
+            continue
+        if is_pipeline_name(posixpath.basename(rel)) and os.path.isfile(full):
+            take(load_workspace_stages(root, posixpath.join(posixpath.dirname(rel), LOCKFILE)))
             continue
         beside = f"{rel}.dvc"
         if rel and os.path.isfile(os.path.join(root, *beside.split("/"))):
-            chosen.setdefault(beside, dvcfile_mod.load(root, beside))
+            take([dvcfile_mod.load(root, beside)])
             continue
         if everything is None:
-            everything = [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
+            everything = all_dvcfiles(root)
         owners = [d for d in everything if any(_covers(o.repo_path, rel) for o in d.outs)]
         if owners:
-            for d in owners:
-                chosen.setdefault(d.path, d)
+            take(owners)
             continue
         if os.path.isdir(full):
             under = [d for d in everything if not rel or d.path.startswith(rel + "/")]
             if under:
-                for d in under:
-                    chosen.setdefault(d.path, d)
+                take(under)
                 continue
-        raise TargetNotFound(os.fspath(target), "is not tracked (no .dvc file names it)")
+        named = _stage_named(root, rel)
+        if named is not None:
+            take(named)
+            continue
+        raise TargetNotFound(raw, "is not tracked (no .dvc file or dvc.lock names it)")
     return list(chosen.values())
+
+
+def _key(dvcfile: DvcFile) -> tuple[str, str]:
+    return dvcfile.path, dvcfile.stage if isinstance(dvcfile, StageFile) else ""
+
+
+def _stage_target(root: str, raw: str) -> list[StageFile] | None:
+    """``[path/]dvc.yaml:stage`` or ``folder:stage``: that stage (None: not this form)."""
+    head, sep, name = raw.rpartition(":")
+    if not sep or not head or not name or "/" in name or os.sep in name:
+        return None
+    full = os.path.normpath(head if os.path.isabs(head) else os.path.join(root, head))
+    if is_pipeline_name(os.path.basename(full)) and os.path.isfile(full):
+        full = os.path.dirname(full)
+    if not os.path.isfile(os.path.join(full, PIPELINE)):
+        return None
+    folder = to_repo_path(root, full)
+    found = _stage_named(root, posixpath.join(folder, name) if folder else name)
+    if found is None:
+        raise TargetNotFound(raw, f"names no stage of {posixpath.join(folder, PIPELINE)!r}")
+    return found
+
+
+def _stage_named(root: str, rel: str) -> list[StageFile] | None:
+    """The locked stage ``basename(rel)`` of the ``dvc.yaml`` in ``dirname(rel)``
+    (``fe`` takes every ``fe@...`` of a foreach or matrix): [] when declared but not
+    locked yet, None when not declared there."""
+    folder, name = posixpath.split(rel)
+    if not name or not declares_stage(root, posixpath.join(folder, PIPELINE), name):
+        return None
+    lock = posixpath.join(folder, LOCKFILE)
+    return [
+        s for s in load_workspace_stages(root, lock)
+        if s.stage == name or s.stage.startswith(name + "@")
+    ]
 
 
 def _covers(out_path: str, rel: str) -> bool:

@@ -31,6 +31,7 @@ from dvcremote.index import (
     collect_dvcfiles,
     find_dvcfiles,
     outputs_of,
+    stage_owning,
     to_repo_path,
     used_objects,
 )
@@ -277,8 +278,10 @@ class Repo:
         return self.config.default_remote
 
     def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
-        """Write the ``.dvc`` files whose data changed; returns their repo paths."""
-        return [d.path for d in dvcfiles if d.write(self.root)]
+        """Write the ``.dvc`` files (and lock entries) whose data changed; returns their
+        repo paths, each once."""
+        written = [d.path for d in dvcfiles if d.write(self.root)]
+        return list(dict.fromkeys(written))
 
     def _by_remote(
         self, outputs: Sequence[Output], remote: str | None
@@ -400,6 +403,13 @@ class Repo:
                 owner = dvcfile_mod.load(self.root, parent + ".dvc")
                 if any(o.repo_path == parent for o in owner.outs):
                     raise RepoError(f"{rel!r} is inside the tracked directory {parent!r}")
+        stage = stage_owning(self.root, rel)
+        if stage is not None:  # DVC's message (dvc/repo/add.py), on one line
+            raise RepoError(
+                f"cannot update {rel!r}: overlaps with an output of stage: {stage.stage!r}"
+                f" in {stage.pipeline!r}. Run the pipeline or use 'dvc commit' to force"
+                " update it."
+            )
         return rel
 
     def _dvcfile_for(self, dvcfile_rel: str, out_path: str) -> DvcFile:
@@ -500,6 +510,7 @@ class Repo:
         outputs = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         ).outputs
+        outputs = [o for o in outputs if o.can_push]  # as DVC: push: false is never compared
         results: list[StatusResult] = []
         for name, outs in self._by_remote(outputs, remote).items():
             with self.open_remote(name) as adapter:
