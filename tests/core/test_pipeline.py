@@ -164,11 +164,11 @@ def test_gc_keeps_every_lock_output(
 ) -> None:
     """Only the object of the stage dvc.yaml no longer declares goes, as with dvc."""
     assert dvcrepo.push().ok
-    (result,) = dvcrepo.gc()
+    (result,) = dvcrepo.gc(workspace=True, force=True)
     assert result.removed == {piped["gone.bin"]}
     kept = _pushed(piped) | {piped["eval/notes.txt"]}
     assert all(cache_file(workspace, oid).is_file() for oid in kept)
-    results = dvcrepo.gc(cloud=True, force=True)
+    results = dvcrepo.gc(workspace=True, cloud=True, force=True)
     assert results[1].removed == frozenset()
     assert _objects(remote_dir) == _pushed(piped)
 
@@ -216,7 +216,7 @@ def test_hostile_lock_paths_are_refused_before_any_work(
         lambda: dvcrepo.status(cloud=True),
         dvcrepo.push,
         dvcrepo.pull,
-        dvcrepo.gc,
+        lambda: dvcrepo.gc(workspace=True, force=True),
         lambda: dvcrepo.checkout(force=True),
     ):
         with pytest.raises(DvcFileError, match=r"dvc\.lock"):
@@ -236,11 +236,11 @@ def test_gc_with_history_keeps_a_lock_only_a_commit_holds(
     git.commit("pipeline")
     git.remove(["dvc.lock"])
     git.commit("lock deleted")
-    (result,) = git_repo.gc(revs="HEAD~1")
+    (result,) = git_repo.gc(revs="HEAD~1", force=True)
     assert oids["model.pkl"] not in result.removed
     assert cache_file(workspace, oids["model.pkl"]).is_file()
     assert cache_file(workspace, md5("a")).is_file()
-    (result,) = git_repo.gc()
+    (result,) = git_repo.gc(workspace=True, force=True)
     assert oids["model.pkl"] in result.removed  # the workspace alone no longer records it
     assert oids["results/r.txt"] not in result.removed
 
