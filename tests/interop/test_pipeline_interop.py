@@ -32,8 +32,8 @@ stages:
     outs:
     - model.pkl
   evaluate:
-    cmd: mkdir -p eval/plots && cat model.pkl > eval/plots/roc.json && echo roc >> eval/plots/roc.json
-      && echo acc > eval/metrics.json
+    cmd: mkdir -p eval/plots && cat model.pkl > eval/plots/roc.json && echo roc
+      >> eval/plots/roc.json && echo acc > eval/metrics.json
     deps:
     - model.pkl
     metrics:
