@@ -39,24 +39,19 @@ def find_dvcfiles(root: str, start: str = "") -> list[str]:
     return _find(root, start, is_dvcfile_name)
 
 
-def find_lockfiles(root: str, start: str = "") -> list[str]:
-    """Repo-relative paths of every ``dvc.lock`` under ``start`` (same walk as
-    :func:`find_dvcfiles`)."""
-    return _find(root, start, lambda name: name == LOCKFILE)
-
-
 def find_pipelines(root: str, start: str = "") -> list[str]:
     """Repo-relative paths of every ``dvc.yaml`` under ``start``."""
     return _find(root, start, lambda name: name == PIPELINE)
 
 
-def stage_owning(root: str, rel: str) -> DeclaredOutput | None:
-    """The ``dvc.yaml`` output that is ``rel`` or holds it, if any (locked or not)."""
-    for pipeline in find_pipelines(root):
-        for out in declared_in(root, pipeline):
-            if _covers(out.repo_path, rel):
-                return out
-    return None
+def pipeline_outputs(root: str) -> list[DeclaredOutput]:
+    """Every output any ``dvc.yaml`` of the workspace declares (locked or not)."""
+    return [out for pipeline in find_pipelines(root) for out in declared_in(root, pipeline)]
+
+
+def stage_owning(declared: Iterable[DeclaredOutput], rel: str) -> DeclaredOutput | None:
+    """The declared output that is ``rel`` or holds it, if any."""
+    return next((out for out in declared if _covers(out.repo_path, rel)), None)
 
 
 def _find(root: str, start: str, wanted: Callable[[str], bool]) -> list[str]:
@@ -84,9 +79,11 @@ def _find(root: str, start: str, wanted: Callable[[str], bool]) -> list[str]:
 
 
 def all_dvcfiles(root: str) -> list[DvcFile]:
-    """Every ``.dvc`` file of the workspace, then every locked stage of its pipelines."""
-    found: list[DvcFile] = [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
-    for lock in find_lockfiles(root):
+    """Every ``.dvc`` file of the workspace, then every locked stage of its pipelines
+    (one walk finds both)."""
+    paths = _find(root, "", lambda name: name == LOCKFILE or is_dvcfile_name(name))
+    found: list[DvcFile] = [dvcfile_mod.load(root, p) for p in paths if is_dvcfile_name(p)]
+    for lock in (p for p in paths if not is_dvcfile_name(p)):
         found.extend(load_workspace_stages(root, lock))
     return found
 

@@ -30,6 +30,7 @@ from dvcremote.index import (
     collect_dvcfiles,
     find_dvcfiles,
     outputs_of,
+    pipeline_outputs,
     stage_owning,
     to_repo_path,
     used_objects,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from dvcremote.index import UsedObjects
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
+    from dvcremote.pipeline import DeclaredOutput
     from dvcremote.remotes.base import Remote
     from dvcremote.results import UpdateResult
     from dvcremote.scm import Git
@@ -311,7 +313,8 @@ class Repo:
         items = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
         if not items:
             raise TargetNotFound("", "no targets given")
-        rels = [self._check_add_target(t) for t in items]
+        declared = pipeline_outputs(self.root)  # what dvc.yaml files own: never added
+        rels = [self._check_add_target(t, declared) for t in items]
         stager = Stager(
             self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
             on_total=lambda path, n: progress.start(f"Adding {path}", n),
@@ -376,7 +379,9 @@ class Repo:
             return MD5  # the real staging reports it
         return MD5_DOS2UNIX if current.obj.oid == out.oid else MD5
 
-    def _check_add_target(self, target: str | os.PathLike[str]) -> str:
+    def _check_add_target(
+        self, target: str | os.PathLike[str], declared: Sequence[DeclaredOutput]
+    ) -> str:
         rel = self.repo_path(target)
         if not rel:
             raise PathOutsideRepo(
@@ -402,7 +407,7 @@ class Repo:
                 owner = dvcfile_mod.load(self.root, parent + ".dvc")
                 if any(o.repo_path == parent for o in owner.outs):
                     raise RepoError(f"{rel!r} is inside the tracked directory {parent!r}")
-        stage = stage_owning(self.root, rel)
+        stage = stage_owning(declared, rel)
         if stage is not None:  # DVC's message (dvc/repo/add.py), on one line
             raise RepoError(
                 f"cannot update {rel!r}: overlaps with an output of stage: {stage.stage!r}"
