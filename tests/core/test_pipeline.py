@@ -261,3 +261,28 @@ def test_cli_stage_targets_and_add_refusal(
     shutil.rmtree(workspace / ".dvc" / "cache")
     assert main(["pull", "train"]) == EXIT_OK
     assert (workspace / "model.pkl").read_text() == "model"
+
+
+def test_version_aware_push_records_versions_in_the_lock(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """As dvc does: the lock entry gains ``cloud:`` (a file) or ``files:`` (a directory);
+    the other stages' entries and dvc.yaml stay as they were, and a pull gets it back."""
+    make_pipeline(dvcrepo, workspace)
+    store = tmp_path / "store"
+    store.mkdir()
+    dvcrepo.remote_add("store", str(store), default=True, versioning=True, version_aware=True)
+    pipeline_before = (workspace / "dvc.yaml").read_bytes()
+    assert dvcrepo.push(["train", "dvc.yaml:prepare"]).ok
+    lock = yaml.safe_load((workspace / "dvc.lock").read_text())
+    (model,) = lock["stages"]["train"]["outs"]
+    assert model["path"] == "model.pkl" and "version_id" in model["cloud"]["store"]
+    (prepared,) = lock["stages"]["prepare"]["outs"]
+    assert sorted(f["relpath"] for f in prepared["files"]) == ["a.tsv", "b.tsv"]
+    assert "cloud" not in lock["stages"]["evaluate"]["outs"][1]  # not pushed, not touched
+    assert (workspace / "dvc.yaml").read_bytes() == pipeline_before
+    shutil.rmtree(workspace / ".dvc" / "cache")
+    (workspace / "model.pkl").unlink()
+    with Repo(workspace) as fresh:
+        assert fresh.pull(["train"]).ok
+    assert (workspace / "model.pkl").read_text() == "model"
