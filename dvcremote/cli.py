@@ -282,34 +282,47 @@ def cmd_status(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _ask(message: str) -> bool:
+    """DVC's warning, then its question; only a terminal can answer (EOF is no)."""
+    print(f"WARNING: {message}", file=sys.stderr, flush=True)
     if not sys.stdin.isatty():
         return False
     try:
-        answer = input(f"{message} [y/N] ")
+        answer = input("Are you sure you want to proceed? [y/n]: ")
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
 
 
 def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
-    from dvcremote.errors import ConfirmationRequired
+    from dvcremote.errors import ConfirmationRequired, InvalidArgument
 
     with _repo(args) as repo:
         try:
             results = repo.gc(
+                workspace=args.workspace,
                 cloud=args.cloud,
                 remote=args.remote,
                 force=args.force,
                 confirm=_ask,
                 jobs=args.jobs,
+                dry=args.dry,
+                not_in_remote=args.not_in_remote,
                 **_revisions(args),
             )
+        except InvalidArgument as exc:
+            out.warn(f"ERROR: {exc}")
+            return EXIT_USAGE
         except ConfirmationRequired as exc:
             out.warn(f"ERROR: {exc} (use -f to skip the confirmation)")
             return EXIT_FAILED
     for r in results:
         where = "the cache" if r.where == "cache" else f"remote {r.where!r}"
-        out.info(f"Removed {_plural(len(r.removed), 'object')} from {where}")
+        if r.dry:
+            for oid in sorted(r.removed):
+                out.info(f"Would remove {oid} from {where}")
+            out.info(f"Would remove {_plural(len(r.removed), 'object')} from {where} (--dry)")
+        else:
+            out.info(f"Removed {_plural(len(r.removed), 'object')} from {where}")
     return EXIT_OK
 
 
@@ -625,10 +638,23 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs(p)
     _wait(p)
 
-    p = command("gc", cmd_gc, "delete cached objects no .dvc file uses")
+    p = command(
+        "gc", cmd_gc, "delete cached objects no .dvc file or dvc.lock in scope uses"
+    )
+    p.add_argument(
+        "-w", "--workspace", action="store_true", help="keep what the workspace uses"
+    )
     p.add_argument("-c", "--cloud", action="store_true", help="also delete them from a remote")
     p.add_argument("-r", "--remote", metavar="NAME", help="remote for -c (default: core.remote)")
+    p.add_argument(
+        "--not-in-remote",
+        action="store_true",
+        help="also remove used objects the remote already has (not with -c)",
+    )
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--dry", action="store_true", help="only list what would be removed (no prompt)"
+    )
     _jobs(p)
     _wait(p)
     _history(p, "keep")

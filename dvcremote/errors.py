@@ -303,6 +303,11 @@ class ConfirmationRequired(RepoError):
     """A destructive operation needs ``force=True`` or a confirming callback."""
 
 
+class InvalidArgument(RepoError):
+    """Options that do not go together, or a required one missing (``gc`` without a
+    scope); nothing was done."""
+
+
 # ------------------------------------------------------------ storage plugins (issue 6)
 class VersioningNotEnabled(BackendError, ConfigError):
     """A version-aware remote points at storage that keeps no versions (e.g. a bucket

@@ -31,6 +31,7 @@ from dvcremote.errors import (
     VersionNotFound,
 )
 from dvcremote.index import collect_dvcfiles, outputs_of, to_repo_path
+from dvcremote.pipeline import LOCKFILE, PIPELINE, StageFile, is_pipeline_name, load_stages
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import DELETED, MISSING, NEW, OK, StatusResult, TransferSummary
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from dvcremote.objects import Obj
     from dvcremote.remotes.base import Remote
     from dvcremote.remotes.version_aware import TrackedFile, VersionAwareRemote
-    from dvcremote.scm import Git, Revision
+    from dvcremote.scm import DvcfileReader, Git, Revision
 
 Targets = Sequence["str | os.PathLike[str]"] | None
 
@@ -84,6 +85,23 @@ class HistoricDvcFile(DvcFile):
 
     def write(self, root: str | os.PathLike[str]) -> bool:
         raise RepoError(f"{describe_dvcfile(self)} is in git history and cannot be rewritten")
+
+
+@dataclass(kw_only=True)
+class HistoricStageFile(StageFile, HistoricDvcFile):
+    """A stage of a ``dvc.lock`` as a commit holds it; never written."""
+
+    @classmethod
+    def of(cls, stage: StageFile, revision: Revision) -> HistoricStageFile:
+        found = cls(stage.path, stage.raw, [], stage.original, stage=stage.stage,
+                    revision=revision)
+        for out in stage.outs:
+            out.dvcfile = found
+            found.outs.append(out)
+        return found
+
+    def write(self, root: str | os.PathLike[str]) -> bool:
+        return HistoricDvcFile.write(self, root)
 
 
 def is_historic(out: Output) -> bool:
@@ -207,17 +225,33 @@ def read_outputs(
     """
     from dvcremote.scm import DvcfileReader
 
-    subdir = git.relpath(root)
-    blobs = DvcfileReader(git, subdir=subdir).collect(revisions)
+    reader = DvcfileReader(git, subdir=git.relpath(root))
+    blobs = reader.collect(revisions)
     skipped = set(skip)
     outputs: list[Output] = []
     matched: set[str] = set()
+
+    def keep(dvcfile: DvcFile, revision: Revision) -> None:
+        if targets is not None:
+            hits = [t for t in targets if _names(t, dvcfile)]
+            if not hits:
+                return
+            matched.update(hits)
+        for out in dvcfile.outs:
+            try:
+                out.check_path()
+            except DvcFileError as exc:
+                raise InvalidHistoricDvcfile(dvcfile.path, revision.label, exc.reason) from exc
+        outputs.extend(dvcfile.outs)
+
+    pipelines: dict[tuple[str, str, str], Revision] = {}  # (lock path, lock, dvc.yaml blob)
     for sha, blob in blobs.items():
         places = [(r, p) for r, p in blob.places if (p, sha) not in skipped]
-        if not places:
-            continue
         parsed: DvcFile | None = None
         for revision, path in places:
+            if is_pipeline_name(posixpath.basename(path)):
+                _pair(reader, revision, path, skipped, pipelines)
+                continue
             if parsed is None:
                 try:
                     parsed = dvcfile_mod.loads(blob.data)
@@ -228,25 +262,60 @@ def read_outputs(
             dvcfile = HistoricDvcFile(path, parsed.raw, [], blob.data, revision=revision)
             wdir = posixpath.dirname(path)
             dvcfile.outs = [Output(o.raw, wdir, dvcfile) for o in parsed.outs]
-            if targets is not None:
-                hits = [t for t in targets if _names(t, dvcfile)]
-                if not hits:
-                    continue
-                matched.update(hits)
-            for out in dvcfile.outs:
-                try:
-                    out.check_path()
-                except DvcFileError as exc:
-                    raise InvalidHistoricDvcfile(path, revision.label, exc.reason) from exc
-            outputs.extend(dvcfile.outs)
+            keep(dvcfile, revision)
+    for (lock_path, lock_sha, yaml_sha), revision in pipelines.items():
+        try:
+            stages = load_stages(
+                reader.read_blob(lock_sha), reader.read_blob(yaml_sha), lock_path
+            )
+        except DvcFileError as exc:
+            raise InvalidHistoricDvcfile(lock_path, revision.label, exc.reason) from exc
+        for stage in stages:
+            keep(HistoricStageFile.of(stage, revision), revision)
     return outputs, matched
 
 
+def _pair(
+    reader: DvcfileReader,
+    revision: Revision,
+    path: str,
+    skipped: set[tuple[str, str]],
+    pairs: dict[tuple[str, str, str], Revision],
+) -> None:
+    """Note the (``dvc.lock``, ``dvc.yaml``) pair a revision holds in ``path``'s folder,
+    met through either file: a lock's flags and wdir come from the yaml beside it."""
+    folder = posixpath.dirname(path)
+    lock_path = posixpath.join(folder, LOCKFILE)
+    assert revision.sha is not None
+    lock = reader.blob_at(revision.sha, lock_path)
+    pipeline = reader.blob_at(revision.sha, posixpath.join(folder, PIPELINE))
+    if lock is None or pipeline is None or (lock_path, lock) in skipped:
+        return
+    pairs.setdefault((lock_path, lock, pipeline), revision)
+
+
 def _names(target: str, dvcfile: DvcFile) -> bool:
-    """Whether a repo-relative target selects this ``.dvc`` file (as in the workspace)."""
+    """Whether a repo-relative target selects this ``.dvc`` file or locked stage (as in
+    the workspace)."""
     if not target or target == dvcfile.path or dvcfile.path.startswith(target + "/"):
         return True
+    if isinstance(dvcfile, StageFile) and _names_stage(target, dvcfile):
+        return True
     return any(target == o.repo_path or target.startswith(o.repo_path + "/") for o in dvcfile.outs)
+
+
+def _names_stage(target: str, stage: StageFile) -> bool:
+    folder = posixpath.dirname(stage.path)
+    head, sep, name = target.rpartition(":")
+    if sep:
+        where = posixpath.normpath(head)
+        if posixpath.basename(where) in (LOCKFILE, PIPELINE):
+            where = posixpath.dirname(where)
+        target = posixpath.join("" if where == "." else where, name)
+    elif posixpath.basename(target) in (LOCKFILE, PIPELINE):
+        return posixpath.dirname(target) == folder
+    where, name = posixpath.split(target)
+    return where == folder and (stage.stage == name or stage.stage.startswith(name + "@"))
 
 
 # ---------------------------------------------------------------- versioned remotes

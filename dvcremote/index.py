@@ -8,6 +8,7 @@ commands. Only the manifest loader differs (cache only, or cache then remote).
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,16 @@ from dvcremote.dvcignore import DvcIgnore
 from dvcremote.errors import ObjectMissing, PathOutsideRepo, TargetNotFound
 from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
+from dvcremote.pipeline import (
+    LOCKFILE,
+    PIPELINE,
+    DeclaredOutput,
+    StageFile,
+    declared_in,
+    declares_stage,
+    is_pipeline_name,
+    load_workspace_stages,
+)
 
 SKIP_DIRS = frozenset({".git", ".dvc", ".hg"})
 
@@ -26,6 +37,25 @@ ManifestLoader = Callable[[Obj], "Manifest | None"]
 def find_dvcfiles(root: str, start: str = "") -> list[str]:
     """Repo-relative paths of every ``.dvc`` file under ``start``, not descending into
     tracked directories (their contents are data) or nested DVC projects."""
+    return _find(root, start, is_dvcfile_name)
+
+
+def find_pipelines(root: str, start: str = "") -> list[str]:
+    """Repo-relative paths of every ``dvc.yaml`` under ``start``."""
+    return _find(root, start, lambda name: name == PIPELINE)
+
+
+def pipeline_outputs(root: str) -> list[DeclaredOutput]:
+    """Every output any ``dvc.yaml`` of the workspace declares (locked or not)."""
+    return [out for pipeline in find_pipelines(root) for out in declared_in(root, pipeline)]
+
+
+def stage_owning(declared: Iterable[DeclaredOutput], rel: str) -> DeclaredOutput | None:
+    """The declared output that is ``rel`` or holds it, if any."""
+    return next((out for out in declared if _covers(out.repo_path, rel)), None)
+
+
+def _find(root: str, start: str, wanted: Callable[[str], bool]) -> list[str]:
     found: list[str] = []
     ignore = DvcIgnore(root)
     stack = [start]
@@ -47,13 +77,19 @@ def find_dvcfiles(root: str, start: str = "") -> list[str]:
                     continue
                 if not ignore.decides(child, True):
                     stack.append(child)
-            elif (
-                is_dvcfile_name(entry.name)
-                and entry.is_file()
-                and not ignore.decides(child, False)
-            ):
+            elif wanted(entry.name) and entry.is_file() and not ignore.decides(child, False):
                 found.append(child)
     return sorted(found)
+
+
+def all_dvcfiles(root: str) -> list[DvcFile]:
+    """Every ``.dvc`` file of the workspace, then every locked stage of its pipelines
+    (one walk finds both)."""
+    paths = _find(root, "", lambda name: name == LOCKFILE or is_dvcfile_name(name))
+    found: list[DvcFile] = [dvcfile_mod.load(root, p) for p in paths if is_dvcfile_name(p)]
+    for lock in (p for p in paths if not is_dvcfile_name(p)):
+        found.extend(load_workspace_stages(root, lock))
+    return found
 
 
 def to_repo_path(root: str, target: str | os.PathLike[str]) -> str:
@@ -70,40 +106,94 @@ def to_repo_path(root: str, target: str | os.PathLike[str]) -> str:
 
 
 def collect_dvcfiles(root: str, targets: Sequence[str | os.PathLike[str]] | None) -> list[DvcFile]:
-    """The ``.dvc`` files named by ``targets`` (all of them when None).
+    """The ``.dvc`` files and locked pipeline stages named by ``targets`` (all when None).
 
-    A target is a ``.dvc`` file, a tracked output (file, directory, or a path inside
-    a tracked directory), or a folder whose ``.dvc`` files are all taken.
+    A target is, as in DVC: a ``.dvc`` file; a tracked output (file, directory, or a
+    path inside a tracked directory), whether a ``.dvc`` file or a ``dvc.lock``
+    records it; a ``dvc.yaml`` / ``dvc.lock`` (all its stages); ``[path:]stage``,
+    a stage of the ``dvc.yaml`` in ``path`` (default: the target's folder, which
+    the CLI makes the current one); or a folder whose ``.dvc`` files and pipelines
+    are all taken. A declared stage with no lock entry yet selects nothing.
     """
     if not targets:
-        return [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
-    chosen: dict[str, DvcFile] = {}
+        return all_dvcfiles(root)
+    chosen: dict[tuple[str, str], DvcFile] = {}
     everything: list[DvcFile] | None = None
+
+    def take(found: Iterable[DvcFile]) -> None:
+        for d in found:
+            chosen.setdefault(_key(d), d)
+
     for target in targets:
+        raw = os.fspath(target)
+        stage = _stage_target(root, raw)
+        if stage is not None:
+            take(stage)
+            continue
         rel = to_repo_path(root, target)
         full = os.path.join(root, *rel.split("/")) if rel else root
         if is_dvcfile_name(rel) and os.path.isfile(full):
-            chosen.setdefault(rel, dvcfile_mod.load(root, rel))
+            take([dvcfile_mod.load(root, rel)])
+            continue
+        if is_pipeline_name(posixpath.basename(rel)) and os.path.isfile(full):
+            take(load_workspace_stages(root, posixpath.join(posixpath.dirname(rel), LOCKFILE)))
             continue
         beside = f"{rel}.dvc"
         if rel and os.path.isfile(os.path.join(root, *beside.split("/"))):
-            chosen.setdefault(beside, dvcfile_mod.load(root, beside))
+            take([dvcfile_mod.load(root, beside)])
             continue
         if everything is None:
-            everything = [dvcfile_mod.load(root, p) for p in find_dvcfiles(root)]
+            everything = all_dvcfiles(root)
         owners = [d for d in everything if any(_covers(o.repo_path, rel) for o in d.outs)]
         if owners:
-            for d in owners:
-                chosen.setdefault(d.path, d)
+            take(owners)
             continue
         if os.path.isdir(full):
             under = [d for d in everything if not rel or d.path.startswith(rel + "/")]
             if under:
-                for d in under:
-                    chosen.setdefault(d.path, d)
+                take(under)
                 continue
-        raise TargetNotFound(os.fspath(target), "is not tracked (no .dvc file names it)")
+        named = _stage_named(root, rel)
+        if named is not None:
+            take(named)
+            continue
+        raise TargetNotFound(raw, "is not tracked (no .dvc file or dvc.lock names it)")
     return list(chosen.values())
+
+
+def _key(dvcfile: DvcFile) -> tuple[str, str]:
+    return dvcfile.path, dvcfile.stage if isinstance(dvcfile, StageFile) else ""
+
+
+def _stage_target(root: str, raw: str) -> list[StageFile] | None:
+    """``[path/]dvc.yaml:stage`` or ``folder:stage``: that stage (None: not this form)."""
+    head, sep, name = raw.rpartition(":")
+    if not sep or not head or not name or "/" in name or os.sep in name:
+        return None
+    full = os.path.normpath(head if os.path.isabs(head) else os.path.join(root, head))
+    if is_pipeline_name(os.path.basename(full)) and os.path.isfile(full):
+        full = os.path.dirname(full)
+    if not os.path.isfile(os.path.join(full, PIPELINE)):
+        return None
+    folder = to_repo_path(root, full)
+    found = _stage_named(root, posixpath.join(folder, name) if folder else name)
+    if found is None:
+        raise TargetNotFound(raw, f"names no stage of {posixpath.join(folder, PIPELINE)!r}")
+    return found
+
+
+def _stage_named(root: str, rel: str) -> list[StageFile] | None:
+    """The locked stage ``basename(rel)`` of the ``dvc.yaml`` in ``dirname(rel)``
+    (``fe`` takes every ``fe@...`` of a foreach or matrix): [] when declared but not
+    locked yet, None when not declared there."""
+    folder, name = posixpath.split(rel)
+    if not name or not declares_stage(root, posixpath.join(folder, PIPELINE), name):
+        return None
+    lock = posixpath.join(folder, LOCKFILE)
+    return [
+        s for s in load_workspace_stages(root, lock)
+        if s.stage == name or s.stage.startswith(name + "@")
+    ]
 
 
 def _covers(out_path: str, rel: str) -> bool:

@@ -21,7 +21,6 @@ from dvcremote.cache import LocalCache
 from dvcremote.config import Config
 from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
 from dvcremote.errors import (
-    ConfirmationRequired,
     NotARepository,
     ObjectMissing,
     PathOutsideRepo,
@@ -34,6 +33,8 @@ from dvcremote.index import (
     collect_dvcfiles,
     find_dvcfiles,
     outputs_of,
+    pipeline_outputs,
+    stage_owning,
     to_repo_path,
     used_objects,
 )
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from dvcremote.integrity import CacheVerifier
     from dvcremote.manifest import Manifest
     from dvcremote.objects import Obj
+    from dvcremote.pipeline import DeclaredOutput
     from dvcremote.remotes.base import Remote
     from dvcremote.results import UpdateResult
     from dvcremote.scm import Git
@@ -355,8 +357,10 @@ class Repo:
         return self.config.default_remote
 
     def write_dvcfiles(self, dvcfiles: Iterable[DvcFile]) -> list[str]:
-        """Write the ``.dvc`` files whose data changed; returns their repo paths."""
-        return [d.path for d in dvcfiles if d.write(self.root)]
+        """Write the ``.dvc`` files (and lock entries) whose data changed; returns their
+        repo paths, each once."""
+        written = [d.path for d in dvcfiles if d.write(self.root)]
+        return list(dict.fromkeys(written))
 
     def _by_remote(
         self, outputs: Sequence[Output], remote: str | None
@@ -391,7 +395,8 @@ class Repo:
         items = [targets] if isinstance(targets, (str, os.PathLike)) else list(targets)
         if not items:
             raise TargetNotFound("", "no targets given")
-        rels = [self._check_add_target(t) for t in items]
+        declared = pipeline_outputs(self.root)  # what dvc.yaml files own: never added
+        rels = [self._check_add_target(t, declared) for t in items]
         stager = Stager(
             self.root, self.state, self.cache, jobs=jobs, progress=progress.update,
             on_total=lambda path, n: progress.start(f"Adding {path}", n),
@@ -457,7 +462,9 @@ class Repo:
             return MD5  # the real staging reports it
         return MD5_DOS2UNIX if current.obj.oid == out.oid else MD5
 
-    def _check_add_target(self, target: str | os.PathLike[str]) -> str:
+    def _check_add_target(
+        self, target: str | os.PathLike[str], declared: Sequence[DeclaredOutput]
+    ) -> str:
         rel = self.repo_path(target)
         if not rel:
             raise PathOutsideRepo(
@@ -485,6 +492,13 @@ class Repo:
                 owner = dvcfile_mod.load(self.root, parent + ".dvc")
                 if any(o.repo_path == parent for o in owner.outs):
                     raise RepoError(f"{rel!r} is inside the tracked directory {parent!r}")
+        stage = stage_owning(declared, rel)
+        if stage is not None:  # DVC's message (dvc/repo/add.py), on one line
+            raise RepoError(
+                f"cannot update {rel!r}: overlaps with an output of stage: {stage.stage!r}"
+                f" in {stage.pipeline!r}. Run the pipeline or use 'dvc commit' to force"
+                " update it."
+            )
         return rel
 
     def _dvcfile_for(self, dvcfile_rel: str, out_path: str) -> DvcFile:
@@ -762,6 +776,7 @@ class Repo:
     def gc(
         self,
         *,
+        workspace: bool = False,
         cloud: bool = False,
         remote: str | None = None,
         force: bool = False,
@@ -771,56 +786,36 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        dry: bool = False,
+        not_in_remote: bool = False,
     ) -> list[GCResult]:
-        """Remove cache objects no ``.dvc`` file in the workspace uses; with ``cloud``,
-        the same on the remote, after ``confirm(message)`` returns True (or ``force``).
-        ``revs`` / ``all_*`` also keep what the chosen git revisions use
-        (``all_commits``: every commit).
+        """Remove cache objects that no output in scope uses; with ``cloud``, the same on
+        the remote. As in DVC a scope is required (else :class:`InvalidArgument`):
+        ``workspace``, and/or ``revs`` / ``all_*`` (the workspace is always kept too).
+        Outputs are those of ``.dvc`` files and of ``dvc.lock``. Nothing is deleted
+        unless ``force`` or ``confirm(warning)`` returns True (else
+        :class:`ConfirmationRequired`); ``dry`` deletes nothing and reports what would
+        go. ``not_in_remote`` also removes used objects the remote already has.
 
         Refuses (deleting nothing) when a used directory's manifest cannot be read,
         since the files it names would then look unused; the whole keep-set (every
-        revision's ``.dvc`` files parsed) is known before anything is deleted.
+        revision's ``.dvc`` files and locks parsed) is known before anything is deleted.
         """
-        from dvcremote.history import manifest_missing_detail
+        from dvcremote.gc import Scope, collect_garbage
 
-        collected = self._collect_outputs(
-            None, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
+        chosen = (revs,) if isinstance(revs, str) else tuple(revs or ())
+        scope = Scope(workspace, chosen, all_branches, all_tags, all_commits)
+        return collect_garbage(
+            self,
+            scope,
+            cloud=cloud,
+            remote=remote,
+            force=force,
+            confirm=confirm,
+            jobs=jobs,
+            dry=dry,
+            not_in_remote=not_in_remote,
         )
-        outputs = collected.outputs
-        used = self.used_objects(outputs)
-        if used.unavailable:
-            first = sorted(used.unavailable)[0]
-            raise ObjectMissing(first.oid, manifest_missing_detail(used.unavailable, outputs))
-        adapter = None
-        if cloud:
-            adapter = self.open_remote(remote)
-            try:
-                adapter.check_gc()
-            except BaseException:
-                adapter.close()
-                raise
-            if not force:
-                scope = " or the chosen git revisions" if collected.revisions else ""
-                message = (
-                    f"This deletes from remote {adapter.name!r} every object that no .dvc file"
-                    f" in the workspace{scope} uses. Continue?"
-                )
-                if confirm is None:
-                    adapter.close()
-                    raise ConfirmationRequired("deleting from a remote needs force=True or confirm")
-                if not confirm(message):
-                    adapter.close()
-                    raise ConfirmationRequired("not confirmed; nothing was deleted")
-        cache = self.cache
-        garbage = sorted(set(cache.list_all()) - used.objs)
-        for obj in garbage:
-            cache.remove(obj)
-        cache.clean_tmp()
-        results = [GCResult("cache", frozenset(o.oid for o in garbage), len(used.objs))]
-        if adapter is not None:
-            with adapter:
-                results.append(adapter.gc(outputs, jobs=jobs))
-        return results
 
 
 def _config_value(value: object) -> str:

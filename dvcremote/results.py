@@ -210,11 +210,13 @@ class AddResult:
 
 @dataclass(frozen=True)
 class GCResult:
-    """Objects removed from one place (``cache`` or a remote's name)."""
+    """Objects removed from one place (``cache`` or a remote's name); with ``dry``,
+    those that would have been, and nothing was."""
 
     where: str
     removed: frozenset[str] = frozenset()
     kept: int = 0
+    dry: bool = False
 
 
 @dataclass(frozen=True)

@@ -86,8 +86,10 @@ class Remote(ABC):
                 " their old versions are what older revisions pull"
             )
 
-    def gc(self, outputs: Sequence[Output], *, jobs: int | None = None) -> GCResult:
-        """Delete from the remote what ``outputs`` do not use."""
+    def gc(
+        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+    ) -> GCResult:
+        """Delete from the remote what ``outputs`` do not use (``dry``: only report it)."""
         self.check_gc()
         raise NotImplementedError
 

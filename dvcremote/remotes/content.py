@@ -237,7 +237,9 @@ class ContentRemote(Remote):
         )
 
     # -- gc ------------------------------------------------------------------------------
-    def gc(self, outputs: Sequence[Output], *, jobs: int | None = None) -> GCResult:
+    def gc(
+        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+    ) -> GCResult:
         used, _, errors = self._used(outputs, remote_manifests="memory", jobs=jobs)
         if used.unavailable:
             first = sorted(used.unavailable)[0]
@@ -250,7 +252,9 @@ class ContentRemote(Remote):
             raise next(iter(errors.values()))
         on_remote = self.odb.all()
         garbage = sorted(on_remote - used.objs)
-        if garbage:
+        if garbage and not dry:
             with ThreadPoolExecutor(max_workers=min(self.jobs(jobs) or 8, len(garbage))) as pool:
                 list(pool.map(self.odb.delete, garbage))
-        return GCResult(self.name, frozenset(o.oid for o in garbage), len(on_remote) - len(garbage))
+        return GCResult(
+            self.name, frozenset(o.oid for o in garbage), len(on_remote) - len(garbage), dry=dry
+        )

@@ -31,9 +31,18 @@ DVCFILE_SUFFIX = ".dvc"
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 
 
+#: A pipeline's files: ``dvc.lock`` records outputs, ``dvc.yaml`` their flags and wdir.
+PIPELINE_FILES = frozenset({"dvc.lock", "dvc.yaml"})
+
+
 def is_dvcfile_name(name: str) -> bool:
     """``data.dvc`` is a DVC file; ``.dvc`` (DVC's own folder name) is not."""
     return name.endswith(DVCFILE_SUFFIX) and name != DVCFILE_SUFFIX
+
+
+def _tracks(name: str) -> bool:
+    """Whether a file may record tracked outputs: a ``.dvc`` file or a pipeline's."""
+    return is_dvcfile_name(name) or name in PIPELINE_FILES
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ class DvcfileReader:
                     dirs[name] = entry.id
                     if not self._node(entry.id, f"{path}/{name}" if path else name).empty:
                         subtrees[name] = entry.id
-            elif mode in _FILE_MODES and is_dvcfile_name(name):
+            elif mode in _FILE_MODES and _tracks(name):
                 files[name] = entry.id
         return _Node(files, subtrees, dirs)
 
@@ -184,7 +193,7 @@ class DvcfileReader:
                     child = self._node(entry.id, sub_path)
                 if not child.empty:
                     subtrees[name] = entry.id
-            elif entry.filemode in _FILE_MODES and is_dvcfile_name(name):
+            elif entry.filemode in _FILE_MODES and _tracks(name):
                 files[name] = entry.id
         return _Node(files, subtrees, dirs)
 
@@ -243,6 +252,17 @@ class DvcfileReader:
                 raise ScmError(f"git object {oid} is missing from the repository")
             data = self._blobs[oid] = blob.data
         return data
+
+    def blob_at(self, sha: str, path: str) -> str | None:
+        """The blob sha of the file at ``path`` (project-relative) in commit ``sha``."""
+        root = self._root(sha)
+        if root is None:
+            return None
+        try:
+            entry = self._tree(root[0])[path]
+        except KeyError:
+            return None
+        return str(entry.id) if entry.filemode in _FILE_MODES else None
 
     def read_blob(self, oid: str) -> bytes:
         """A blob's bytes by sha, read from git at most once per reader."""

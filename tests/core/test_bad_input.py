@@ -80,7 +80,7 @@ def test_dvcfile_that_does_not_parse(pushed: Repo, workspace: Path, remote_dir: 
         pushed.pull,
         pushed.checkout,
         lambda: pushed.status(cloud=True),
-        lambda: pushed.gc(cloud=True, force=True),
+        lambda: pushed.gc(workspace=True, cloud=True, force=True),
     ):
         with pytest.raises(DvcFileError, match=r"broken\.dvc") as info:
             call()
@@ -147,7 +147,7 @@ def test_unknown_remote(pushed: Repo, workspace: Path, remote_dir: Path) -> None
         lambda: pushed.push(remote="nope"),
         lambda: pushed.pull(remote="nope"),
         lambda: pushed.status(remote="nope"),
-        lambda: pushed.gc(cloud=True, remote="nope"),
+        lambda: pushed.gc(workspace=True, cloud=True, remote="nope"),
     ):
         with pytest.raises(RemoteNotFound, match="'nope' does not exist"):
             call()
@@ -233,7 +233,7 @@ def test_unreachable_remote(
     for call in (
         lambda: pushed.push(remote="down"),
         lambda: pushed.status(remote="down"),
-        lambda: pushed.gc(cloud=True, remote="down", force=True),
+        lambda: pushed.gc(workspace=True, cloud=True, remote="down", force=True),
     ):
         with pytest.raises(BackendUnavailable, match=r"(?i)refused"):
             call()

@@ -128,10 +128,10 @@ def test_gc_cloud_asks_unless_forced(workspace: Path, tmp_path: Path) -> None:
     (workspace / "foo").write_text("v2")
     run(workspace, "add", "foo")
     run(workspace, "push")
-    refused = run(workspace, "gc", "-c", stdin="y\n")  # not a terminal: never assumed yes
+    refused = run(workspace, "gc", "-w", "-c", stdin="y\n")  # not a terminal: never assumed yes
     assert refused.returncode == 3 and "-f" in refused.stderr
     assert remote_file(store, md5("v1")).exists() and cache_file(workspace, md5("v1")).exists()
-    done = run(workspace, "gc", "-c", "-f")
+    done = run(workspace, "gc", "-w", "-c", "-f")
     assert done.returncode == 0, done.stderr
     assert "Removed 1 object from the cache" in done.stdout
     assert "Removed 1 object from remote 's'" in done.stdout

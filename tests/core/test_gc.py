@@ -26,7 +26,7 @@ def test_gc_keeps_what_is_used_and_removes_the_rest(
     dvcrepo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
     old_dir, new_dir = _setup(dvcrepo, workspace, remote_dir)
-    (result,) = dvcrepo.gc()
+    (result,) = dvcrepo.gc(workspace=True, force=True)
     assert result.where == "cache"
     assert result.removed == {old_dir, md5("x1"), md5("foo1")}
     for oid in (new_dir, md5("x2"), md5("y1"), md5("foo2")):
@@ -34,21 +34,21 @@ def test_gc_keeps_what_is_used_and_removes_the_rest(
     for oid in result.removed:
         assert not cache_file(workspace, oid).exists()
     assert remote_file(remote_dir, old_dir).exists()  # without -c the remote is untouched
-    assert dvcrepo.gc()[0].removed == frozenset()
+    assert dvcrepo.gc(workspace=True, force=True)[0].removed == frozenset()
 
 
 def test_gc_cloud_needs_confirmation(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> None:
     old_dir, _ = _setup(dvcrepo, workspace, remote_dir)
     with pytest.raises(ConfirmationRequired):
-        dvcrepo.gc(cloud=True)
+        dvcrepo.gc(workspace=True, cloud=True)
     asked: list[str] = []
     with pytest.raises(ConfirmationRequired, match="not confirmed"):
-        dvcrepo.gc(cloud=True, confirm=lambda msg: asked.append(msg) is not None)
+        dvcrepo.gc(workspace=True, cloud=True, confirm=lambda msg: asked.append(msg) is not None)
     assert asked and "store" in asked[0]
     assert remote_file(remote_dir, old_dir).exists()
     assert cache_file(workspace, old_dir).exists()  # refused before deleting anything
 
-    results = dvcrepo.gc(cloud=True, confirm=lambda msg: True)
+    results = dvcrepo.gc(workspace=True, cloud=True, confirm=lambda msg: True)
     assert [r.where for r in results] == ["cache", "store"]
     assert results[1].removed == {old_dir, md5("x1"), md5("foo1")}
     assert not remote_file(remote_dir, old_dir).exists()
@@ -65,6 +65,6 @@ def test_gc_refuses_when_a_manifest_is_unknown(
     manifest.unlink()
     before = sorted(p for p in (workspace / ".dvc" / "cache").rglob("*") if p.is_file())
     with pytest.raises(ObjectMissing, match="Nothing was deleted"):
-        Repo(workspace).gc(force=True)
+        Repo(workspace).gc(workspace=True, force=True)
     after = sorted(p for p in (workspace / ".dvc" / "cache").rglob("*") if p.is_file())
     assert before == after

@@ -71,7 +71,7 @@ COMMANDS: dict[str, Callable[[Repo], object]] = {
     "push": lambda r: r.push(),
     "status": lambda r: r.status(),
     "status -c": lambda r: r.status(cloud=True),
-    "gc": lambda r: r.gc(force=True),
+    "gc": lambda r: r.gc(workspace=True, force=True),
 }
 
 # (name, .dvc file, output path, data it names, what sits in the workspace first)

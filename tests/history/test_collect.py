@@ -162,7 +162,7 @@ def test_project_in_a_subfolder_of_the_git_repo(
             md5(t) for t in ("one", "two", "three")
         )
         assert {o.repo_path for o in collected.outputs} == {"sub/thing"}
-        repo.gc(all_commits=True)
+        repo.gc(all_commits=True, force=True)
         assert objects_under(project / ".dvc" / "cache") == {
             md5(t) for t in ("one", "two", "three")
         }

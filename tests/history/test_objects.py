@@ -219,21 +219,21 @@ def test_status_without_cloud_refuses_revision_options(
 # ---------------------------------------------------------------------------------- gc
 @pytest.mark.parametrize("flag", FLAGS)
 def test_gc_keeps_exactly_what_the_revisions_use(flag: str, hist: History, repo: Repo) -> None:
-    results = repo.gc(**kwargs(flag))
+    results = repo.gc(workspace=True, force=True, **kwargs(flag))
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
     assert results[0].removed == hist.everything - hist.expected(flag)
 
 
 @pytest.mark.parametrize("flag", FLAGS)
 def test_gc_cli(flag: str, hist: History, repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["gc", "-f", *cli_args(flag)]) == EXIT_OK
+    assert main(["gc", "-f", "-w", *cli_args(flag)]) == EXIT_OK
     assert objects_under(cache_dir(hist)) == hist.expected(flag)
     removed = len(hist.everything - hist.expected(flag))
     assert f"Removed {removed} object" in capsys.readouterr().out
 
 
 def test_gc_all_commits_keeps_every_commit_and_the_workspace(hist: History, repo: Repo) -> None:
-    repo.gc(all_commits=True)
+    repo.gc(all_commits=True, force=True)
     assert objects_under(cache_dir(hist)) == hist.everything
     # The workspace's uncommitted foo and the deleted file's data both survive.
     assert {md5("foows"), md5("old")} <= objects_under(cache_dir(hist))
@@ -258,4 +258,4 @@ def test_gc_cloud_confirmation_names_the_revisions(repo: Repo) -> None:
 
     with pytest.raises(ConfirmationRequired):
         repo.gc(cloud=True, confirm=decline, all_branches=True)
-    assert "chosen git revisions" in asked[0]
+    assert "all git branches" in asked[0]

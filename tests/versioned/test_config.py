@@ -132,7 +132,7 @@ def test_gc_on_a_version_aware_remote_is_refused(with_foo: Any, store: Any) -> N
     store.add_to(with_foo, "upstream", version_aware=True)
     with_foo.push()
     with pytest.raises(ConfigError, match="gc -c is not supported for version-aware remotes"):
-        with_foo.gc(cloud=True, force=True)
+        with_foo.gc(workspace=True, cloud=True, force=True)
 
 
 # ------------------------------------------------------------------ S3, versioning off

@@ -28,9 +28,9 @@ def test_gc_cloud_refused_and_cache_untouched(
     remote_before = store.current()
 
     with pytest.raises(ConfigError, match="not supported"):
-        repo.gc(cloud=True, force=True)
+        repo.gc(workspace=True, cloud=True, force=True)
 
     assert sorted(p for p in Path(repo.cache.root).rglob("*") if p.is_file()) == cache_before
     assert store.current() == remote_before
-    assert main(["gc", "-c", "-f"]) == 3
+    assert main(["gc", "-w", "-c", "-f"]) == 3
     assert sorted(p for p in Path(repo.cache.root).rglob("*") if p.is_file()) == cache_before

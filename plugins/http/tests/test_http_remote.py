@@ -98,8 +98,9 @@ def test_push_and_gc_are_refused_and_write_nothing(tmp_path: Path, http_store: P
     pushed = run_dvcremote("push", cwd=ws, check=False)
     assert pushed.returncode == 3, pushed.describe()
     assert "WRITE" in pushed.stderr and "http" in pushed.stderr
-    collected = run_dvcremote("gc", "-c", "-f", cwd=ws, check=False)
-    assert collected.returncode != 0, collected.describe()
+    collected = run_dvcremote("gc", "-w", "-c", "-f", cwd=ws, check=False)
+    assert collected.returncode == 3, collected.describe()
+    assert "is not supported (backend 'http'" in collected.stderr, collected.describe()
     assert sorted(p for p in http_store.path.rglob("*")) == before
 
 

@@ -22,7 +22,7 @@ COMMANDS = {
     "push": ["push"],
     "fetch": ["fetch"],
     "pull": ["pull"],
-    "gc-c": ["gc", "-c", "-f"],  # content-addressed only: refused on the others anyway
+    "gc-c": ["gc", "-w", "-c", "-f"],  # content-addressed only: refused on the others anyway
 }
 
 

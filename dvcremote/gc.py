@@ -1,0 +1,156 @@
+"""``gc`` as DVC does it: a scope is required, and it keeps every object in scope.
+
+What is kept is every object any output in scope uses: the workspace's ``.dvc``
+files and locked pipeline stages, plus those of the chosen git revisions (a
+``push: false`` output and an output pinned to another remote are kept too).
+The whole keep-set is known before anything is deleted, and nothing is deleted
+without ``force`` or a ``confirm`` that says yes, as the CLI's prompt does for
+the local cache too. Only object folders are listed, so the run cache
+(``runs/``) and partial imports (``fs/``) are never touched, here or on a remote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dvcremote.errors import ConfirmationRequired, InvalidArgument, ObjectMissing
+from dvcremote.results import GCResult
+
+if TYPE_CHECKING:
+    from dvcremote.dvcfile import Output
+    from dvcremote.index import UsedObjects
+    from dvcremote.objects import Obj
+    from dvcremote.repo import Repo
+
+SCOPE_REQUIRED = (
+    "Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags`, `-A|--all-commits`"
+    " or `--rev` needs to be set."
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What gc keeps: the workspace (always, as in DVC) and these git revisions."""
+
+    workspace: bool = False
+    revs: tuple[str, ...] = ()
+    all_branches: bool = False
+    all_tags: bool = False
+    all_commits: bool = False
+
+    @property
+    def given(self) -> bool:
+        return bool(
+            self.workspace or self.revs or self.all_branches or self.all_tags or self.all_commits
+        )
+
+    def describe(self) -> str:
+        """DVC's words for the scope, as in its warning."""
+        text = "the workspace"
+        if self.all_commits:
+            text += " and all git commits"
+        elif self.all_branches and self.all_tags:
+            text += " and all git branches and tags"
+        elif self.all_branches:
+            text += " and all git branches"
+        elif self.all_tags:
+            text += " and all git tags"
+        if self.revs:
+            text += " and " + ", ".join(f"revision {r!r}" for r in self.revs)
+        return text
+
+
+def warning(scope: Scope, *, not_in_remote: bool, remote: str | None) -> str:
+    """The warning shown before the confirmation (DVC's, plus the remote with ``-c``)."""
+    text = f"This will remove all cache except items used in {scope.describe()}"
+    if not_in_remote:
+        text += " that are not present in the DVC remote"
+    text += " of the current repo."
+    if remote is not None:
+        text += f" Unused objects are deleted from remote {remote!r} too."
+    return text
+
+
+def collect_garbage(
+    repo: Repo,
+    scope: Scope,
+    *,
+    cloud: bool = False,
+    remote: str | None = None,
+    force: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+    jobs: int | None = None,
+    dry: bool = False,
+    not_in_remote: bool = False,
+) -> list[GCResult]:
+    """See :meth:`dvcremote.repo.Repo.gc`."""
+    from dvcremote.history import manifest_missing_detail
+
+    if not scope.given:
+        raise InvalidArgument(SCOPE_REQUIRED)
+    if not_in_remote and cloud:
+        raise InvalidArgument("`--not-in-remote` and `--cloud` are mutually exclusive")
+    collected = repo._collect_outputs(
+        None,
+        scope.revs,
+        all_branches=scope.all_branches,
+        all_tags=scope.all_tags,
+        all_commits=scope.all_commits,
+    )
+    outputs = collected.outputs
+    used = repo.used_objects(outputs)
+    if used.unavailable:
+        first = sorted(used.unavailable)[0]
+        raise ObjectMissing(first.oid, manifest_missing_detail(used.unavailable, outputs))
+    keep = set(used.objs)
+    if not_in_remote:
+        keep -= _on_remotes(repo, outputs, used, remote, jobs)
+    adapter = repo.open_remote(remote) if cloud else None
+    try:
+        if adapter is not None:
+            adapter.check_gc()
+        if not (force or dry):
+            text = warning(
+                scope,
+                not_in_remote=not_in_remote,
+                remote=adapter.name if adapter is not None else None,
+            )
+            if confirm is None:
+                raise ConfirmationRequired("gc needs force=True or confirm; nothing was deleted")
+            if not confirm(text):
+                raise ConfirmationRequired("not confirmed; nothing was deleted")
+        cache = repo.cache
+        garbage = sorted(set(cache.list_all()) - keep)
+        if not dry:
+            for obj in garbage:
+                cache.remove(obj)
+            cache.clean_tmp()
+        results = [GCResult("cache", frozenset(o.oid for o in garbage), len(keep), dry=dry)]
+        if adapter is not None:
+            results.append(adapter.gc(outputs, jobs=jobs, dry=dry))
+        return results
+    finally:
+        if adapter is not None:
+            adapter.close()
+
+
+def _on_remotes(
+    repo: Repo,
+    outputs: Sequence[Output],
+    used: UsedObjects,
+    remote: str | None,
+    jobs: int | None,
+) -> set[Obj]:
+    """The used objects already on the remote each output goes to (``remote``, else its
+    own ``remote:``, else the default): ``--not-in-remote`` drops them from the cache."""
+    present: set[str] = set()
+    for name, outs in repo._by_remote(outputs, remote).items():
+        with repo.open_remote(name) as adapter:
+            status = adapter.status(outs, jobs=jobs)
+        present |= status.ok | status.deleted
+    return {o for o in used.objs if o.oid in present}
+
+
+__all__ = ["SCOPE_REQUIRED", "Scope", "collect_garbage", "warning"]

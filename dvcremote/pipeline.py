@@ -1,0 +1,276 @@
+"""Pipeline outputs: what ``dvc.lock`` records for the stages ``dvc.yaml`` declares.
+
+DVC treats every output a stage's lock entry records as tracked data, exactly like
+the output of a ``.dvc`` file: status, push, fetch, pull, checkout and gc all use it
+(a gc that missed them deleted pipeline outputs). Each stage becomes a
+:class:`StageFile`, a :class:`DvcFile` whose ``path`` is the ``dvc.lock`` and whose
+outputs come from the lock entry, so every command handles them with the code it
+has for ``.dvc`` files, and their paths pass the same checks.
+
+Flags (``cache``, ``push``, ``remote``, ``persist``) are never written into the lock:
+they are read from the stage's ``outs``, ``metrics`` and ``plots`` in ``dvc.yaml``.
+Paths in both files are relative to the stage's ``wdir`` (relative to the folder of
+``dvc.yaml``). As in DVC, only stages ``dvc.yaml`` declares count: a lock entry
+whose stage was deleted from ``dvc.yaml`` is ignored, and a ``dvc.lock`` without a
+``dvc.yaml`` beside it tracks nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dvcremote import yamlio
+from dvcremote.dvcfile import DvcFile, Output, _check_out
+from dvcremote.errors import DvcFileError
+
+LOCKFILE = "dvc.lock"
+PIPELINE = "dvc.yaml"
+LOCK_SCHEMA = "2.0"
+#: Where a stage lists outputs in ``dvc.yaml``; ``dvc.lock`` puts all of them in ``outs``.
+_OUT_LISTS = ("outs", "metrics", "plots")
+
+
+def is_pipeline_name(name: str) -> bool:
+    """``dvc.yaml`` or ``dvc.lock``: the files a pipeline is made of."""
+    return name in (LOCKFILE, PIPELINE)
+
+
+@dataclass
+class LockOutput(Output):
+    """An output recorded in ``dvc.lock``; its flags come from ``dvc.yaml``."""
+
+    flags: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def use_cache(self) -> bool:
+        return self.flags.get("cache", True) is not False
+
+    @property
+    def can_push(self) -> bool:
+        return self.flags.get("push", True) is not False
+
+    @property
+    def remote(self) -> str | None:
+        value = self.flags.get("remote")
+        return str(value) if value else None
+
+    @property
+    def persist(self) -> bool:
+        return self.flags.get("persist") is True
+
+
+@dataclass
+class StageFile(DvcFile):
+    """One stage of a ``dvc.lock``: ``path`` is the lock, ``raw`` the stage's entry."""
+
+    stage: str = ""
+
+    @property
+    def wdir(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @property
+    def label(self) -> str:
+        """``dvc.lock:train``, the way messages name a stage's lock entry."""
+        return f"{self.path}:{self.stage}"
+
+    def dumps(self) -> bytes:
+        raise DvcFileError(self.path, "a stage's lock entry is written with the whole lock")
+
+    def write(self, root: str | os.PathLike[str]) -> bool:
+        """Write this stage's entry into ``dvc.lock`` if its outputs changed (a push to a
+        version-aware remote records versions there, as DVC does); other stages stay."""
+        if not self.changed:
+            return False
+        full = os.path.join(os.fspath(root), *self.path.split("/"))
+        with open(full, "rb") as f:
+            data = _parse(f.read(), self.path)
+        stages = data.get("stages")
+        if not isinstance(stages, dict) or self.stage not in stages:
+            raise DvcFileError(self.path, f"stage {self.stage!r} is gone; not rewritten")
+        stages[self.stage] = self.to_data()
+        encoded = yamlio.dumps(data).encode("utf-8")
+        tmp = f"{full}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(encoded)
+        os.replace(tmp, full)
+        self.original = encoded
+        self._loaded = copy.deepcopy(self.to_data())
+        for out in self.outs:
+            out.original = copy.deepcopy(out.raw)
+        return True
+
+
+def _parse(data: bytes, path: str) -> dict[str, Any]:
+    try:
+        parsed = yamlio.loads(data)
+    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise DvcFileError(path, f"not valid YAML{where}") from None
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise DvcFileError(path, "expected a mapping")
+    return parsed
+
+
+def _stages(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    stages = data.get("stages")
+    if stages is None:
+        return {}
+    if not isinstance(stages, dict):
+        raise DvcFileError(path, "'stages' must be a mapping")
+    return stages
+
+
+def _definition(stages: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    """The ``dvc.yaml`` body of stage ``name`` (``fe@x`` is the ``do:`` of ``fe``)."""
+    body = stages.get(name)
+    if body is None and "@" in name:
+        base = stages.get(name.split("@", 1)[0])
+        if isinstance(base, Mapping):
+            body = base.get("do", base)
+    return body if isinstance(body, Mapping) else None
+
+
+def _wdir(body: Mapping[str, Any], folder: str, path: str, name: str) -> str:
+    """The stage's folder relative to the repo root ("" for the root)."""
+    wdir = body.get("wdir", ".")
+    if not isinstance(wdir, str) or wdir.startswith("/") or "\\" in wdir or "\x00" in wdir:
+        raise DvcFileError(path, f"stage {name!r}: wdir {wdir!r} is not a relative posix path")
+    joined = posixpath.normpath(posixpath.join(folder, wdir)) if folder or wdir else "."
+    return "" if joined == "." else joined
+
+
+def declared_outputs(body: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(path, flags) of every output a ``dvc.yaml`` stage declares, relative to its wdir."""
+    for key in _OUT_LISTS:
+        items = body.get(key)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, str):
+                yield item, {}
+            elif isinstance(item, Mapping):
+                for out_path, flags in item.items():
+                    yield str(out_path), flags if isinstance(flags, Mapping) else {}
+
+
+def load_stages(
+    lock: bytes | None, pipeline: bytes | None, lock_path: str
+) -> list[StageFile]:
+    """The stages of one ``dvc.lock`` (repo-relative ``lock_path``) that ``dvc.yaml``
+    (``pipeline``, the bytes beside it) declares; any problem is a DvcFileError."""
+    if lock is None or pipeline is None:
+        return []
+    folder = posixpath.dirname(lock_path)
+    yaml_path = posixpath.join(folder, PIPELINE)
+    declared = _stages(_parse(pipeline, yaml_path), yaml_path)
+    data = _parse(lock, lock_path)
+    if not data:
+        return []
+    if str(data.get("schema")) != LOCK_SCHEMA:
+        raise DvcFileError(lock_path, f"invalid schema version {data.get('schema')!r}")
+    result: list[StageFile] = []
+    for name, entry in _stages(data, lock_path).items():
+        body = _definition(declared, str(name))
+        if body is None:
+            continue  # DVC ignores entries of stages dvc.yaml no longer has
+        if not isinstance(entry, dict):
+            raise DvcFileError(lock_path, f"stage {name!r} is not a mapping")
+        outs = entry.get("outs") or []
+        if not isinstance(outs, list):
+            raise DvcFileError(lock_path, f"stage {name!r}: 'outs' must be a list")
+        wdir = _wdir(body, folder, yaml_path, str(name))
+        flags = dict(declared_outputs(body))
+        stage = StageFile(lock_path, entry, [], lock, stage=str(name))
+        for i, out in enumerate(outs):
+            _check_out(f"{lock_path}:{name}", i, out)
+            output = LockOutput(
+                out, wdir, stage, copy.deepcopy(out), flags=flags.get(str(out["path"]), {})
+            )
+            output.check_path()
+            stage.outs.append(output)
+        stage._loaded = copy.deepcopy(stage.to_data())
+        result.append(stage)
+    return result
+
+
+def load_workspace_stages(root: str, lock_path: str) -> list[StageFile]:
+    """:func:`load_stages` for the ``dvc.lock`` at ``lock_path`` under ``root``."""
+    full = os.path.join(root, *lock_path.split("/"))
+    return load_stages(_read(full, lock_path), _read(_beside(full), lock_path), lock_path)
+
+
+def _beside(full_lock: str) -> str:
+    return os.path.join(os.path.dirname(full_lock), PIPELINE)
+
+
+def _read(full: str, name: str) -> bytes | None:
+    try:
+        with open(full, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DvcFileError(name, exc.strerror or str(exc)) from None
+
+
+def declares_stage(root: str, pipeline_path: str, name: str) -> bool:
+    """Whether the ``dvc.yaml`` at ``pipeline_path`` declares stage ``name`` (or, for a
+    foreach / matrix stage, ``name`` is it or one of its ``name@...`` expansions)."""
+    data = _read(os.path.join(root, *pipeline_path.split("/")), pipeline_path)
+    if data is None:
+        return False
+    stages = _stages(_parse(data, pipeline_path), pipeline_path)
+    return name in stages or ("@" in name and name.split("@", 1)[0] in stages)
+
+
+@dataclass(frozen=True)
+class DeclaredOutput:
+    """An output ``dvc.yaml`` declares (with or without a lock entry)."""
+
+    repo_path: str
+    stage: str
+    pipeline: str
+
+
+def declared_in(root: str, pipeline_path: str) -> list[DeclaredOutput]:
+    """Every output the ``dvc.yaml`` at ``pipeline_path`` declares, by repo path."""
+    data = _read(os.path.join(root, *pipeline_path.split("/")), pipeline_path)
+    if data is None:
+        return []
+    folder = posixpath.dirname(pipeline_path)
+    found: list[DeclaredOutput] = []
+    for name, body in _stages(_parse(data, pipeline_path), pipeline_path).items():
+        if not isinstance(body, Mapping):
+            continue
+        body = body.get("do", body) if "foreach" in body or "matrix" in body else body
+        if not isinstance(body, Mapping):
+            continue
+        wdir = _wdir(body, folder, pipeline_path, str(name))
+        for out_path, _flags in declared_outputs(body):
+            rel = posixpath.normpath(posixpath.join(wdir, out_path))
+            found.append(DeclaredOutput(rel, str(name), pipeline_path))
+    return found
+
+
+__all__ = [
+    "LOCKFILE",
+    "PIPELINE",
+    "DeclaredOutput",
+    "LockOutput",
+    "StageFile",
+    "declared_in",
+    "declared_outputs",
+    "declares_stage",
+    "is_pipeline_name",
+    "load_stages",
+    "load_workspace_stages",
+]
