@@ -20,6 +20,7 @@ from core_helpers import md5, remote_file, write_tree
 
 from dvcremote.errors import DvcFileError, InvalidManifest, UnsafePath
 from dvcremote.repo import Repo
+from dvcremote_testing.dvc import run_dvcremote
 
 HOOK = b"#!/bin/sh\necho pwned > /tmp/dvcremote-pwned\n"
 
@@ -237,3 +238,35 @@ def test_files_entry_into_a_protected_folder_is_refused(
         with pytest.raises(UnsafePath, match=r"evil\.dvc: output path 'data' has a files:"):
             COMMANDS[command](hostile)
         assert tree(workspace) == before
+
+
+@pytest.mark.parametrize("command", ["pull", "checkout", "fetch", "status"])
+def test_hostile_dvc_lock_output_is_refused(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dvc.lock is as hostile as a .dvc file: its outputs go through the same check."""
+    import hashlib
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    monkeypatch.chdir(ws)
+    (ws / ".git" / "hooks").mkdir(parents=True)
+    payload = b"#!/bin/sh\necho owned\n"
+    oid = hashlib.md5(payload).hexdigest()
+    repo = Repo.init(ws, no_scm=True)
+    store = tmp_path / "store" / "files" / "md5" / oid[:2]
+    store.mkdir(parents=True)
+    (store / oid[2:]).write_bytes(payload)
+    repo.remote_add("origin", str(tmp_path / "store"), default=True)
+    target = ".git/hooks/post-checkout"
+    (ws / "dvc.yaml").write_text(f"stages:\n  evil:\n    cmd: x\n    outs:\n    - {target}\n")
+    (ws / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  evil:\n    cmd: x\n    outs:\n"
+        f"    - path: {target}\n      hash: md5\n      md5: {oid}\n      size: {len(payload)}\n"
+    )
+    before = tree(ws)
+    run = run_dvcremote(command, cwd=ws, check=False)
+    assert run.returncode == 3, run.describe()
+    assert "dvc.lock" in run.stderr and target in run.stderr, run.describe()
+    assert not (ws / target).exists()
+    assert tree(ws) == before
