@@ -52,6 +52,10 @@ class Selection:
         return True
 
 
+#: Where the suites find the run's target (``suites.live``).
+TARGET = pytest.StashKey[LiveTarget]()
+
+
 class _LivePlugin:
     def __init__(self, target: LiveTarget, selection: Selection, outcomes: Outcomes) -> None:
         self.target = target
@@ -59,9 +63,8 @@ class _LivePlugin:
         self.outcomes = outcomes
         self.collection_errors: list[str] = []
 
-    @pytest.fixture(scope="session")
-    def dvcremote_live_target(self) -> LiveTarget:
-        return self.target
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[TARGET] = self.target
 
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]

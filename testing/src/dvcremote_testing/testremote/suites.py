@@ -20,17 +20,15 @@ from dvcremote_testing import remote_tests
 from dvcremote_testing.backend_tests import TOPICS
 from dvcremote_testing.cloud import BackendCloud, Cloud
 from dvcremote_testing.testremote import readonly
+from dvcremote_testing.testremote.session import TARGET
 from dvcremote_testing.testremote.target import LiveTarget, join
-
-#: The fixture the driving plugin provides (see ``session.py``).
-TARGET_FIXTURE = "dvcremote_live_target"
 
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture
 def live(request: pytest.FixtureRequest) -> LiveTarget:
-    target: LiveTarget = request.getfixturevalue(TARGET_FIXTURE)
-    return target
+    """The run's target, put in the config's stash by the driving plugin."""
+    return request.config.stash[TARGET]
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ so removing that one folder at the end removes all of it, and nothing else is to
 from __future__ import annotations
 
 import itertools
-import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from secrets import token_hex
 from typing import Any
 
 from dvcremote.backend import Backend, Capability, open_backend
@@ -44,10 +44,10 @@ class LiveTarget:
     def __init__(self, url: str, options: Mapping[str, Any]) -> None:
         self.url = url
         self.options = dict(options)
-        self.run_folder = RUN_PREFIX + secrets.token_hex(6)
+        self.run_folder = RUN_PREFIX + token_hex(6)
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._info: tuple[str, frozenset[Capability]] | None = None
+        self._capabilities: frozenset[Capability] | None = None
 
     def open(self, path: str = "") -> Backend:
         """A backend on ``path`` below the URL, opened with the run's options."""
@@ -71,10 +71,11 @@ class LiveTarget:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        if self._info is None:
+        """What the backend opened with the run's options declares (decides skips)."""
+        if self._capabilities is None:
             with self.open() as backend:
-                self._info = (backend.name, backend.capabilities)
-        return self._info[1]
+                self._capabilities = backend.capabilities
+        return self._capabilities
 
     @property
     def secrets(self) -> list[str]:
