@@ -121,3 +121,20 @@ def test_dvc_keys_become_adlfs_arguments() -> None:
     assert kwargs["exclude_environment_credential"] is True
     assert "anon" not in kwargs
     assert SECRET_KEY not in repr(config)
+
+
+def _waits(backend: AzureBackend) -> tuple[float, float]:
+    transport = backend.fs.service_client._pipeline._transport
+    return transport.connection_config.timeout, transport.connection_config.read_timeout
+
+
+def test_timeouts_reach_every_request(azurite: AzuriteServer) -> None:
+    """adlfs passes the timeouts to uploads and downloads only: an ``info`` against a
+    frozen server waited the SDK's own defaults. The shared transport carries them."""
+    with open_backend("azure://box/p", connect_timeout=2, read_timeout=3,
+                      **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert _waits(backend) == (2, 3)
+    with open_backend("azure://box/p", **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert _waits(backend) == (15, 60)

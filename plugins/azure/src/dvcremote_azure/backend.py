@@ -102,6 +102,7 @@ class AzureBackend(FsspecBackend):
                 "install it or give connection_string, account_key or sas_token"
             ) from None
         _limit_retries(fs, config.retries)
+        _limit_waits(fs, config)
         super().__init__(fs, config.root, **options)
 
     @classmethod
@@ -424,6 +425,26 @@ def _etag(value: Any) -> str | None:
 
 def _says_no_container(exc: FileNotFoundError) -> bool:
     return any("no such container" in str(arg).lower() for arg in exc.args)
+
+
+#: Seconds to wait for a connection, and for a reply that stopped coming (a frozen
+#: server): what every request gets unless the remote sets connect_timeout/read_timeout.
+DEFAULT_CONNECT_TIMEOUT = 15
+DEFAULT_READ_TIMEOUT = 60
+
+
+def _limit_waits(fs: Any, config: AzureConfig) -> None:
+    """Give EVERY request the remote's timeouts: adlfs passes them only to uploads and
+    downloads, so an ``info`` against a frozen server waited the SDK's default per try.
+    The transport all of the account's clients share is adjusted in place."""
+    transport = getattr(getattr(fs, "service_client", None), "_pipeline", None)
+    while transport is not None and not hasattr(transport, "connection_config"):
+        transport = getattr(transport, "_transport", None)
+    if transport is None:
+        return
+    waits = transport.connection_config
+    waits.timeout = config.fs_kwargs.get("connection_timeout", DEFAULT_CONNECT_TIMEOUT)
+    waits.read_timeout = config.fs_kwargs.get("read_timeout", DEFAULT_READ_TIMEOUT)
 
 
 def _limit_retries(fs: Any, retries: int | None) -> None:
