@@ -72,6 +72,14 @@ def test_s3_bad_sse_customer_key_is_not_echoed() -> None:
     assert secret not in str(info.value)
 
 
+def test_s3_connect_timeout_defaults_to_15_s() -> None:
+    """botocore's own default is 60 s per attempt before a down host counts as down."""
+    backend = S3Backend.from_url("s3://bkt", endpointurl="http://127.0.0.1:9")
+    fs: Any = backend.fs
+    assert fs.config_kwargs["connect_timeout"] == 15
+    assert "read_timeout" not in fs.config_kwargs  # botocore's 60 s
+
+
 def test_s3_dvc_keys_reach_s3fs(s3_server: S3Server) -> None:
     backend = S3Backend.from_url(
         "s3://bkt",

@@ -12,9 +12,11 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -228,3 +230,33 @@ class ProcessServer(ABC):
         self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def act_when(
+    condition: Callable[[], bool], action: Callable[[], None], *, poll_s: float = 0.02
+) -> Iterator[threading.Event]:
+    """Run ``action`` once ``condition()`` holds, from a watcher thread: a server killed
+    while a command in another process is half way through (``condition`` watches the
+    remote or the cache). The event it yields is set once ``action`` ran."""
+    fired, done = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                met = condition()
+            except Exception:  # noqa: BLE001 - a check that fails now may hold later
+                met = False
+            if met:
+                action()
+                fired.set()
+                return
+            time.sleep(poll_s)
+
+    watcher = threading.Thread(target=watch, name="act-when", daemon=True)
+    watcher.start()
+    try:
+        yield fired
+    finally:
+        done.set()
+        watcher.join(30)

@@ -122,6 +122,9 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
     for key in ("read_timeout", "connect_timeout"):
         if key in opt:
             config_kwargs[key] = _as_positive_int(key, opt[key])
+    # botocore waits 60 s for a connection; a host that does not answer a SYN in 15 s
+    # is down (read_timeout keeps botocore's 60 s: a slow reply is not a dead server).
+    config_kwargs.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
 
     fs_kwargs: dict[str, Any] = {
         # Even for a version-aware remote: s3fs's version-aware mode lists through
@@ -167,6 +170,9 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
         endpoint_url=client.get("endpoint_url"),
     )
 
+
+#: Seconds to wait for a connection unless the remote sets ``connect_timeout``.
+DEFAULT_CONNECT_TIMEOUT = 15
 
 #: Connections (and so requests in flight) per backend unless the remote's ``jobs`` asks
 #: for more; botocore's default is 10.
