@@ -72,7 +72,7 @@ def test_pull_from_a_killed_server_fails_at_once_and_the_rerun_finishes(
         assert hashlib.md5(path.read_bytes()).hexdigest() == name, f"{path} is corrupt"
 
     server.process.restart()
-    code, out, err = _run(workspace, "pull")
+    code, _, err = _run(workspace, "pull")
     assert code == 0, err
     for i in range(FILES):
         assert (workspace / "data" / f"{i:03d}.txt").read_text() == f"file {i}\n" * 50

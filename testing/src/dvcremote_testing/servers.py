@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from dvcremote.backend import Backend
 
 LOOPBACK = "127.0.0.1"
 _S = TypeVar("_S", bound="ProcessServer")
@@ -260,3 +263,27 @@ def act_when(
     finally:
         done.set()
         watcher.join(30)
+
+
+_B = TypeVar("_B", bound="Backend")
+
+
+@contextmanager
+def backend_opener(
+    open_url: Callable[..., _B], url: str, defaults: Mapping[str, Any]
+) -> Iterator[Callable[..., _B]]:
+    """An opener, ``(**options) -> backend`` on ``url`` with ``defaults`` and then the
+    options, as the unavailable and fault suites take; every backend it opened is
+    closed on exit (a server that was killed must not leave connections behind)."""
+    made: list[_B] = []
+
+    def open_backend(**options: Any) -> _B:
+        backend = open_url(url, **{**defaults, **options})
+        made.append(backend)
+        return backend
+
+    try:
+        yield open_backend
+    finally:
+        for backend in made:
+            backend.close()

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import Cloud
-from dvcremote_testing.servers import ProcessServer, closed_port_url
+from dvcremote_testing.servers import ProcessServer, backend_opener, closed_port_url
 
 AZURITE_ENV = "AZURITE_BIN"
 #: The emulator's fixed development account (public, documented by Microsoft; not a secret).
@@ -371,23 +371,11 @@ def azure_open_missing_container(azurite: AzuriteServer) -> Iterator[AzureOpener
         yield make
 
 
-@contextmanager
-def _azure_backends(url: str, defaults: dict[str, Any]) -> Iterator[AzureOpener]:
+def _azure_backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[AzureOpener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_azure.backend import AzureBackend
 
-    made: list[AzureBackend] = []
-
-    def open_backend(**options: Any) -> AzureBackend:
-        backend = AzureBackend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
-
-    try:
-        yield open_backend
-    finally:
-        for backend in made:
-            backend.close()
+    return backend_opener(AzureBackend.from_url, url, defaults)
 
 
 # ------------------------------------------------- a server that dies or freezes

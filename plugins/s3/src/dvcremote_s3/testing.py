@@ -39,7 +39,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.request import Request, urlopen
@@ -48,7 +48,7 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import Cloud
-from dvcremote_testing.servers import ProcessServer, closed_port_url, free_port
+from dvcremote_testing.servers import ProcessServer, backend_opener, closed_port_url, free_port
 
 __all__ = ["closed_port_url", "free_port"]  # re-exported: older tests import them from here
 
@@ -617,23 +617,11 @@ def s3_open_missing_bucket(s3_server: S3Server) -> Iterator[S3Opener]:
         yield make
 
 
-@contextmanager
-def _backends(url: str, defaults: dict[str, Any]) -> Iterator[S3Opener]:
+def _backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[S3Opener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_s3.backend import S3Backend
 
-    made: list[S3Backend] = []
-
-    def open_backend(**options: Any) -> S3Backend:
-        backend = S3Backend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
-
-    try:
-        yield open_backend
-    finally:
-        for backend in made:
-            backend.close()
+    return backend_opener(S3Backend.from_url, url, defaults)
 
 
 # ------------------------------------------------- a server that dies or freezes

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import LocalCloud
-from dvcremote_testing.servers import ProcessServer, free_port
+from dvcremote_testing.servers import ProcessServer, backend_opener, free_port
 
 __all__ = ["free_port"]  # re-exported: tests import it from here
 
@@ -431,23 +431,11 @@ def ssh_open_refused(
         yield make
 
 
-@contextmanager
-def _ssh_backends(url: str, defaults: dict[str, Any]) -> Iterator[SSHOpener]:
+def _ssh_backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[SSHOpener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_ssh.backend import SSHBackend
 
-    made: list[SSHBackend] = []
-
-    def open_backend(**options: Any) -> SSHBackend:
-        backend = SSHBackend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
-
-    try:
-        yield open_backend
-    finally:
-        for backend in made:
-            backend.close()
+    return backend_opener(SSHBackend.from_url, url, defaults)
 
 
 # ------------------------------------------------- a server that dies or freezes
