@@ -138,3 +138,16 @@ def test_timeouts_reach_every_request(azurite: AzuriteServer) -> None:
     with open_backend("azure://box/p", **azurite.options()) as backend:
         assert isinstance(backend, AzureBackend)
         assert _waits(backend) == (15, 60)
+
+
+def test_retries_back_off_seconds_not_a_minute(azurite: AzuriteServer) -> None:
+    """The SDK's own backoff (15 s, 18 s, 24 s) kept a push to a dead Azurite going for
+    about 85 s per request in flight; the count stays the SDK's unless ``retries`` says."""
+    with open_backend("azure://box/p", **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        policy = backend.fs.service_client._config.retry_policy
+        assert (policy.initial_backoff, policy.increment_base) == (1, 2)
+        assert policy.total_retries == 3
+    with open_backend("azure://box/p", retries=1, **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert backend.fs.service_client._config.retry_policy.total_retries == 1

@@ -447,14 +447,22 @@ def _limit_waits(fs: Any, config: AzureConfig) -> None:
     waits.read_timeout = config.fs_kwargs.get("read_timeout", DEFAULT_READ_TIMEOUT)
 
 
+#: The SDK's storage retry waits 15 s, then 18 s, then 24 s (about 85 s in all before an
+#: unreachable endpoint counts as down, per request in flight); ours 1, 3, 5 s (+-1 s).
+RETRY_BACKOFF = {"initial_backoff": 1, "increment_base": 2, "random_jitter_range": 1}
+
+
 def _limit_retries(fs: Any, retries: int | None) -> None:
-    """Set how often the SDK retries: its default waits about 85 s before giving up on
-    an unreachable endpoint. adlfs builds the client itself and passes no retry settings,
+    """Set how often the SDK retries (``retries``; None: its default count) and how long
+    it waits between tries. adlfs builds the client itself and passes no retry settings,
     so the client's retry policy object is adjusted in place."""
-    if retries is None:
-        return
     config = getattr(getattr(fs, "service_client", None), "_config", None)
     policy = getattr(config, "retry_policy", None)
+    for attr, value in RETRY_BACKOFF.items():
+        if hasattr(policy, attr):
+            setattr(policy, attr, value)
+    if retries is None:
+        return
     for attr in ("total_retries", "connect_retries", "read_retries", "status_retries"):
         if hasattr(policy, attr):
             setattr(policy, attr, retries)
