@@ -21,7 +21,13 @@ from dvcremote import manifest as manifest_mod
 from dvcremote.backend import paths
 from dvcremote.backend.base import DEFAULT_JOBS, Backend
 from dvcremote.cache import LocalCache
-from dvcremote.errors import BackendError, DvcRemoteError, IntegrityError, StorageNotFound
+from dvcremote.errors import (
+    BackendError,
+    BackendUnavailable,
+    DvcRemoteError,
+    IntegrityError,
+    StorageNotFound,
+)
 from dvcremote.hashing import CHUNK_SIZE, file_md5
 from dvcremote.objects import Obj
 
@@ -65,9 +71,10 @@ def upload(
 
 
 def _raise_storage_wide(failed: dict[Obj, Exception]) -> None:
-    """A missing bucket fails every object alike: raise it once, not once per object."""
+    """A missing bucket or an unreachable server fails every object alike: raise it
+    once, not once per object (a plugin's bulk method may return it per item)."""
     for error in failed.values():
-        if isinstance(error, StorageNotFound):
+        if isinstance(error, (StorageNotFound, BackendUnavailable)):
             raise error
 
 
@@ -327,6 +334,9 @@ def _download_streaming(
                 return
             try:
                 _fetch_one(backend, cache, obj, src, version_id)
+            except BackendUnavailable:
+                stop.set()  # the storage is gone: the other workers start nothing more
+                raise
             except (DvcRemoteError, OSError) as exc:
                 with lock:
                     failed[obj] = exc
@@ -377,6 +387,8 @@ def _download_small_inline(
     def settle(obj: Obj, _: _Fetch, future: Future[None]) -> None:
         try:
             future.result()
+        except BackendUnavailable:
+            raise  # the storage is gone: stop the whole download
         except (DvcRemoteError, OSError) as exc:
             failed[obj] = exc
         else:
@@ -389,6 +401,8 @@ def _download_small_inline(
             fetch = _Fetch(backend, cache, obj, src, version_id)
             try:
                 complete = fetch.start()
+            except BackendUnavailable:
+                raise
             except (DvcRemoteError, OSError) as exc:
                 failed[obj] = exc
                 complete = True

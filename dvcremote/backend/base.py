@@ -451,7 +451,9 @@ class Backend(ABC):
     ) -> list[TransferResult]:
         """Upload ``(local_path, remote_path)`` pairs; each lands whole or not at all.
 
-        Failures are returned, not raised, so that one bad file does not stop a push.
+        Failures are returned, not raised, so that one bad file does not stop a push;
+        except ``BackendUnavailable``, which stops the whole call (no item starts after
+        it) and is raised: every other item would fail the same way, slowly.
         """
         self._require(_C.WRITE)
         checked = [(src, self._path(dst)) for src, dst in pairs]
@@ -480,7 +482,8 @@ class Backend(ABC):
         jobs: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> list[TransferResult]:
-        """Download ``(remote_path, local_path[, version_id])`` items; failures are returned."""
+        """Download ``(remote_path, local_path[, version_id])`` items; failures are returned,
+        except ``BackendUnavailable``, which stops the call and is raised (as in upload_many)."""
         self._require(_C.READ)
         items = [(self._path(item[0]), *item[1:]) for item in items]  # bad input: raise, no I/O
 
@@ -520,18 +523,21 @@ class Backend(ABC):
         The first exception, raised by any item (not only the next in order) or in
         this thread (Ctrl-C), stops the run: no item starts after it, the running
         ones end, and it is re-raised. An interrupted push starts no new upload.
+        So does a transfer result failed with ``BackendUnavailable``: the storage is
+        gone, and trying every remaining item against it would only wait out each
+        one's retries and timeouts (minutes for a big push).
         """
         if jobs is None and self.SMALL_IO_IN_ONE_THREAD:
             jobs = 1
         if len(items) <= 1 or jobs == 1:
-            return [fn(i) for i in items]
+            return [_unless_unavailable(fn(i)) for i in items]
         stop = threading.Event()
 
         def run(item: Any) -> Any:
             if stop.is_set():
                 return None  # never returned: the run raises
             try:
-                return fn(item)
+                return _unless_unavailable(fn(item))
             except BaseException:
                 stop.set()
                 raise
@@ -642,6 +648,13 @@ class Backend(ABC):
             next(iter(self._list_folders(paths.ROOT)), None)
         else:
             self._exists(".dvcremote-health", None)
+
+
+def _unless_unavailable(result: Any) -> Any:
+    """``result``, unless it is a transfer that found the storage unreachable: raised."""
+    if isinstance(result, TransferResult) and isinstance(result.error, BackendUnavailable):
+        raise result.error
+    return result
 
 
 def _local_error(exc: OSError, path: str) -> LocalIOError:

@@ -63,6 +63,7 @@ from dvcremote.backend.types import FileInfo, FolderInfo, TransferResult, WriteR
 from dvcremote.errors import (
     AlreadyExists,
     BackendError,
+    BackendUnavailable,
     DirectoryNotEmpty,
     InvalidPath,
     NotAFile,
@@ -480,25 +481,35 @@ class FsspecBackend(Backend):
         coros: list[Coroutine[Any, Any, Any]],
         jobs: int | None,
         on_done: Callable[[int, Any], None] | None = None,
+        names: Sequence[str] | None = None,
     ) -> list[Any]:
         """Run coroutines on the filesystem's loop, ``jobs`` at a time; exceptions returned.
 
         ``on_done(index, answer)`` runs (on the loop's thread) as each one finishes.
+        An exception that maps to ``BackendUnavailable`` ends the run instead: no
+        coroutine starts after it (the running ones finish) and it is raised, mapped
+        (``names[index]`` is its path), since every other item would fail the same way.
         """
         if not coros:
             return []
         limit = jobs or getattr(self.fs, "batch_size", None) or _get_batch_size()
         limit = len(coros) if limit <= 0 else limit
+        gone: list[tuple[int, Exception]] = []
 
         async def run_all() -> list[Any]:
             gate = asyncio.Semaphore(limit)
 
             async def one(index: int, coro: Coroutine[Any, Any, Any]) -> Any:
                 async with gate:
+                    if gone:
+                        coro.close()  # never started: nothing to undo
+                        return None
                     try:
                         answer = await coro
                     except Exception as exc:  # noqa: BLE001 - each item reports its own
                         answer = exc
+                        if not gone and self._is_unavailable(exc):
+                            gone.append((index, exc))
                 if on_done is not None:
                     on_done(index, answer)
                 return answer
@@ -506,14 +517,26 @@ class FsspecBackend(Backend):
             return await asyncio.gather(*(one(i, c) for i, c in enumerate(coros)))
 
         result: list[Any] = sync(self.fs.loop, run_all)
+        if gone:
+            index, exc = gone[0]
+            self._reraise(exc, names[index] if names is not None else None)
         return result
+
+    def _is_unavailable(self, exc: Exception) -> bool:
+        """True when ``exc`` says the storage cannot be reached at all."""
+        if isinstance(exc, BackendUnavailable):
+            return True
+        try:
+            return isinstance(self.map_error(exc, None), BackendUnavailable)
+        except Exception:  # noqa: BLE001 - a mapping that fails decides nothing
+            return False
 
     def exists_many(self, path_list: Iterable[str], *, jobs: int | None = None) -> dict[str, bool]:
         items = [self._path(p) for p in path_list]
         asked = [p for p in items if p != paths.ROOT]
         # fs._info, not fs._exists: only "not found" may answer False (see _info_or_none)
         if self._is_async:
-            answers = self._gather([self.fs._info(self._full(p)) for p in asked], jobs)
+            answers = self._gather([self.fs._info(self._full(p)) for p in asked], jobs, names=asked)
         else:
             answers = self._map(_capture(lambda p: self.fs.info(self._full(p))), asked, jobs)
         found = dict(zip(asked, answers, strict=True))
@@ -543,7 +566,7 @@ class FsspecBackend(Backend):
             if p == paths.ROOT:
                 raise NotAFile("the root is a folder", path=p, backend=self.name)
         if self._is_async:
-            answers = self._gather([self.fs._info(self._full(p)) for p in items], jobs)
+            answers = self._gather([self.fs._info(self._full(p)) for p in items], jobs, names=items)
         else:
             answers = self._map(_capture(lambda p: self.fs.info(self._full(p))), items, jobs)
         out: dict[str, FileInfo | None] = {}
@@ -628,7 +651,7 @@ class FsspecBackend(Backend):
             if callback:
                 callback(results[i])  # type: ignore[arg-type]
 
-        self._gather([one(i) for i in todo], jobs, done)
+        self._gather([one(i) for i in todo], jobs, done, [checked[i][1] for i in todo])
 
     async def _apublish(self, staged: str, full: str) -> None:
         """Async rename of a staged upload; filesystems with their own ``_mv`` use it."""
@@ -713,7 +736,7 @@ class FsspecBackend(Backend):
                 if callback:
                     callback(results[i])  # type: ignore[arg-type]
 
-            self._gather(coros, jobs, done)
+            self._gather(coros, jobs, done, [norm[i][0] for i in todo])
         else:
             self._download_batched(norm, todo, results, jobs)
             _report(results, todo, callback)

@@ -121,3 +121,33 @@ def test_dvc_keys_become_adlfs_arguments() -> None:
     assert kwargs["exclude_environment_credential"] is True
     assert "anon" not in kwargs
     assert SECRET_KEY not in repr(config)
+
+
+def _waits(backend: AzureBackend) -> tuple[float, float]:
+    transport = backend.fs.service_client._pipeline._transport
+    return transport.connection_config.timeout, transport.connection_config.read_timeout
+
+
+def test_timeouts_reach_every_request(azurite: AzuriteServer) -> None:
+    """adlfs passes the timeouts to uploads and downloads only: an ``info`` against a
+    frozen server waited the SDK's own defaults. The shared transport carries them."""
+    with open_backend("azure://box/p", connect_timeout=2, read_timeout=3,
+                      **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert _waits(backend) == (2, 3)
+    with open_backend("azure://box/p", **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert _waits(backend) == (15, 60)
+
+
+def test_retries_back_off_seconds_not_a_minute(azurite: AzuriteServer) -> None:
+    """The SDK's own backoff (15 s, 18 s, 24 s) kept a push to a dead Azurite going for
+    about 85 s per request in flight; the count stays the SDK's unless ``retries`` says."""
+    with open_backend("azure://box/p", **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        policy = backend.fs.service_client._config.retry_policy
+        assert (policy.initial_backoff, policy.increment_base) == (1, 2)
+        assert policy.total_retries == 3
+    with open_backend("azure://box/p", retries=1, **azurite.options()) as backend:
+        assert isinstance(backend, AzureBackend)
+        assert backend.fs.service_client._config.retry_policy.total_retries == 1

@@ -72,6 +72,20 @@ def test_s3_bad_sse_customer_key_is_not_echoed() -> None:
     assert secret not in str(info.value)
 
 
+def test_s3_waits_default_to_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own defaults: 60 s per attempt before a down host counts as down, and
+    5 attempts backing off up to 15 s (the environment still decides the retries)."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    fs: Any = S3Backend.from_url("s3://bkt", endpointurl="http://127.0.0.1:9").fs
+    assert fs.config_kwargs["connect_timeout"] == 15
+    assert "read_timeout" not in fs.config_kwargs  # botocore's 60 s
+    assert fs.config_kwargs["retries"] == {"mode": "standard", "max_attempts": 3}
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
+    fs = S3Backend.from_url("s3://bkt", endpointurl="http://127.0.0.1:9").fs
+    assert "retries" not in fs.config_kwargs
+
+
 def test_s3_dvc_keys_reach_s3fs(s3_server: S3Server) -> None:
     backend = S3Backend.from_url(
         "s3://bkt",

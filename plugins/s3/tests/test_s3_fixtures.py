@@ -73,4 +73,5 @@ def test_s3_moto_process_server_serves_and_stops() -> None:
         client.put_object(Bucket=bucket, Key="a", Body=b"x")
         assert client.get_object(Bucket=bucket, Key="a")["Body"].read() == b"x"
         process = proc.process
+        assert process is not None
     assert process.poll() is not None

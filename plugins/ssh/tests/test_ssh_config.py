@@ -68,6 +68,7 @@ def test_repr_shows_where_but_no_secret(ssh_server: SSHServer, ssh_url: str) -> 
         ("ssh://host/data", {"port": "twenty-two"}, "port must be a number"),
         ("ssh://host/data", {"port": 70000}, "between 1 and 65535"),
         ("ssh://host/data", {"timeout": -1}, "timeout must be positive"),
+        ("ssh://host/data", {"read_timeout": "soon"}, "read_timeout must be a number"),
         ("ssh://host/data", {"version_aware": "true"}, "keeps no file versions"),
         ("ssh://host/data", {"worktree": True}, "keeps no file versions"),
         ("ssh://host/data", {"ask_password": True}, "needs a terminal"),
@@ -99,3 +100,13 @@ def test_dvc_keys_become_connection_arguments(tmp_path: Path) -> None:
     assert config.fs_kwargs["known_hosts"] is None
     assert config.fs_kwargs["password"] == "pw-7f1c"
     assert "pw-7f1c" not in repr(config) and "pp-0b9e" not in repr(config)
+
+
+def test_timeouts_default_to_bounded_waits_and_read_timeout_sets_keepalives() -> None:
+    """SFTP requests never time out on their own: without keepalives a frozen server
+    hangs a transfer for ever (tests/test_ssh_faults.py shows it against sshd)."""
+    default = parse_config("ssh://example.org/srv", {}).fs_kwargs
+    assert default["connect_timeout"] == 15.0
+    assert default["keepalive_interval"] * default["keepalive_count_max"] == 60.0
+    short = parse_config("ssh://example.org/srv", {"read_timeout": "6"}).fs_kwargs
+    assert short["keepalive_interval"] * short["keepalive_count_max"] == 6.0

@@ -104,6 +104,7 @@ class AzureBackend(FsspecBackend):
                 "install it or give connection_string, account_key or sas_token"
             ) from None
         _limit_retries(fs, config.retries)
+        _limit_waits(fs, config)
         super().__init__(fs, config.root, **options)
 
     @classmethod
@@ -423,14 +424,42 @@ def _says_no_container(exc: FileNotFoundError) -> bool:
     return any("no such container" in str(arg).lower() for arg in exc.args)
 
 
-def _limit_retries(fs: Any, retries: int | None) -> None:
-    """Set how often the SDK retries: its default waits about 85 s before giving up on
-    an unreachable endpoint. adlfs builds the client itself and passes no retry settings,
-    so the client's retry policy object is adjusted in place."""
-    if retries is None:
+#: Seconds to wait for a connection, and for a reply that stopped coming (a frozen
+#: server): what every request gets unless the remote sets connect_timeout/read_timeout.
+DEFAULT_CONNECT_TIMEOUT = 15
+DEFAULT_READ_TIMEOUT = 60
+
+
+def _limit_waits(fs: Any, config: AzureConfig) -> None:
+    """Give EVERY request the remote's timeouts: adlfs passes them only to uploads and
+    downloads, so an ``info`` against a frozen server waited the SDK's default per try.
+    The transport all of the account's clients share is adjusted in place."""
+    transport = getattr(getattr(fs, "service_client", None), "_pipeline", None)
+    while transport is not None and not hasattr(transport, "connection_config"):
+        transport = getattr(transport, "_transport", None)
+    if transport is None:
         return
+    waits = transport.connection_config
+    waits.timeout = config.fs_kwargs.get("connection_timeout", DEFAULT_CONNECT_TIMEOUT)
+    waits.read_timeout = config.fs_kwargs.get("read_timeout", DEFAULT_READ_TIMEOUT)
+
+
+#: The SDK's storage retry waits 15 s, then 18 s, then 24 s (about 85 s in all before an
+#: unreachable endpoint counts as down, per request in flight); ours 1, 3, 5 s (+-1 s).
+RETRY_BACKOFF = {"initial_backoff": 1, "increment_base": 2, "random_jitter_range": 1}
+
+
+def _limit_retries(fs: Any, retries: int | None) -> None:
+    """Set how often the SDK retries (``retries``; None: its default count) and how long
+    it waits between tries. adlfs builds the client itself and passes no retry settings,
+    so the client's retry policy object is adjusted in place."""
     config = getattr(getattr(fs, "service_client", None), "_config", None)
     policy = getattr(config, "retry_policy", None)
+    for attr, value in RETRY_BACKOFF.items():
+        if hasattr(policy, attr):
+            setattr(policy, attr, value)
+    if retries is None:
+        return
     for attr in ("total_retries", "connect_retries", "read_retries", "status_retries"):
         if hasattr(policy, attr):
             setattr(policy, attr, retries)

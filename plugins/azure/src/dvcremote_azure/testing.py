@@ -16,14 +16,10 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +28,7 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import Cloud
+from dvcremote_testing.servers import ProcessServer, backend_opener, closed_port_url
 
 AZURITE_ENV = "AZURITE_BIN"
 #: The emulator's fixed development account (public, documented by Microsoft; not a secret).
@@ -51,7 +48,8 @@ class AzuriteServer:
     log: str
     account_name: str = ACCOUNT_NAME
     account_key: str = ACCOUNT_KEY
-    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    #: The emulator's process: kill, freeze or restart it (same port).
+    process: AzuriteProcess | None = field(default=None, repr=False)
 
     @property
     def blob_endpoint(self) -> str:
@@ -87,9 +85,9 @@ class AzuriteServer:
                 pass
 
     def stop(self) -> None:
-        proc, self._proc = self._proc, None
+        proc, self.process = self.process, None
         if proc is not None:
-            _stop_process_group(proc)
+            proc.stop()
 
 
 def connection_string(blob_endpoint: str, account_name: str, account_key: str) -> str:
@@ -114,33 +112,33 @@ def find_azurite() -> str | None:
     return shutil.which("azurite-blob")
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+class AzuriteProcess(ProcessServer):
+    """``azurite-blob`` (node), in memory, on a loopback port. After a ``restart`` the
+    containers named in ``keep_containers`` are created again, empty."""
 
+    label = "azurite"
+    start_timeout_s = _START_TIMEOUT
 
-def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM node and anything it spawned, SIGKILL if it lingers."""
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    def __init__(self, workdir: str | os.PathLike[str], executable: str) -> None:
+        super().__init__(workdir)
+        self.executable = executable
+        self.keep_containers: list[str] = []
 
+    def command(self, port: int) -> list[str]:
+        return [
+            self.executable,
+            "--blobHost", self.host,
+            "--blobPort", str(port),
+            "--inMemoryPersistence",
+            "--skipApiVersionCheck",
+            "--loose",
+            "--disableTelemetry",
+        ]
 
-def _listening(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+    def started(self) -> None:
+        server = AzuriteServer(self.host, self.port, str(self.workdir), str(self.log))
+        for name in self.keep_containers:
+            server.create_container(name)
 
 
 def start_azurite(
@@ -153,37 +151,11 @@ def start_azurite(
             "azurite-blob not found: run `npm ci --prefix plugins/azure` "
             f"or set ${AZURITE_ENV} to the azurite-blob executable"
         )
-    wd = Path(workdir)
-    wd.mkdir(parents=True, exist_ok=True)
-    host, log = "127.0.0.1", wd / "azurite.log"
-    last = ""
-    for _ in range(5):  # the free port may be taken before node binds it
-        port = _free_port(host)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [
-                    exe,
-                    "--blobHost", host,
-                    "--blobPort", str(port),
-                    "--inMemoryPersistence",
-                    "--skipApiVersionCheck",
-                    "--loose",
-                    "--disableTelemetry",
-                ],
-                cwd=wd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None:
-            if _listening(host, port):
-                return AzuriteServer(host, port, str(wd), str(log), _proc=proc)
-            time.sleep(0.05)
-        _stop_process_group(proc)
-        last = log.read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"could not start Azurite; log:\n{last}")
+    process = AzuriteProcess(workdir, exe)
+    process.start()
+    return AzuriteServer(
+        process.host, process.port, str(process.workdir), str(process.log), process=process
+    )
 
 
 @pytest.fixture(scope="session")
@@ -377,7 +349,7 @@ AzureOpener = Callable[..., Any]
 @pytest.fixture
 def azure_open_unreachable(azurite: AzuriteServer) -> Iterator[AzureOpener]:
     """``(**options) -> AzureBackend`` on a loopback port where nothing listens."""
-    endpoint = f"http://127.0.0.1:{_free_port('127.0.0.1')}/{azurite.account_name}"
+    endpoint = f"{closed_port_url()}/{azurite.account_name}"
     down = connection_string(endpoint, azurite.account_name, azurite.account_key)
     with _azure_backends("azure://data/root", {"connection_string": down, **FAST_FAILURE}) as make:
         yield make
@@ -399,20 +371,34 @@ def azure_open_missing_container(azurite: AzuriteServer) -> Iterator[AzureOpener
         yield make
 
 
-@contextmanager
-def _azure_backends(url: str, defaults: dict[str, Any]) -> Iterator[AzureOpener]:
+def _azure_backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[AzureOpener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_azure.backend import AzureBackend
 
-    made: list[AzureBackend] = []
+    return backend_opener(AzureBackend.from_url, url, defaults)
 
-    def open_backend(**options: Any) -> AzureBackend:
-        backend = AzureBackend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
 
+# ------------------------------------------------- a server that dies or freezes
+#: The fault suite's settings: no retry (the SDK waits 15 s before its first), short timeouts.
+FAULT_OPTIONS = {"retries": 0, "connect_timeout": 2, "read_timeout": 3}
+
+
+@pytest.fixture
+def azure_fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AzuriteServer]:
+    """Azurite for one test; ``process.restart()`` brings its containers back, empty."""
+    server = start_azurite(tmp_path_factory.mktemp("azurite-fault"))
     try:
-        yield open_backend
+        yield server
     finally:
-        for backend in made:
-            backend.close()
+        server.stop()
+
+
+@pytest.fixture
+def azure_open_fault_backend(azure_fault_server: AzuriteServer) -> Iterator[AzureOpener]:
+    """``(**options) -> AzureBackend`` on a fresh container of the fault server."""
+    container = azure_fault_server.create_container()
+    assert azure_fault_server.process is not None
+    azure_fault_server.process.keep_containers.append(container)
+    url = f"azure://{container}/{REMOTE_PREFIX}"
+    with _azure_backends(url, {**azure_fault_server.options(), **FAULT_OPTIONS}) as make:
+        yield make

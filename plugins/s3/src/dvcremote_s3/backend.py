@@ -385,7 +385,7 @@ class S3Backend(FsspecBackend):
                 callback(results[i])  # type: ignore[arg-type]
 
         try:
-            self._gather([one(i) for i in todo], jobs, done)
+            self._gather([one(i) for i in todo], jobs, done, [checked[i][1] for i in todo])
         finally:
             fs.invalidate_cache()  # once for the batch, not per parent per file
 

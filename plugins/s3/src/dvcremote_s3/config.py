@@ -122,6 +122,14 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
     for key in ("read_timeout", "connect_timeout"):
         if key in opt:
             config_kwargs[key] = int(as_number(key, opt[key], whole=True))
+    # botocore waits 60 s for a connection; a host that does not answer a SYN in 15 s
+    # is down (read_timeout keeps botocore's 60 s: a slow reply is not a dead server).
+    config_kwargs.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+    if not any(os.environ.get(name) for name in _RETRY_ENV):
+        # botocore's legacy mode makes 5 attempts, backing off up to 15 s: a push
+        # to a server that died waited that out per object in flight. AWS's standard
+        # mode, 3 attempts, gives up within seconds (the environment still decides).
+        config_kwargs["retries"] = dict(DEFAULT_RETRIES)
 
     fs_kwargs: dict[str, Any] = {
         # Even for a version-aware remote: s3fs's version-aware mode lists through
@@ -167,6 +175,13 @@ def parse_config(url: str, options: Mapping[str, Any]) -> S3Config:
         endpoint_url=client.get("endpoint_url"),
     )
 
+
+#: Seconds to wait for a connection unless the remote sets ``connect_timeout``.
+DEFAULT_CONNECT_TIMEOUT = 15
+
+#: botocore's retries unless ``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE`` say otherwise.
+DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 3}
+_RETRY_ENV = ("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE")
 
 #: Connections (and so requests in flight) per backend unless the remote's ``jobs`` asks
 #: for more; botocore's default is 10.

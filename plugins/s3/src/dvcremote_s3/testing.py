@@ -34,14 +34,12 @@ import errno
 import functools
 import logging
 import os
-import signal
-import socket
-import subprocess
+import shutil
 import sys
-import time
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.request import Request, urlopen
@@ -50,6 +48,9 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import Cloud
+from dvcremote_testing.servers import ProcessServer, backend_opener, closed_port_url, free_port
+
+__all__ = ["closed_port_url", "free_port"]  # re-exported: older tests import them from here
 
 if TYPE_CHECKING:
     from dvcremote_s3.backend import S3Backend
@@ -212,18 +213,6 @@ def unique_bucket_name(prefix: str = "dvcr") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def closed_port_url() -> str:
-    """An endpoint where nothing listens (the port was free a moment ago)."""
-    return f"http://127.0.0.1:{free_port()}"
-
-
 # ------------------------------------------------------------------ servers
 @contextmanager
 def moto_thread_server() -> Iterator[S3Server]:
@@ -250,63 +239,45 @@ _PROCESS_BOOT = (
 )
 
 
-@dataclass(frozen=True)
-class MotoProcess:
-    """A ``moto_server`` child process (its CPU time can be measured apart from ours)."""
+class MotoProcess(ProcessServer):
+    """A ``moto_server`` child process (its CPU time can be measured apart from ours).
 
-    server: S3Server
-    process: subprocess.Popen[bytes]
+    moto keeps everything in memory: after :meth:`restart` (same port) the buckets
+    named in ``keep_buckets`` are created again, empty."""
+
+    label = "moto_server"
+
+    def __init__(self, workdir: str | os.PathLike[str]) -> None:
+        super().__init__(workdir)
+        self.keep_buckets: list[str] = []
+
+    def command(self, port: int) -> list[str]:
+        return [sys.executable, "-c", _PROCESS_BOOT, "-H", self.host, "-p", str(port)]
+
+    def started(self) -> None:
+        for bucket in self.keep_buckets:
+            self.server.create_bucket(bucket)
+
+    @property
+    def server(self) -> S3Server:
+        return S3Server(endpoint_url=f"http://{self.host}:{self.port}")
 
     @property
     def pid(self) -> int:
+        assert self.process is not None, "moto_server is not running"
         return self.process.pid
 
 
 @contextmanager
-def moto_process_server(
-    *, grace_s: float = 5.0, ready_timeout_s: float = 30.0
-) -> Iterator[MotoProcess]:
-    """moto's server as a separate process; stopped with SIGTERM, then SIGKILL after a grace.
-
-    After large runs moto can ignore SIGTERM for a long time, hence the hard stop.
-    """
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _PROCESS_BOOT, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def moto_process_server() -> Iterator[MotoProcess]:
+    """moto's server as a separate process; stopped with SIGTERM, then SIGKILL after a grace
+    (after large runs moto can ignore SIGTERM for a long time)."""
+    workdir = tempfile.mkdtemp(prefix="dvcremote-moto-")
     try:
-        _wait_listening("127.0.0.1", port, process, ready_timeout_s)
-        yield MotoProcess(S3Server(endpoint_url=f"http://127.0.0.1:{port}"), process)
+        with MotoProcess(workdir) as proc:
+            yield proc
     finally:
-        stop_process(process, grace_s=grace_s)
-
-
-def stop_process(process: subprocess.Popen[bytes], *, grace_s: float) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _wait_listening(
-    host: str, port: int, process: subprocess.Popen[bytes], timeout_s: float
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited early with code {process.returncode}")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"moto_server did not listen on {host}:{port} within {timeout_s}s")
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # ----------------------------------------------------------------- fixtures
@@ -646,20 +617,35 @@ def s3_open_missing_bucket(s3_server: S3Server) -> Iterator[S3Opener]:
         yield make
 
 
-@contextmanager
-def _backends(url: str, defaults: dict[str, Any]) -> Iterator[S3Opener]:
+def _backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[S3Opener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_s3.backend import S3Backend
 
-    made: list[S3Backend] = []
+    return backend_opener(S3Backend.from_url, url, defaults)
 
-    def open_backend(**options: Any) -> S3Backend:
-        backend = S3Backend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
 
-    try:
-        yield open_backend
-    finally:
-        for backend in made:
-            backend.close()
+# ------------------------------------------------- a server that dies or freezes
+#: Short timeouts for the fault suite: a frozen server shows within seconds.
+FAULT_TIMEOUTS = {"connect_timeout": 2, "read_timeout": 2}
+
+
+@pytest.fixture
+def s3_fault_server(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MotoProcess]:
+    """moto in a child process for one test, with one bucket (``keep_buckets[0]``) that
+    is created again, empty, after each ``restart()``; ``kill()``/``freeze()`` it at will.
+    botocore makes two attempts per request (``AWS_MAX_ATTEMPTS``)."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    with MotoProcess(tmp_path_factory.mktemp("moto-fault")) as proc:
+        proc.keep_buckets.append(unique_bucket_name("dvcr-fault"))
+        proc.started()
+        yield proc
+
+
+@pytest.fixture
+def s3_open_fault_backend(s3_fault_server: MotoProcess) -> Iterator[S3Opener]:
+    """``(**options) -> S3Backend`` on the fault server's bucket, with short timeouts."""
+    url = f"s3://{s3_fault_server.keep_buckets[0]}/remote"
+    with _backends(url, s3_fault_server.server.remote_options(**FAULT_TIMEOUTS)) as make:
+        yield make

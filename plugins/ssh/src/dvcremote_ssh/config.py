@@ -3,6 +3,8 @@
 The keys mean what they mean in ``dvc remote modify`` (``user``, ``port``, ``keyfile``,
 ``password``, ``passphrase``, ``timeout``, ...), so a DVC remote section works here
 unchanged. ``known_hosts`` is ours: DVC never checks host keys, we do where we can.
+``read_timeout`` is ours too: how long a server may answer nothing (a frozen host)
+before the connection counts as lost.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ SSH_KEYS = frozenset(
         "passphrase",
         "known_hosts",
         "timeout",
+        "read_timeout",
         "allow_agent",
         "gss_auth",
         "max_sessions",
@@ -34,6 +37,10 @@ SSH_KEYS = frozenset(
 )
 
 #: ``known_hosts`` value that turns host key checking off (DVC's behaviour).
+#: Seconds to wait for the connection (``timeout``) and for a silent server (``read_timeout``).
+DEFAULT_CONNECT_TIMEOUT = 15.0
+DEFAULT_READ_TIMEOUT = 60.0
+KEEPALIVE_PROBES = 3
 IGNORE_HOST_KEYS = "ignore"
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -110,8 +117,17 @@ def parse_config(url: str, options: Mapping[str, Any]) -> SSHConfig:
         kwargs["agent_path"] = None
     if "gss_auth" in options:
         kwargs["gss_auth"] = as_bool("gss_auth", options["gss_auth"])
-    if options.get("timeout") is not None:
-        kwargs["connect_timeout"] = as_number("timeout", options["timeout"])
+    timeout = options.get("timeout")
+    kwargs["connect_timeout"] = (
+        DEFAULT_CONNECT_TIMEOUT if timeout is None else as_number("timeout", timeout)
+    )
+    # SFTP requests have no timeout of their own: keepalives find a server that stopped
+    # answering (``read_timeout`` seconds, three unanswered probes) and end the connection.
+    read_timeout = options.get("read_timeout")
+    silence = DEFAULT_READ_TIMEOUT if read_timeout is None else as_number(
+        "read_timeout", read_timeout)
+    kwargs["keepalive_interval"] = silence / KEEPALIVE_PROBES
+    kwargs["keepalive_count_max"] = KEEPALIVE_PROBES
     if options.get("max_sessions") is not None:
         sessions = options["max_sessions"]
         kwargs["max_sessions"] = int(as_number("max_sessions", sessions, whole=True))

@@ -15,15 +15,11 @@ import asyncio
 import os
 import pwd
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +29,9 @@ import pytest
 
 from dvcremote.backend import Capability
 from dvcremote_testing.cloud import LocalCloud
+from dvcremote_testing.servers import ProcessServer, backend_opener, free_port
+
+__all__ = ["free_port"]  # re-exported: tests import it from here
 
 #: Where Debian's openssh-server installs the daemon.
 SSHD = "/usr/sbin/sshd"
@@ -64,6 +63,8 @@ class SSHServer:
     encrypted_keyfile: str = ""
     passphrase: str = field(default=KEY_PASSPHRASE, repr=False)
     log: str = ""
+    #: The sshd process (None for the in-process asyncssh server): kill, freeze, restart.
+    process: SshdProcess | None = field(default=None, repr=False)
     _stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def url(self, path: str) -> str:
@@ -83,25 +84,6 @@ class SSHServer:
 def current_user() -> str:
     """The account the tests run as, which is who logs in over SSH."""
     return pwd.getpwuid(os.getuid()).pw_name
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_listening(host: str, port: int, alive: Any, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError("SSH test server exited during start-up")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"SSH test server did not listen on {host}:{port}")
 
 
 @dataclass
@@ -182,88 +164,22 @@ def _sshd_config(workdir: Path, host: str, port: int, keys: _Keys, sftp_only: bo
     return config
 
 
-def _start_openssh(
-    workdir: Path, host: str, keys: _Keys, sftp_only: bool
-) -> tuple[int, Any, str]:
-    log = workdir / "sshd.log"
-    last_error = ""
-    for _ in range(5):  # another process may grab the free port before sshd binds it
-        port = free_port(host)
-        config = _sshd_config(workdir, host, port, keys, sftp_only)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [SSHD, "-D", "-e", "-f", str(config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its per-connection children share our group
-            )
-        try:
-            _wait_listening(host, port, _proc_alive(proc), time.monotonic() + _START_TIMEOUT)
-        except RuntimeError as exc:
-            _stop_process_group(proc)
-            last_error = f"{exc}; log: {log.read_text(errors='replace')[-2000:]}"
-            continue
+class SshdProcess(ProcessServer):
+    """OpenSSH's ``sshd`` in the foreground, for the current user's keys only.
 
-        def stop(proc: subprocess.Popen[bytes] = proc) -> None:
-            _stop_process_group(proc)
+    Its per-connection sessions call setsid(); the kit's stop, kill and freeze reach
+    them too (through /proc), as a machine that dies takes its sessions with it."""
 
-        return port, stop, str(log)
-    raise RuntimeError(f"could not start sshd: {last_error}")
+    label = "sshd"
+    start_timeout_s = _START_TIMEOUT
 
+    def __init__(self, workdir: str | os.PathLike[str], keys: _Keys, sftp_only: bool) -> None:
+        super().__init__(workdir)
+        self.keys, self.sftp_only = keys, sftp_only
 
-def _proc_alive(proc: subprocess.Popen[bytes]) -> Any:
-    return lambda: proc.poll() is None
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (Linux /proc; empty elsewhere)."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces, so split after the last ")".
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop sshd and every session it forked.
-
-    Each session calls setsid(), so signalling sshd's group would leave them running
-    (as a real sshd restart does); they are found through /proc and killed too.
-    """
-    sessions = _descendants(proc.pid)
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        for pid in sessions:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    def command(self, port: int) -> list[str]:
+        config = _sshd_config(self.workdir, self.host, port, self.keys, self.sftp_only)
+        return [SSHD, "-D", "-e", "-f", str(config)]
 
 
 async def _run_command(process: asyncssh.SSHServerProcess[bytes]) -> None:
@@ -351,10 +267,13 @@ def start_ssh_server(
     host = "127.0.0.1"
     kind = kind or os.environ.get(SERVER_ENV) or ("openssh" if sshd_available() else "asyncssh")
     keys = _generate_keys(wd)
+    process: SshdProcess | None = None
     if kind == "openssh":
         if not sshd_available():
             raise RuntimeError(f"{SSHD} is not installed or {PRIVSEP_DIR} cannot be created")
-        port, stop, log = _start_openssh(wd, host, keys, sftp_only)
+        process = SshdProcess(wd, keys, sftp_only)
+        process.start()
+        port, stop, log = process.port, process.stop, str(process.log)
     elif kind == "asyncssh":
         port, stop = _start_asyncssh(host, keys, sftp_only)
         log = ""
@@ -371,6 +290,7 @@ def start_ssh_server(
         workdir=str(wd),
         encrypted_keyfile=keys.encrypted_user_key,
         log=log,
+        process=process,
         _stop=stop,
     )
 
@@ -511,20 +431,33 @@ def ssh_open_refused(
         yield make
 
 
-@contextmanager
-def _ssh_backends(url: str, defaults: dict[str, Any]) -> Iterator[SSHOpener]:
+def _ssh_backends(url: str, defaults: dict[str, Any]) -> AbstractContextManager[SSHOpener]:
     """An opener of backends on ``url`` (options added to ``defaults``), closed on exit."""
     from dvcremote_ssh.backend import SSHBackend
 
-    made: list[SSHBackend] = []
+    return backend_opener(SSHBackend.from_url, url, defaults)
 
-    def open_backend(**options: Any) -> SSHBackend:
-        backend = SSHBackend.from_url(url, **{**defaults, **options})
-        made.append(backend)
-        return backend
 
-    try:
-        yield open_backend
-    finally:
-        for backend in made:
-            backend.close()
+# ------------------------------------------------- a server that dies or freezes
+#: Short timeouts for the fault suite: a frozen server shows within seconds.
+FAULT_TIMEOUTS = {"timeout": 2, "read_timeout": 3}
+
+
+@pytest.fixture
+def ssh_fault_server() -> Iterator[SSHServer]:
+    """sshd for one test (``.process`` kills, freezes, restarts it); files persist
+    across restarts, as they would on a real host."""
+    if not sshd_available():
+        pytest.skip(f"the fault suite needs OpenSSH's sshd ({SSHD}) to kill and freeze")
+    with running_ssh_server("openssh") as server:
+        yield server
+
+
+@pytest.fixture
+def ssh_open_fault_backend(ssh_fault_server: SSHServer) -> Iterator[SSHOpener]:
+    """``(**options) -> SSHBackend`` on a fresh folder of the fault server, short timeouts."""
+    root = Path(ssh_fault_server.workdir) / "data" / uuid.uuid4().hex
+    root.mkdir(parents=True)
+    url = ssh_fault_server.url(str(root))
+    with _ssh_backends(url, {**ssh_fault_server.options(), **FAULT_TIMEOUTS}) as make:
+        yield make

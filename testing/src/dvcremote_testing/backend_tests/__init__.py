@@ -14,7 +14,9 @@
 
 Storage that can be down, refuse credentials or lack its bucket also inherits
 ``UnavailableStorageTests`` (and ``MissingStorageTests``) with opener fixtures; see
-``backend_tests/unavailable.py``. Each topic class can also be inherited on its own.
+``backend_tests/unavailable.py``. A plugin whose server can die or freeze mid-transfer
+inherits ``ServerFaultTests`` with ``fault_server`` / ``open_fault_backend`` fixtures (see
+``backend_tests/faults.py``). Each topic class can also be inherited on its own.
 Tests that need a capability the backend does not declare are skipped, naming it. An optional
 ``backend_secrets`` fixture lists strings that must never show in a repr or error.
 """
@@ -25,7 +27,7 @@ import pytest
 # asserts; without this a failing check shows no values.
 pytest.register_assert_rewrite(
     *(f"dvcremote_testing.backend_tests.{topic}" for topic in (
-        "atomic", "bulk", "conformance", "errors", "health", "identity", "listing",
+        "atomic", "bulk", "conformance", "errors", "faults", "health", "identity", "listing",
         "metadata", "readwrite", "streaming", "threads", "unavailable", "versioning",
     ))
 )
@@ -34,6 +36,7 @@ from dvcremote_testing.backend_tests.atomic import AtomicWriteTests  # noqa: E40
 from dvcremote_testing.backend_tests.bulk import BulkTests  # noqa: E402
 from dvcremote_testing.backend_tests.conformance import TOPICS, BackendConformance  # noqa: E402
 from dvcremote_testing.backend_tests.errors import ErrorTests  # noqa: E402
+from dvcremote_testing.backend_tests.faults import ServerFaultTests  # noqa: E402
 from dvcremote_testing.backend_tests.health import HealthTests  # noqa: E402
 from dvcremote_testing.backend_tests.identity import IdentityTests  # noqa: E402
 from dvcremote_testing.backend_tests.listing import ListingTests  # noqa: E402
@@ -62,6 +65,7 @@ __all__ = [
     "MissingStorageTests",
     "ReadWriteTests",
     "RefusedCredentialsTests",
+    "ServerFaultTests",
     "StreamingTests",
     "ThreadSafetyTests",
     "UnavailableStorageTests",
