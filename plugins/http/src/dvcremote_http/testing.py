@@ -12,50 +12,50 @@ The server itself is ``dvcremote_http._server`` (run it by hand the same way).
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dvcremote_http._server import HOST
 from dvcremote_http.backend import HTTPBackend
+from dvcremote_testing.servers import ProcessServer, closed_port_url
 
 #: Distinctive, so tests can look for leaks.
 PASSWORD = "dvcremote-http-test-password-41c7"
 WRONG_PASSWORD = "dvcremote-http-wrong-password-9e02"
-_START_TIMEOUT = 10.0
 
 
-def free_port(host: str = HOST) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+class HTTPServer(ProcessServer):
+    """Python's ``http.server`` serving ``root`` (``url`` over HTTP), from the kit's
+    ``ProcessServer``: a child process in its own group, killable and restartable."""
 
+    label = "http server"
 
-@dataclass
-class HTTPServer:
-    """A running test server: ``root`` on this machine is ``url`` over HTTP."""
+    def __init__(
+        self, root: Path, *, user: str | None = None, password: str | None = None
+    ) -> None:
+        super().__init__(root.parent / f"{root.name}-server")
+        self.root = root
+        self.user = user
+        self.password = password
 
-    root: Path
-    port: int
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    def __repr__(self) -> str:
+        return f"HTTPServer(root={self.root!s}, port={self.port}, user={self.user!r})"
+
+    def command(self, port: int) -> Sequence[str]:
+        args = [sys.executable, "-m", "dvcremote_http._server", str(self.root), str(port)]
+        if self.user is not None:
+            args += [self.user, self.password or ""]
+        return args
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def options(self) -> dict[str, Any]:
         """The remote config keys (DVC's names) that reach this server."""
@@ -63,46 +63,12 @@ class HTTPServer:
             return {}
         return {"auth": "basic", "user": self.user, "password": self.password}
 
-    def start(self) -> None:
-        args = [sys.executable, "-m", "dvcremote_http._server", str(self.root), str(self.port)]
-        if self.user is not None:
-            args += [self.user, self.password or ""]
-        self._proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"the test HTTP server exited with {self._proc.returncode}")
-            try:
-                socket.create_connection((HOST, self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"the test HTTP server did not listen on {HOST}:{self.port}")
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
 
 def running_http_server(
     root: Path, *, user: str | None = None, password: str | None = None
 ) -> Iterator[HTTPServer]:
-    server = HTTPServer(root, free_port(), user, password)
-    server.start()
-    try:
+    with HTTPServer(root, user=user, password=password) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +109,7 @@ FAST = {"connect_timeout": 2, "read_timeout": 5}
 
 @pytest.fixture
 def http_open_unreachable() -> HTTPOpener:
-    url = f"http://{HOST}:{free_port()}/store"  # nothing listens there
+    url = f"{closed_port_url('http')}/store"  # nothing listens there
     return partial(HTTPBackend.from_url, url, **FAST)
 
 
