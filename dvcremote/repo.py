@@ -21,6 +21,7 @@ from dvcremote.cache import LocalCache
 from dvcremote.config import Config
 from dvcremote.dvcfile import DvcFile, Output, is_dvcfile_name
 from dvcremote.errors import (
+    DvcRemoteError,
     NotARepository,
     ObjectMissing,
     PathOutsideRepo,
@@ -620,21 +621,39 @@ class Repo:
         changes: dict[str, str] = {}
         try:
             for out in self.outputs(targets):
-                if not out.use_cache:
-                    continue
-                obj, _ = output_obj(out)
+                obj, manifest = output_obj(out)
                 path = out.repo_path
+                # dvc's order: a cached output whose data the cache lacks is "not in
+                # cache" whatever the workspace holds; ``cache: false`` ones are compared
+                # with the workspace only.
+                if out.use_cache and obj is not None and not self._cached(obj, manifest):
+                    changes[path] = "not in cache"
+                    continue
                 if not os.path.lexists(self.full_path(path)):
                     changes[path] = "deleted"
                     continue
                 current = stager.stage(path, commit=False, hash_name=out.hash_name)
                 if obj is None or current.obj.oid != obj.oid:
                     changes[path] = "modified"
-                elif not self.cache.exists(obj):
-                    changes[path] = "not in cache"
         finally:
             self.state.commit()
         return WorkspaceStatus(dict(sorted(changes.items())))
+
+    def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
+        """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
+        if not self.cache.exists(obj):
+            return False
+        if not obj.is_dir:
+            return True
+        if manifest is None:
+            try:
+                manifest = self.cache.load_manifest(obj)
+            except DvcRemoteError:
+                return False
+        from dvcremote.objects import Obj
+
+        files = {Obj(md5, obj.legacy) for _, md5 in manifest.entries}
+        return len(self.cache.present(files)) == len(files)
 
     # -- push / fetch / pull -------------------------------------------------------------
     @_writes

@@ -99,3 +99,31 @@ def test_status_cloud_leaves_out_push_false(tmp_path: Path, real_dvc: DvcRunner)
     assert run_dvcremote("status", "-c", "-r", "rb", "--json", cwd=ws, check=False).json()[
         "paths"
     ] == {"a": "new"}
+
+
+def _dvc_states(report: dict[str, Any]) -> dict[str, str]:
+    """``dvc status --json`` ({file: [{"changed outs": {path: state}}]}) as {path: state}."""
+    states: dict[str, str] = {}
+    for entries in report.values():
+        for entry in entries:
+            if isinstance(entry, dict):
+                states.update(entry.get("changed outs", {}))
+    return states
+
+
+def test_workspace_status_states_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """``not in cache`` wins over ``deleted``; a ``cache: false`` output is compared with
+    the workspace (``modified`` / ``deleted``)."""
+    ws = _project(tmp_path, real_dvc)
+    (ws / "a").unlink()
+    shutil.rmtree(ws / ".dvc" / "cache" / "files" / "md5" / md5(b"a")[:2])  # a: neither
+    (ws / "b").unlink()  # b: cached, gone from the workspace
+    (ws / "d").write_text("changed")  # d: cache: false
+    expected = {"a": "not in cache", "b": "deleted", "d": "modified"}
+    assert _dvc_states(real_dvc.json("status", cwd=ws)) == expected
+    ours = run_dvcremote("status", "--json", cwd=ws, check=False)
+    assert ours.returncode == 1
+    assert ours.json() == expected
+    (ws / "d").unlink()
+    assert _dvc_states(real_dvc.json("status", cwd=ws))["d"] == "deleted"
+    assert run_dvcremote("status", "--json", cwd=ws, check=False).json()["d"] == "deleted"
