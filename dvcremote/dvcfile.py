@@ -311,7 +311,16 @@ class DvcFile:
 
     @property
     def wdir(self) -> str:
-        return posixpath.dirname(self.path)
+        """The folder outputs are relative to: the file's own, joined with its ``wdir``
+        key when it has one (relative to the file, as in dvc)."""
+        folder = posixpath.dirname(self.path)
+        key = self.raw.get("wdir")
+        if key is None or key == ".":
+            return folder
+        if not isinstance(key, str) or not key:
+            raise DvcFileError(self.path or "<.dvc file>", "'wdir' must be a path")
+        joined = posixpath.normpath(posixpath.join(folder, key))
+        return "" if joined == "." else joined
 
     @classmethod
     def new(cls, path: str, outs: Iterable[Mapping[str, Any]]) -> DvcFile:
@@ -334,6 +343,8 @@ class DvcFile:
         data = self.to_data()
         if self.original is not None and data == self._loaded:
             return self.original
+        if self.original is not None:
+            return yamlio.dumps_over(self.original, data).encode("utf-8")
         return yamlio.dumps(data).encode("utf-8")
 
     @property

@@ -260,8 +260,7 @@ def read_outputs(
                         path, revision.label, exc.reason, len(blob.places) - 1
                     ) from exc
             dvcfile = HistoricDvcFile(path, parsed.raw, [], blob.data, revision=revision)
-            wdir = posixpath.dirname(path)
-            dvcfile.outs = [Output(o.raw, wdir, dvcfile) for o in parsed.outs]
+            dvcfile.outs = [Output(o.raw, dvcfile.wdir, dvcfile) for o in parsed.outs]
             keep(dvcfile, revision)
     for (lock_path, lock_sha, yaml_sha), revision in pipelines.items():
         try:

@@ -405,10 +405,13 @@ class Repo:
         stager.placer.clean_stale()
         added: list[AddedOutput] = []
         dvcfiles: list[DvcFile] = []
+        # A path already tracked is updated in the .dvc file that tracks it, wherever that
+        # is (a ``wdir`` may point it elsewhere), as dvc does.
+        owners = {o.repo_path: o.dvcfile.path for o in self.outputs() if o.dvcfile is not None}
         try:
             for rel in rels:
-                dvcfile_rel = f"{rel}.dvc"
-                dvcfile = self._dvcfile_for(dvcfile_rel, posixpath.basename(rel))
+                dvcfile_rel = owners.get(rel, f"{rel}.dvc")
+                dvcfile = self._dvcfile_for(dvcfile_rel, rel)
                 out = next(o for o in dvcfile.outs if o.repo_path == rel)
                 hash_name = self._add_hash_name(out, rel, jobs)
                 staged = stager.stage(rel, commit=True, hash_name=hash_name)
@@ -502,15 +505,18 @@ class Repo:
             )
         return rel
 
-    def _dvcfile_for(self, dvcfile_rel: str, out_path: str) -> DvcFile:
+    def _dvcfile_for(self, dvcfile_rel: str, rel: str) -> DvcFile:
+        """The ``.dvc`` file to record ``rel`` in: the one tracking it, or a new
+        ``<rel>.dvc`` with ``path: <basename>``."""
         full = self.full_path(dvcfile_rel)
         if os.path.exists(full):
             existing = dvcfile_mod.load(self.root, dvcfile_rel)
-            if any(o.path == out_path for o in existing.outs):
+            if any(o.repo_path == rel for o in existing.outs):
                 return existing
-            existing.outs.append(Output({"path": out_path}, existing.wdir, existing))
+            out = posixpath.relpath(rel, existing.wdir or ".")
+            existing.outs.append(Output({"path": out}, existing.wdir, existing))
             return existing
-        return DvcFile.new(dvcfile_rel, [{"path": out_path}])
+        return DvcFile.new(dvcfile_rel, [{"path": posixpath.basename(rel)}])
 
     # -- status --------------------------------------------------------------------------
     @overload

@@ -172,3 +172,48 @@ def dumps(data: Any) -> str:
     buf = io.StringIO()
     emitter.dump(data, buf)
     return buf.getvalue()
+
+
+def dumps_over(original: bytes, data: Any) -> str:
+    """``data`` written over the file ``original`` was read from, as dvc rewrites a
+    ``.dvc`` file: ruamel's round trip keeps comments, flow style and the place of
+    keys that stay; only what changed is replaced, new keys go last."""
+    from ruamel.yaml import YAML
+
+    check_bounds(original)
+    rt = YAML()  # round-trip mode: comments and styles live on the loaded nodes
+    tree = rt.load(original)
+    if not isinstance(tree, dict) or not isinstance(data, dict):
+        return dumps(data)
+    _apply_diff(data, tree)
+    buf = io.StringIO()
+    rt.dump(tree, buf)
+    return buf.getvalue()
+
+
+def _apply_diff(src: Any, dest: Any) -> None:
+    """Make the round-trip node ``dest`` equal ``src`` in place (dvc's ``apply_diff``)."""
+    if isinstance(src, dict) and isinstance(dest, dict):
+        for key, value in src.items():
+            current = dest.get(key)
+            if key in dest and _same_container(value, current):
+                _apply_diff(value, current)
+            elif key not in dest or value != current:
+                dest[key] = value
+        for key in [k for k in dest if k not in src]:
+            del dest[key]
+    elif isinstance(src, list) and isinstance(dest, list):
+        if len(src) != len(dest):
+            dest[:] = src
+            return
+        for i, value in enumerate(src):
+            if _same_container(value, dest[i]):
+                _apply_diff(value, dest[i])
+            elif value != dest[i]:
+                dest[i] = value
+
+
+def _same_container(a: Any, b: Any) -> bool:
+    return (isinstance(a, dict) and isinstance(b, dict)) or (
+        isinstance(a, list) and isinstance(b, list)
+    )

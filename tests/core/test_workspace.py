@@ -178,7 +178,7 @@ def test_checkout_reports_objects_not_in_cache(dvcrepo: Repo, workspace: Path) -
     path.unlink()
     result = dvcrepo.checkout()
     assert not result.ok and "not in the cache" in result.failed["foo"]
-    assert dvcrepo.workspace_status().changes == {"foo": "deleted"}
+    assert dvcrepo.workspace_status().changes == {"foo": "not in cache"}  # as dvc
 
 
 def test_workspace_status_states(dvcrepo: Repo, workspace: Path) -> None:
