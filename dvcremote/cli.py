@@ -332,7 +332,8 @@ def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
     repo = _repo(args)
     level = LOCAL if getattr(args, "local", False) else REPO
     action = args.remote_command
-    if action in ("add", "modify", "remove") or (action == "default" and (args.unset or args.name)):
+    writes = action in ("add", "modify", "remove", "rename")
+    if writes or (action == "default" and (args.unset or args.name)):
         with repo.locked():
             return _change_remote(args, out, repo.config, level)
     config = repo.config
@@ -377,6 +378,9 @@ def _change_remote(args: argparse.Namespace, out: _Out, config: Any, level: str)
     elif action == "remove":
         config.remove_remote(args.name)
         out.info(f"Remote {args.name!r} removed")
+    elif action == "rename":
+        config.rename_remote(args.name, args.new)
+        out.info(f"Remote {args.name!r} renamed to {args.new!r}")
     else:
         config.set_default(None if args.unset else args.name, level=level)
     return EXIT_OK
@@ -721,6 +725,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = rsub.add_parser("remove", parents=[common], help="remove a remote")
     _wait(r)
     r.add_argument("name")
+    r = rsub.add_parser("rename", parents=[common], help="rename a remote (and the default)")
+    _wait(r)
+    r.add_argument("name")
+    r.add_argument("new")
     r = rsub.add_parser("default", parents=[common], help="show or set the default remote")
     _wait(r)
     r.add_argument("name", nargs="?")

@@ -350,6 +350,29 @@ class Config:
             if changed:
                 self._write(lvl)
 
+    def rename_remote(self, old: str, new: str) -> None:
+        """Rename remote ``old`` in every config file that names it, the default
+        included (``dvc remote rename``); ``.dvc`` files pinning ``old`` are left as
+        they are, as dvc leaves them."""
+        names = self.remote_names()
+        if old not in names:
+            raise RemoteNotFound(f"remote {old!r} does not exist")
+        if new in names:
+            raise ConfigError(f"remote {new!r} already exists")
+        if not new or any(c in new for c in '"[]\n'):
+            raise ConfigError(f"{new!r} is not a valid remote name")
+        for lvl in LEVELS:
+            conf = self._levels[lvl]
+            remotes = conf.get("remote", {})
+            changed = old in remotes
+            if changed:
+                remotes[new] = remotes.pop(old)
+            if conf.get("core", {}).get("remote") == old:
+                conf["core"]["remote"] = new
+                changed = True
+            if changed:
+                self._write(lvl)
+
     def set_default(self, name: str | None, *, level: str = REPO) -> None:
         """Make ``name`` the default remote; None unsets it."""
         core = self._levels[level].setdefault("core", {})

@@ -345,6 +345,10 @@ class Repo:
     def remote_remove(self, name: str) -> None:
         self.config.remove_remote(name)
 
+    @_writes
+    def remote_rename(self, old: str, new: str) -> None:
+        self.config.rename_remote(old, new)
+
     def remote_default(
         self, name: str | None = None, *, unset: bool = False, local: bool = False
     ) -> str | None:

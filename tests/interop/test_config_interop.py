@@ -26,3 +26,22 @@ def test_dvc_runs_after_dvcremote_sets_a_dvcremote_only_option(
     assert listed.stdout.split()[0] == "r"
     assert real_dvc("config", "remote.r.jobs", cwd=ws).stdout.strip() == "2"
     assert real_dvc.json("status", "-c", cwd=ws) == {}
+
+
+def test_remote_rename_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """``remote rename`` renames the section and the default: the file is what
+    ``dvc remote rename`` writes, and each tool reads the other's."""
+    results = {}
+    for name, tool in (("dvc", real_dvc), ("dvcremote", run_dvcremote)):
+        ws = tmp_path / name
+        write_tree(ws, {"foo": "foo"})
+        real_dvc("init", "--no-scm", cwd=ws)
+        real_dvc("remote", "add", "-d", "old", str(tmp_path / "store"), cwd=ws)
+        real_dvc("remote", "modify", "old", "jobs", "3", cwd=ws)
+        tool("remote", "rename", "old", "new", cwd=ws)
+        results[name] = (ws / ".dvc" / "config").read_text()
+        assert real_dvc("remote", "default", cwd=ws).stdout.strip() == "new"
+        assert run_dvcremote("remote", "default", cwd=ws).stdout.strip() == "new"
+    assert results["dvcremote"] == results["dvc"]
+    refused = run_dvcremote("remote", "rename", "nosuch", "x", cwd=tmp_path / "dvc", check=False)
+    assert refused.returncode == 3 and "nosuch" in refused.stderr
