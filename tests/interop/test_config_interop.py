@@ -45,3 +45,20 @@ def test_remote_rename_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
     assert results["dvcremote"] == results["dvc"]
     refused = run_dvcremote("remote", "rename", "nosuch", "x", cwd=tmp_path / "dvc", check=False)
     assert refused.returncode == 3 and "nosuch" in refused.stderr
+
+
+def test_relative_remote_urls_are_stored_relative_to_dvc_folder(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """A relative path given to ``remote add`` is relative to where the command runs and
+    is stored relative to ``.dvc/``, as dvc stores it."""
+    results = {}
+    for name, tool in (("dvc", real_dvc), ("dvcremote", run_dvcremote)):
+        ws = tmp_path / name / "ws"
+        write_tree(ws, {"sub": {"x": "x"}})
+        real_dvc("init", "--no-scm", cwd=ws)
+        tool("remote", "add", "top", "../store", cwd=ws)
+        tool("remote", "add", "nested", "../../other", cwd=ws / "sub")
+        results[name] = (ws / ".dvc" / "config").read_text()
+    assert results["dvcremote"] == results["dvc"]
+    assert "url = ../../store" in results["dvc"]
