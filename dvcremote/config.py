@@ -27,8 +27,27 @@ if TYPE_CHECKING:
 REPO = "repo"
 DVCREMOTE = "dvcremote"
 LOCAL = "local"
-#: In merge order: later levels override earlier ones key by key.
+SYSTEM = "system"
+GLOBAL = "global"
+#: The repository's files, which dvcremote writes; in merge order.
 LEVELS = (REPO, DVCREMOTE, LOCAL)
+#: Every file read, in merge order (later levels override earlier ones key by key):
+#: the machine's and the user's dvc config below the repository's, as dvc merges them.
+READ_LEVELS = (SYSTEM, GLOBAL, *LEVELS)
+
+
+def outer_config_files() -> dict[str, str]:
+    """Where dvc keeps the system and global config on Linux (``dvc/dirs.py``):
+    ``$DVC_SYSTEM_CONFIG_DIR`` or the first ``$XDG_CONFIG_DIRS`` entry (``/etc/xdg``) +
+    ``/dvc``; ``$DVC_GLOBAL_CONFIG_DIR`` or ``$XDG_CONFIG_HOME`` (``~/.config``) + ``/dvc``."""
+    env = os.environ
+    system = env.get("DVC_SYSTEM_CONFIG_DIR") or os.path.join(
+        (env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)[0], "dvc"
+    )
+    user = env.get("DVC_GLOBAL_CONFIG_DIR") or os.path.join(
+        env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "dvc"
+    )
+    return {SYSTEM: os.path.join(system, "config"), GLOBAL: os.path.join(user, "config")}
 
 #: Keys never written to the repository config.
 SECRET_KEYS = frozenset(
@@ -122,11 +141,14 @@ class Config:
     def __init__(self, dvc_dir: str | os.PathLike[str]) -> None:
         self.dvc_dir = os.path.abspath(os.fspath(dvc_dir))
         self.files = {
+            **outer_config_files(),
             REPO: os.path.join(self.dvc_dir, "config"),
             DVCREMOTE: os.path.join(self.dvc_dir, "config.dvcremote"),
             LOCAL: os.path.join(self.dvc_dir, "config.local"),
         }
-        self._levels: dict[str, dict[str, Any]] = {lvl: self._read(lvl) for lvl in LEVELS}
+        self._levels: dict[str, dict[str, Any]] = {
+            lvl: self._read(lvl) for lvl in READ_LEVELS
+        }
 
     # -- files ---------------------------------------------------------------------------
     def _read(self, level: str) -> dict[str, Any]:
@@ -168,11 +190,19 @@ class Config:
 
     # -- merged view ---------------------------------------------------------------------
     def get(self, section: str, key: str, default: Any = None) -> Any:
-        for level in reversed(LEVELS):
+        return self._get(section, key, default)[0]
+
+    def _get(self, section: str, key: str, default: Any = None) -> tuple[Any, str]:
+        """(value, the level it came from)."""
+        for level in reversed(READ_LEVELS):
             value = self._levels[level].get(section, {}).get(key)
             if value is not None:
-                return value
-        return default
+                return value, level
+        return default, REPO
+
+    def _base(self, level: str) -> str:
+        """The folder relative paths in ``level``'s file are relative to (its own)."""
+        return os.path.dirname(self.files[level])
 
     @property
     def no_scm(self) -> bool:
@@ -199,14 +229,15 @@ class Config:
 
     @property
     def cache_dir(self) -> str:
-        raw = self.get("cache", "dir")
+        raw, level = self._get("cache", "dir")
         if not raw:
             return os.path.join(self.dvc_dir, "cache")
-        return os.path.normpath(os.path.join(self.dvc_dir, os.path.expanduser(str(raw))))
+        base = self._base(level)
+        return os.path.normpath(os.path.join(base, os.path.expanduser(str(raw))))
 
     def remote_names(self) -> list[str]:
         names: list[str] = []
-        for level in LEVELS:
+        for level in READ_LEVELS:
             for name in self._levels[level].get("remote", {}):
                 if name not in names:
                     names.append(name)
@@ -222,19 +253,23 @@ class Config:
                     " (use -r NAME, or: dvcremote remote add -d NAME URL)"
                 )
         options: dict[str, str] = {}
-        for level in LEVELS:
-            options.update(self._levels[level].get("remote", {}).get(name, {}))
+        url_level = REPO
+        for level in READ_LEVELS:
+            section = self._levels[level].get("remote", {}).get(name, {})
+            options.update(section)
+            if section.get("url"):
+                url_level = level
         if not options:
             known = ", ".join(self.remote_names()) or "none configured"
             raise RemoteNotFound(f"remote {name!r} does not exist (known: {known})")
         url = options.get("url")
         if not url:
             raise ConfigError(f"remote {name!r} has no url")
-        return RemoteConfig(name, self._resolve_url(url), options)
+        return RemoteConfig(name, self._resolve_url(url, self._base(url_level)), options)
 
-    def _resolve_url(self, url: str) -> str:
+    def _resolve_url(self, url: str, base: str) -> str:
         if _is_local_path(url) and not os.path.isabs(url):
-            return os.path.normpath(os.path.join(self.dvc_dir, os.path.expanduser(url)))
+            return os.path.normpath(os.path.join(base, os.path.expanduser(url)))
         return url
 
     # -- changes -------------------------------------------------------------------------
@@ -341,6 +376,7 @@ class Config:
     def remove_remote(self, name: str) -> None:
         if name not in self.remote_names():
             raise RemoteNotFound(f"remote {name!r} does not exist")
+        self._refuse_outer_only(name, "remove")
         for lvl in LEVELS:
             conf = self._levels[lvl]
             changed = conf.get("remote", {}).pop(name, None) is not None
@@ -357,6 +393,7 @@ class Config:
         names = self.remote_names()
         if old not in names:
             raise RemoteNotFound(f"remote {old!r} does not exist")
+        self._refuse_outer_only(old, "rename")
         if new in names:
             raise ConfigError(f"remote {new!r} already exists")
         if not new or any(c in new for c in '"[]\n'):
@@ -372,6 +409,19 @@ class Config:
                 changed = True
             if changed:
                 self._write(lvl)
+
+    def _refuse_outer_only(self, name: str, action: str) -> None:
+        """dvcremote writes only the repository's files: a remote only the system or
+        global config defines is changed there (with ``dvc remote ... --global``)."""
+        if not any(name in self._levels[lvl].get("remote", {}) for lvl in LEVELS):
+            where = next(
+                self.files[lvl] for lvl in (GLOBAL, SYSTEM)
+                if name in self._levels[lvl].get("remote", {})
+            )
+            raise ConfigError(
+                f"remote {name!r} is defined in {where}, which dvcremote does not write:"
+                f" {action} it there"
+            )
 
     def set_default(self, name: str | None, *, level: str = REPO) -> None:
         """Make ``name`` the default remote; None unsets it."""

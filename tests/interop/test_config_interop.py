@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from interop_helpers import write_tree
 
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
@@ -62,3 +63,37 @@ def test_relative_remote_urls_are_stored_relative_to_dvc_folder(
         results[name] = (ws / ".dvc" / "config").read_text()
     assert results["dvcremote"] == results["dvc"]
     assert "url = ../../store" in results["dvc"]
+
+
+def test_system_and_global_config_are_read_as_dvc_reads_them(
+    tmp_path: Path, real_dvc: DvcRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """system < global < repo < local, key by key; a relative url is relative to the file
+    that holds it. The global config defines the default remote (a path relative to the
+    global config folder) and the system config a jobs value the repo overrides."""
+    system = real_dvc.home / "system-config"  # where DvcRunner points dvc
+    user = real_dvc.home / "global-config"
+    (system / "config").write_text(
+        "[core]\n    remote = shared\n['remote \"shared\"']\n    url = /nowhere\n    jobs = 3\n"
+    )
+    (user / "config").write_text(
+        "[core]\n    check_update = false\n    remote = mine\n"
+        "['remote \"mine\"']\n    url = ../store\n"
+    )
+    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(system))
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(user))
+    ws = tmp_path / "ws"
+    write_tree(ws, {"foo": "foo"})
+    real_dvc("init", "--no-scm", cwd=ws)
+    real_dvc("remote", "modify", "--local", "shared", "url", str(tmp_path / "other"), cwd=ws)
+    real_dvc("add", "foo", cwd=ws)
+    real_dvc("push", cwd=ws)  # to "mine": <global config dir>/../store
+    store = (user / ".." / "store").resolve()
+    assert any(p.is_file() for p in store.rglob("*"))
+
+    assert run_dvcremote("remote", "default", cwd=ws).stdout.strip() == "mine"
+    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    listed = run_dvcremote("remote", "list", cwd=ws).stdout
+    assert f"shared\t{tmp_path / 'other'}" in listed  # the local file wins over the system one
+    refused = run_dvcremote("remote", "remove", "mine", cwd=ws, check=False)
+    assert refused.returncode == 3 and "global-config" in refused.stderr
