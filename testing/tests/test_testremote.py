@@ -239,3 +239,29 @@ def test_failure_lines_never_show_a_credential() -> None:
     assert (suite["passed"], suite["failed"], suite["skipped"]) == (0, 1, 1)
     assert "s3cr3t-value" not in repr(report.to_json()) + report.table()
     assert not report.ok
+
+
+def test_an_interrupt_surfacing_as_another_error_is_still_an_interrupt(
+    remote_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while pytest starts or stops its session can come out of pytest as some
+    other exception (a missing stash key): still exit 130, still nothing left behind.
+    The double stands in for pytest only; the Ctrl-C is a real SIGINT."""
+    import signal
+
+    import dvcremote_testing.testremote as testremote
+
+    before = tree_snapshot(remote_dir)
+
+    def interrupted_pytest(target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        raise KeyError("stash key")
+
+    monkeypatch.setattr(testremote, "run_pytest", interrupted_pytest)
+    report = testremote.run(str(remote_dir))
+    assert report.interrupted
+    assert tree_snapshot(remote_dir) == before

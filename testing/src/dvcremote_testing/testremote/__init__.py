@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -78,6 +79,27 @@ def preflight(target: LiveTarget) -> None:
 
 
 @contextmanager
+def _noting_interrupts() -> Iterator[threading.Event]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is remembered: one that lands while
+    pytest starts or stops a session can surface as another error from its teardown."""
+    seen = threading.Event()
+
+    def interrupted(signum: int, frame: object) -> None:
+        seen.set()
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread: signals go elsewhere
+        yield seen
+        return
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _no_interrupts() -> Iterator[None]:
     """Ctrl-C must not stop the cleanup half way."""
     try:
@@ -109,9 +131,17 @@ def run(
     outcomes = Outcomes(target.secrets)
     report = Report(url, None if read_only else target.run_folder, [])
     try:
-        code, errors = run_pytest(target, Selection(order, fast), outcomes, verbose=verbose)
-        report.interrupted = code == pytest.ExitCode.INTERRUPTED
-        if errors or code not in _RAN:
+        with _noting_interrupts() as seen:
+            try:
+                code, errors = run_pytest(
+                    target, Selection(order, fast), outcomes, verbose=verbose
+                )
+            except Exception:
+                if not seen.is_set():
+                    raise
+                code, errors = pytest.ExitCode.INTERRUPTED, []
+        report.interrupted = code == pytest.ExitCode.INTERRUPTED or seen.is_set()
+        if not report.interrupted and (errors or code not in _RAN):
             detail = "; ".join(errors) or f"pytest exit code {int(code)}"
             raise Unusable(f"the suites could not run: {detail}", EXIT_UNREACHABLE)
     except KeyboardInterrupt:
