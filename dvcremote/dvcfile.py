@@ -156,6 +156,11 @@ class Output:
 
     @property
     def can_push(self) -> bool:
+        """``push: false`` outputs, and those a repo import (``dvc import``) brings in,
+        are never pushed nor compared by ``status -c``, as in dvc: the data belongs to
+        the source repository's remote."""
+        if self.dvcfile is not None and self.dvcfile.is_repo_import:
+            return False
         return self.raw.get("push", True) is not False
 
     @property
@@ -308,6 +313,14 @@ class DvcFile:
     #: The bytes the file was read from, or None for a new file.
     original: bytes | None = None
     _loaded: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def is_repo_import(self) -> bool:
+        """Written by ``dvc import``: a dependency with ``repo:`` (a git repository)."""
+        deps = self.raw.get("deps")
+        return isinstance(deps, list) and any(
+            isinstance(dep, dict) and isinstance(dep.get("repo"), dict) for dep in deps
+        )
 
     @property
     def wdir(self) -> str:

@@ -127,3 +127,30 @@ def test_workspace_status_states_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> 
     (ws / "d").unlink()
     assert _dvc_states(real_dvc.json("status", cwd=ws))["d"] == "deleted"
     assert run_dvcremote("status", "--json", cwd=ws, check=False).json()["d"] == "deleted"
+
+
+def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """A ``dvc import`` output's data belongs to the source repository's remote: push
+    skips it and ``status -c`` leaves it out (dvc-pipelines.md section 7)."""
+    remotes = {}
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        ws = tmp_path / name / "ws"
+        ws.mkdir(parents=True)
+        real_dvc("init", "--no-scm", cwd=ws)
+        for item in ("plain", "imported"):
+            (ws / item).write_bytes(item.encode())
+        real_dvc("add", "plain", "imported", cwd=ws)
+        out = (ws / "imported.dvc").read_text().split("outs:\n", 1)[1]
+        (ws / "imported.dvc").write_text(
+            "frozen: true\ndeps:\n- path: data/imported\n  repo:\n"
+            "    url: https://example.com/source.git\n"
+            f"    rev_lock: {'a' * 40}\nouts:\n" + out
+        )
+        real_dvc("remote", "add", "-d", "store", str(ws.parent / "store"), cwd=ws)
+        tool("push", cwd=ws)
+        remotes[name] = _objects(ws.parent / "store")
+        assert real_dvc.json("status", "-c", cwd=ws) == {}
+        assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    assert remotes["ours"] == remotes["dvc"] == {md5(b"plain")}
