@@ -369,7 +369,11 @@ class DvcFile:
         data = self.dumps()
         if data == self.original:
             return False
-        target = os.path.join(os.fspath(root), *self.path.split("/"))
+        self._publish(os.path.join(os.fspath(root), *self.path.split("/")), data)
+        return True
+
+    def _publish(self, target: str, data: bytes) -> None:
+        """Replace ``target`` with ``data`` in one rename, then take it as the saved state."""
         tmp = f"{target}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)
@@ -378,7 +382,6 @@ class DvcFile:
         self._loaded = copy.deepcopy(self.to_data())
         for out in self.outs:
             out.original = copy.deepcopy(out.raw)
-        return True
 
     def __iter__(self) -> Iterator[Output]:
         return iter(self.outs)

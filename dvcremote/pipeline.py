@@ -94,15 +94,7 @@ class StageFile(DvcFile):
         if not isinstance(stages, dict) or self.stage not in stages:
             raise DvcFileError(self.path, f"stage {self.stage!r} is gone; not rewritten")
         stages[self.stage] = self.to_data()
-        encoded = yamlio.dumps(data).encode("utf-8")
-        tmp = f"{full}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(encoded)
-        os.replace(tmp, full)
-        self.original = encoded
-        self._loaded = copy.deepcopy(self.to_data())
-        for out in self.outs:
-            out.original = copy.deepcopy(out.raw)
+        self._publish(full, yamlio.dumps(data).encode("utf-8"))
         return True
 
 
