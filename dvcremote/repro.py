@@ -165,7 +165,7 @@ class Reproducer:
             self.log(f"'{dvcfile.path}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
-        self.log(f"Verifying data sources in '{dvcfile.path}'")
+        self.log(f"Verifying data sources in stage: '{dvcfile.path}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)
         return True
@@ -298,7 +298,7 @@ class Reproducer:
         ]
         if missing:
             raise PipelineError(
-                f"failed to reproduce {stage.addressing!r}: missing outputs {', '.join(missing)}"
+                f"failed to reproduce {stage.addressing!r}: missing data 'source': {', '.join(missing)}"
             )
 
     def _restore(

@@ -132,7 +132,7 @@ def test_change_rules_in_order(dvcrepo: Repo, workspace: Path) -> None:
     (workspace / "foo").unlink()
     (workspace / "foo").write_text("new")
     lines, _ = _messages(dvcrepo)
-    assert lines[0] == "Verifying data sources in 'foo.dvc'"
+    assert lines[0] == "Verifying data sources in stage: 'foo.dvc'"
     assert "Running stage 'copy':" in lines
     assert (workspace / "bar").read_text() == "new"
     # (c) an out deleted: its object is in the cache, so it is checked out, not run
