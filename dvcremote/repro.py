@@ -30,9 +30,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dvcremote import gitops
+from dvcremote.cache import LocalCache
 from dvcremote.dag import Graph, Node, load_nodes, node_key
 from dvcremote.dvcfile import DvcFile, Output
 from dvcremote.errors import (
+    InvalidRunCacheEntry,
     MissingParams,
     PipelineError,
     StageCommandFailed,
@@ -43,6 +45,7 @@ from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
+from dvcremote.runcache import RunCache
 from dvcremote.stage import PIPELINE, Stage
 from dvcremote.staging import Stager
 
@@ -195,6 +198,8 @@ class Reproducer:
                 deps, params = self._hash_deps(stage)
         outs = self._save_outs(stage)
         entry = build_entry(stage, deps, params, outs)
+        if self.commit and stage.saves_run_cache and not stage.frozen:
+            self._save_run(stage, entry)
         self._ignore_outs(stage)
         if write_entry(
             self.repo.root, self.repo.dvc_dir, stage.lock_path, stage.name, entry, self.log
@@ -298,7 +303,8 @@ class Reproducer:
         ]
         if missing:
             raise PipelineError(
-                f"failed to reproduce {stage.addressing!r}: missing data 'source': {', '.join(missing)}"
+                f"failed to reproduce {stage.addressing!r}:"
+                f" missing data 'source': {', '.join(missing)}"
             )
 
     def _restore(
@@ -308,20 +314,58 @@ class Reproducer:
         deps: Mapping[str, Hashed],
         params: Mapping[str, Any],
     ) -> bool:
-        """Check out the outputs the lock records when the command and deps still match
-        it and every output is in the cache (dvc does this before the run cache)."""
-        if not stage.can_run_cache or locked is None or locked.get("cmd") != stage.cmd:
+        """Check out a previous result instead of running (``dvc/stage/cache.py:restore``):
+        the lock entry when the command and deps still match it (even without the run
+        cache), else the newest run-cache entry for these command, deps, params and
+        output paths. Either only if every output it names is in the cache (with
+        ``pull``, fetched from the default remote first)."""
+        if not stage.can_run_cache:
             return False
-        entry = build_entry(stage, deps, params, {})
-        if _without_meta(entry.get("deps")) != _without_meta(locked.get("deps")) or (
-            entry.get("params") != locked.get("params")
+        current = build_entry(stage, deps, params, {o.path: {} for o in stage.outs})
+        entry = self._from_lock(stage, locked, current)
+        if entry is None and self.run_cache:
+            bad: list[InvalidRunCacheEntry] = []
+            entry = RunCache(self.repo.cache.root).lookup(current, bad)
+            for exc in bad:
+                self.log(f"WARNING: corrupted cache file {exc.path!r}: {exc.reason}")
+        if entry is None:
+            return False
+        items = [i for i in entry.get("outs", []) if isinstance(i, Mapping)]
+        if self.pull:
+            self._pull_objects(items)
+        return self._checkout_entry(stage, items)
+
+    def _from_lock(
+        self, stage: Stage, locked: Mapping[str, Any] | None, current: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The lock entry, if its command, deps and params are the current ones and it
+        records a hash for every output the stage declares."""
+        if locked is None or locked.get("cmd") != stage.cmd:
+            return None
+        if _without_meta(current.get("deps")) != _without_meta(locked.get("deps")) or (
+            current.get("params") != locked.get("params")
         ):
-            return False
+            return None
         recorded = _items(locked.get("outs"))
-        outs = [recorded.get(o.path) for o in stage.outs]
-        if any(item is None or not isinstance(item.get("md5"), str) for item in outs):
-            return False
-        return self._checkout_entry(stage, [i for i in outs if i is not None])
+        items = [recorded.get(o.path) for o in stage.outs]
+        if any(i is None or not isinstance(i.get("md5"), str) for i in items):
+            return None
+        return {"outs": items}
+
+    def _save_run(self, stage: Stage, entry: Mapping[str, Any]) -> None:
+        """Record this result in the run cache; ``cache: false`` metrics and plots are
+        copied into the cache first (as dvc does) so a restore can bring them back."""
+        copier = Stager(self.repo.root, self.repo.state, LocalCache(self.repo.cache.root, ["copy"]))
+        for out in stage.outs:
+            if not out.use_cache:
+                copier.stage(stage.repo_path(out.path), commit=True)
+        RunCache(self.repo.cache.root).save(entry)
+
+    def _pull_objects(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """``--pull``: the objects an entry's outputs name, from the default remote."""
+        fetch = getattr(self.repo, "fetch_run_outputs", None)
+        if fetch is not None:
+            fetch({"outs": list(items)})
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""

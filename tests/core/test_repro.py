@@ -352,3 +352,89 @@ def test_stage_add_run(git_repo: Repo, workspace: Path, capsys: pytest.CaptureFi
     assert "Running stage 'copy':" in out
     assert (workspace / "dvc.lock").read_text() == COPY_LOCK
     assert (workspace / ".gitignore").read_text() == "/bar\n"
+
+
+# ------------------------------------------------------------------------ run cache
+COPY_KEY = "01ed51fe6b14d516fc62728295078575ca21f34fc9997278e59c20adf906d93f"
+COPY_VALUE = "6e64d552a9859b3fe8205a9b27bb60d5ce21eea3a7efa2ecae0f4ec3139ec41a"
+
+
+def _runs(ws: Path) -> list[str]:
+    runs = ws / ".dvc" / "cache" / "runs"
+    return sorted(p.relative_to(runs).as_posix() for p in runs.rglob("*") if p.is_file())
+
+
+def test_run_is_saved_under_dvcs_names(dvcrepo: Repo, workspace: Path) -> None:
+    _copy(dvcrepo, workspace)
+    dvcrepo.reproduce()
+    assert _runs(workspace) == [f"01/{COPY_KEY}/{COPY_VALUE}"]
+    entry = workspace / ".dvc" / "cache" / "runs" / "01" / COPY_KEY / COPY_VALUE
+    assert entry.read_text() == "\n".join(line[4:] for line in COPY_LOCK.splitlines()[3:]) + "\n"
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o644
+
+
+def test_earlier_result_restored_from_run_cache(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"in": "one"})
+    dvcrepo.stage_add("s", "cp in out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    (workspace / "in").write_text("two")
+    dvcrepo.reproduce()
+    (workspace / "in").write_text("one")
+    lines, result = _messages(dvcrepo)
+    assert lines[0] == "Stage 's' is cached - skipping run, checking out outputs"
+    assert not [line for line in lines if line.startswith("Running")]
+    assert (workspace / "out").read_text() == "one"
+    assert result.restored == ("s",)  # type: ignore[attr-defined]
+    assert f"md5: {md5('one')}" in (workspace / "dvc.lock").read_text()
+    (workspace / "in").write_text("two")
+    lines, _ = _messages(dvcrepo, run_cache=False)
+    assert "Running stage 's':" in lines
+
+
+def test_which_stages_use_the_run_cache(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add("nodeps", "echo a > a", outs=["a"])
+    dvcrepo.stage_add("always", "echo b > b", deps=["in"], outs=["b"], always_changed=True)
+    dvcrepo.stage_add("persist", "echo c > c", deps=["in"], outs_persist=["c"])
+    dvcrepo.stage_add("uncached", "echo d > d", deps=["in"], outs_no_cache=["d"])
+    dvcrepo.reproduce()
+    assert _runs(workspace) == []
+    dvcrepo.stage_add("nocommit", "echo e > e", deps=["in"], outs=["e"])
+    dvcrepo.reproduce(["nocommit"], commit=False)
+    assert _runs(workspace) == []
+    dvcrepo.reproduce(["nocommit"], force=True)
+    assert len(_runs(workspace)) == 1
+
+
+def test_uncached_metric_is_copied_into_the_cache_and_restored(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    write_tree(workspace, {"in": "1"})
+    dvcrepo.stage_add(
+        "m",
+        "cat in > model && cat in > acc.json",
+        deps=["in"],
+        outs=["model"],
+        metrics_no_cache=["acc.json"],
+    )
+    dvcrepo.reproduce()
+    assert cache_file(workspace, md5("1")).exists()
+    (workspace / "in").write_text("2")
+    dvcrepo.reproduce()
+    (workspace / "in").write_text("1")
+    lines, _ = _messages(dvcrepo)
+    assert "Stage 'm' is cached - skipping run, checking out outputs" in lines
+    assert (workspace / "acc.json").read_text() == "1"
+
+
+def test_corrupt_run_cache_entry_is_not_used(dvcrepo: Repo, workspace: Path) -> None:
+    _copy(dvcrepo, workspace)
+    dvcrepo.reproduce()
+    entry = workspace / ".dvc" / "cache" / "runs" / "01" / COPY_KEY / COPY_VALUE
+    os.chmod(entry, 0o644)
+    entry.write_text(entry.read_text().replace("path: bar", "path: .git/hooks/x"))
+    (workspace / "dvc.lock").unlink()
+    lines, _ = _messages(dvcrepo)
+    assert any(line.startswith("WARNING: corrupted cache file") for line in lines)
+    assert "Running stage 'copy':" in lines
+    assert not (workspace / ".git").exists()

@@ -128,3 +128,34 @@ def test_changes_seen_alike(tmp_path: Path, real_dvc: DvcRunner) -> None:
 
 def _ran(stdout: str) -> list[str]:
     return [line.split("'")[1] for line in stdout.splitlines() if line.startswith("Running stage")]
+
+
+def _run_twice(tool: Tool, ws: Path) -> None:
+    """A stage run on ``in`` = one, then two: the run cache holds both results."""
+    write_tree(ws, {"in": "one"})
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    tool("init", "-q", cwd=ws)
+    tool("stage", "add", "-n", "copy", "-d", "in", "-o", "out", "cp in out", cwd=ws)
+    tool("repro", cwd=ws)
+    (ws / "in").write_text("two")
+    tool("repro", cwd=ws)
+    (ws / "in").write_text("one")
+
+
+def test_run_cache_made_by_dvc_restores_in_dvcremote(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    ws = tmp_path / "ws"
+    _run_twice(_dvc(real_dvc), ws)
+    run = _repro(_dvcremote, ws)
+    assert "Stage 'copy' is cached - skipping run, checking out outputs" in run.stdout
+    assert "Running stage" not in run.stdout
+    assert (ws / "out").read_text() == "one"
+    assert "Data and pipelines are up to date." in real_dvc("status", cwd=ws).stdout
+
+
+def test_run_cache_made_by_dvcremote_restores_in_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    ws = tmp_path / "ws"
+    _run_twice(_dvcremote, ws)
+    run = real_dvc("repro", cwd=ws)
+    assert "Stage 'copy' is cached - skipping run, checking out outputs" in run.stdout
+    assert "Running stage" not in run.stdout
+    assert (ws / "out").read_text() == "one"
