@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote import dvcignore, gitops
@@ -736,11 +736,33 @@ class Repo:
                 kept.append(out)
         return kept
 
-    def _fetch_runs(self, remote: str | None, jobs: int | None) -> TransferSummary:
+    @_writes
+    def fetch_run_cache(
+        self, *, remote: str | None = None, jobs: int | None = None
+    ) -> TransferSummary:
+        """Only the run-cache entries of ``remote`` the cache lacks (what ``fetch
+        --run-cache`` adds, and ``repro --pull`` does first)."""
         from dvcremote.runcache_transfer import fetch_runs
 
         with self.open_remote(remote) as adapter:
             return fetch_runs(self.run_cache, adapter, jobs=jobs)
+
+    @_writes
+    def fetch_run_outputs(
+        self,
+        entry: Mapping[str, Any],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """The objects a run-cache entry's outputs name, into the cache (``repro --pull``
+        restoring a stage from an entry whose data is only on ``remote``)."""
+        from dvcremote.runcache_transfer import entry_outputs
+
+        return self._fetch_outputs(
+            entry_outputs([entry]), remote=remote, jobs=jobs, progress=progress
+        )
 
     @_writes
     def fetch(
@@ -763,7 +785,7 @@ class Repo:
         outputs = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         ).outputs
-        runs = self._fetch_runs(remote, jobs) if run_cache else None
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
         fetched = self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
         return fetched if runs is None else runs.merge(fetched)
 
@@ -811,7 +833,7 @@ class Repo:
         collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
-        runs = self._fetch_runs(remote, jobs) if run_cache else None
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
         fetched = self._fetch_outputs(
             collected.outputs, remote=remote, jobs=jobs, progress=progress
         )

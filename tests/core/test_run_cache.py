@@ -441,3 +441,20 @@ def test_gc_run_cache_keeps_the_objects_entries_name(
         )
         == remote_runs
     )
+
+
+def test_fetch_run_outputs_brings_the_objects_a_found_entry_names(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    """What ``repro --pull`` needs: the entries first, then a found entry's data."""
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    entry, oid = _entry_only_object(dvcrepo, workspace)
+    dvcrepo.push(run_cache=True)
+    shutil.rmtree(workspace / ".dvc" / "cache")
+
+    assert dvcrepo.fetch_run_cache().runs == {entry_relpath(run_key(entry), run_value(entry))}
+    found = dvcrepo.run_cache.lookup(entry)
+    assert found == entry and not dvcrepo.cache.exists(Obj(oid))
+    summary = dvcrepo.fetch_run_outputs(found)
+    assert summary.ok and summary.transferred == {oid}
+    assert Path(dvcrepo.cache.path(Obj(oid))).read_text() == "result"
