@@ -244,6 +244,12 @@ class UnsafePath(DvcFileError):
         )
 
 
+class InvalidRunCacheEntry(DvcFileError):
+    """A run-cache entry (``runs/<k2>/<key>/<value>``, local or on a remote) is not a
+    lock entry dvc would write under that name; it is never restored, pushed or pulled.
+    ``path`` names the entry file."""
+
+
 class InvalidManifest(RepoError):
     """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
 

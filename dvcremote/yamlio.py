@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -161,6 +162,20 @@ def loads(text: str | bytes) -> Any:
     YamlTooComplex past the bounds above."""
     check_bounds(text.encode("utf-8") if isinstance(text, str) else text)
     return yaml.load(text, Loader=_Loader)
+
+
+def load_named(data: bytes, name: str, error: Callable[[str, str], Exception]) -> Any:
+    """:func:`loads` for the file ``name``: bad syntax or a crossed bound is raised as
+    ``error(name, reason)`` (a typed error naming the file, no parser traceback)."""
+    try:
+        return loads(data)
+    except YamlTooComplex as exc:
+        raise error(name, f"refused: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise error(name, f"not valid YAML{where}: {problem}") from None
 
 
 def dumps(data: Any) -> str:
