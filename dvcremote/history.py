@@ -273,7 +273,7 @@ def read_outputs(
                 _files_at(reader, revision.sha),
             )
         except DvcFileError as exc:
-            raise InvalidHistoricDvcfile(lock_path, revision.label, exc.reason) from exc
+            raise InvalidHistoricDvcfile(exc.path, revision.label, exc.reason) from exc
         for stage in stages:
             keep(HistoricStageFile.of(stage, revision), revision)
     return outputs, matched

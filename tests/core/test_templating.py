@@ -18,7 +18,7 @@ import yaml
 from core_helpers import md5, remote_file, snapshot, write_tree
 
 from dvcremote import yamlio
-from dvcremote.errors import DvcFileError
+from dvcremote.errors import DvcFileError, InvalidHistoricDvcfile
 from dvcremote.pipeline import declared_in, load_workspace_stages, pipeline_stages
 from dvcremote.repo import Repo
 from dvcremote.templating import MAX_STAGES, ParsingOptions, expand_stages
@@ -301,8 +301,7 @@ def _lock_entry(path: str, data: str) -> dict[str, object]:
     return {"path": path, "hash": "md5", "md5": md5(data), "size": len(data)}
 
 
-@pytest.fixture
-def templated(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> Repo:
+def make_templated(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> Repo:
     """A foreach + matrix pipeline whose lock records its expanded stages; outputs in the
     cache (put there by ``add``, then the .dvc files swapped for the lock)."""
     tree = {
@@ -335,6 +334,11 @@ def templated(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> Repo:
     (workspace / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False))
     dvcrepo.remote_add("store", str(remote_dir), default=True)
     return dvcrepo
+
+
+@pytest.fixture
+def templated(dvcrepo: Repo, workspace: Path, remote_dir: Path) -> Repo:
+    return make_templated(dvcrepo, workspace, remote_dir)
 
 
 def test_lock_outputs_of_templated_stages_get_their_flags_and_wdir(
@@ -399,6 +403,25 @@ def test_an_interpolated_wdir_leaving_the_workspace_is_refused(
     (workspace / "params.yaml").write_text("dirs:\n  reports: ../..\n")
     with pytest.raises(DvcFileError, match=r"dvc\.lock"):
         templated.push()
+
+
+def test_history_expands_a_pipeline_with_the_vars_files_of_its_commit(
+    git_repo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    make_templated(git_repo, workspace, remote_dir)
+    git = git_repo.git
+    assert git is not None
+    git.add(["dvc.yaml", "dvc.lock", "params.yaml"])
+    git.commit("templated pipeline")
+    for name in ("dvc.yaml", "dvc.lock", "params.yaml"):
+        (workspace / name).unlink()  # only the commit knows the pipeline and its vars
+    git_repo.push(revs="HEAD")
+    assert remote_file(remote_dir, md5("b")).is_file()
+    assert not remote_file(remote_dir, md5("lb")).exists()  # push: false, via ${item}
+    git.remove(["params.yaml"])
+    git.commit("params gone")
+    with pytest.raises(InvalidHistoricDvcfile, match=re.escape("'dvc.yaml' at revision HEAD")):
+        git_repo.push(revs="HEAD")
 
 
 def test_pipeline_stages_is_the_one_reader_of_stage_bodies(workspace: Path) -> None:
