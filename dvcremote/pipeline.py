@@ -34,6 +34,7 @@ from dvcremote.dvcfile import DvcFile, Output, _check_out
 from dvcremote.errors import DvcFileError
 from dvcremote.templating import ParsingOptions as Parsing
 from dvcremote.templating import ReadFile, expand_stages
+from dvcremote.workspace_paths import protected_part
 
 LOCKFILE = "dvc.lock"
 PIPELINE = "dvc.yaml"
@@ -142,10 +143,16 @@ def pipeline_stages(
 
 
 def workspace_reader(root: str) -> ReadFile:
-    """A :data:`ReadFile` over the files under ``root`` (None for a missing file)."""
+    """A :data:`ReadFile` over the files under ``root`` (None for a missing file); a
+    symlink leading out of the workspace or into ``.git``/``.dvc`` is refused."""
+    real_root = os.path.realpath(root)
 
     def read(rel: str) -> bytes | None:
-        return _read(os.path.join(root, *rel.split("/")), rel)
+        full = os.path.join(root, *rel.split("/"))
+        inside = os.path.relpath(os.path.realpath(full), real_root).replace(os.sep, "/")
+        if inside == ".." or inside.startswith("../") or protected_part(inside):
+            raise DvcFileError(rel, "leads outside the workspace or into .git/.dvc")
+        return _read(full, rel)
 
     return read
 

@@ -405,6 +405,17 @@ def test_an_interpolated_wdir_leaving_the_workspace_is_refused(
         templated.push()
 
 
+def test_a_vars_file_symlinked_out_of_the_workspace_is_not_read(
+    templated: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.yaml").write_text(PARAMS)
+    (workspace / "params.yaml").unlink()
+    (workspace / "params.yaml").symlink_to(tmp_path / "secret.yaml")
+    with pytest.raises(DvcFileError, match="leads outside the workspace") as caught:
+        templated.status(cloud=True)
+    assert caught.value.path == "params.yaml"
+
+
 def test_history_expands_a_pipeline_with_the_vars_files_of_its_commit(
     git_repo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
