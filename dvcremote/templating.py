@@ -141,27 +141,6 @@ def parse_expression(inner: str) -> list[str]:
     return parts
 
 
-def _plain(value: Any, source: str, depth: int = 0) -> Any:
-    """Vars data as dvc's context holds it: non-string keys dropped, scalars, lists
-    and dicts only (a YAML timestamp is refused), nesting bounded."""
-    if depth > MAX_DEPTH:
-        raise TemplateError(f"'{source}' is nested deeper than {MAX_DEPTH} levels")
-    if value is None or isinstance(value, _PRIMITIVES):
-        return value
-    if isinstance(value, Mapping):
-        return {k: _plain(v, source, depth + 1) for k, v in value.items() if isinstance(k, str)}
-    if isinstance(value, list):
-        return [_plain(v, source, depth + 1) for v in value]
-    raise TemplateError(f"unsupported value of type '{type(value).__name__}' in '{source}'")
-
-
-def _copy_dicts(value: Any) -> Any:
-    """A copy whose dicts can be merged into (lists are never changed in place)."""
-    if isinstance(value, dict):
-        return {k: _copy_dicts(v) for k, v in value.items()}
-    return value
-
-
 class _Budget:
     def __init__(self) -> None:
         self.left = MAX_WORK
@@ -172,23 +151,47 @@ class _Budget:
             raise TemplateError(f"expands to more than {MAX_WORK} values and characters")
 
 
+def _plain(value: Any, source: str, budget: _Budget | None = None, depth: int = 0) -> Any:
+    """A fresh copy of vars data as dvc's context holds it: non-string keys dropped,
+    scalars, lists and dicts only (a YAML timestamp is refused), nesting bounded."""
+    if budget is not None:
+        budget.spend(1)
+    if depth > MAX_DEPTH:
+        raise TemplateError(f"'{source}' is nested deeper than {MAX_DEPTH} levels")
+    if value is None or isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, Mapping):
+        return {
+            k: _plain(v, source, budget, depth + 1) for k, v in value.items() if isinstance(k, str)
+        }
+    if isinstance(value, list):
+        return [_plain(v, source, budget, depth + 1) for v in value]
+    raise TemplateError(f"unsupported value of type '{type(value).__name__}' in '{source}'")
+
+
 class _VarsFiles:
-    """Vars files read through the caller's callback, each once per expansion."""
+    """Vars files read through the caller's callback and parsed, each once per expansion
+    (the parsed data is never changed: merges take a :func:`_plain` copy)."""
 
     def __init__(self, read_file: ReadFile) -> None:
         self._read = read_file
-        self._cache: dict[str, Any] = {}
+        self._bytes: dict[str, bytes | None] = {}
+        self._parsed: dict[str, Any] = {}
 
     def exists(self, path: str) -> bool:
         return self._raw(path) is not None
 
     def _raw(self, path: str) -> bytes | None:
-        if path not in self._cache:
-            self._cache[path] = self._read(path)
-        data: bytes | None = self._cache[path]
-        return data
+        if path not in self._bytes:
+            self._bytes[path] = self._read(path)
+        return self._bytes[path]
 
     def load(self, path: str) -> Any:
+        if path not in self._parsed:
+            self._parsed[path] = self._parse(path)
+        return self._parsed[path]
+
+    def _parse(self, path: str) -> Any:
         data = self._raw(path)
         if data is None:
             raise TemplateError(f"'{path}' does not exist")
@@ -244,7 +247,7 @@ class Context:
 
     def clone(self) -> Context:
         new = Context(self.files, self.budget, self.options)
-        new.data = _copy_dicts(self.data)
+        new.data = dict(self.data)  # nested dicts are replaced on merge, never changed
         new.sources = dict(self.sources)
         new.imports = {k: (list(v) if v is not None else None) for k, v in self.imports.items()}
         new.reserved = set(self.reserved)
@@ -263,7 +266,7 @@ class Context:
                 self._merge_file(item, wdir)
             elif isinstance(item, Mapping):
                 source = f"{stage}.vars[{index}]" if stage else f"vars[{index}]"
-                self._merge(_plain(item, source), source)
+                self._merge(_plain(item, source, self.budget), source)
             else:
                 raise TemplateError(f"vars[{index}] must be a file name or a mapping")
 
@@ -291,7 +294,7 @@ class Context:
             if missing is not None:
                 raise TemplateError(f"could not find '{missing}' in '{path}'")
             data = {k: data[k] for k in keys}
-        self._merge(_plain(data, path), path, item)
+        self._merge(_plain(data, path, self.budget), path, item)
         if path not in self.imports:
             self.imports[path] = list(keys) if keys is not None else None
         elif keys:
@@ -316,6 +319,7 @@ class Context:
             path = (*at, key)
             current = into.get(key)
             if isinstance(current, dict) and isinstance(value, dict):
+                into[key] = current = dict(current)  # copy on write: clones share the rest
                 self._merge_into(current, value, path, source)
                 continue
             if key in into:

@@ -182,6 +182,16 @@ stages:
 """
     )
     assert stages == {"fe@1": {"cmd": "echo 1 9"}, "fe@2": {"cmd": "echo 2 9"}}
+    nested = """
+vars: [{a: {x: 1}}]
+stages:
+  fe: {foreach: [1, 2], do: {vars: [{a: {y: 2}}], cmd: "${a.x} ${a.y} ${item}"}}
+  t: {cmd: "${a.x}"}
+"""
+    # a stage's vars merge into a nested mapping for that stage only
+    assert expand(nested) == {"fe@1": {"cmd": "1 2 1"}, "fe@2": {"cmd": "1 2 2"}, "t": {"cmd": 1}}
+    with pytest.raises(DvcFileError, match=re.escape("'stages.t.cmd': Could not find 'a.y'")):
+        expand(nested.replace('"${a.x}"', '"${a.y}"'))
     with pytest.raises(DvcFileError, match="Could not find 'l'"):
         expand("stages: {s: {vars: [{l: 2}], cmd: '${l}'}, t: {cmd: '${l}'}}")
     with pytest.raises(DvcFileError, match="attempted to modify reserved key item"):
