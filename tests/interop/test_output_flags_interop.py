@@ -90,13 +90,13 @@ def test_status_cloud_leaves_out_push_false(tmp_path: Path, real_dvc: DvcRunner)
     dvcremote checks it against its own remote (on purpose: a CI check must see it)."""
     ws = _project(tmp_path, real_dvc)
     assert real_dvc.json("status", "-c", cwd=ws) == {"a": "new"}
-    ours = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    ours = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert ours.returncode == 1
     assert ours.json()["paths"] == {"a": "new", "c": "new"}
     run_dvcremote("push", cwd=ws)
-    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     # -r follows dvc's push/fetch rules: an output pinned to another remote is left out
-    assert run_dvcremote("status", "-c", "-r", "rb", "--json", cwd=ws, check=False).json()[
+    assert run_dvcremote("status", "-c", "-r", "rb", "--json-objects", cwd=ws, check=False).json()[
         "paths"
     ] == {"a": "new"}
 
@@ -120,13 +120,15 @@ def test_workspace_status_states_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> 
     (ws / "b").unlink()  # b: cached, gone from the workspace
     (ws / "d").write_text("changed")  # d: cache: false
     expected = {"a": "not in cache", "b": "deleted", "d": "modified"}
-    assert _dvc_states(real_dvc.json("status", cwd=ws)) == expected
+    theirs = real_dvc.json("status", cwd=ws)
+    assert _dvc_states(theirs) == expected
     ours = run_dvcremote("status", "--json", cwd=ws, check=False)
     assert ours.returncode == 1
-    assert ours.json() == expected
+    assert ours.json() == theirs
     (ws / "d").unlink()
-    assert _dvc_states(real_dvc.json("status", cwd=ws))["d"] == "deleted"
-    assert run_dvcremote("status", "--json", cwd=ws, check=False).json()["d"] == "deleted"
+    theirs = real_dvc.json("status", cwd=ws)
+    assert _dvc_states(theirs)["d"] == "deleted"
+    assert run_dvcremote("status", "--json", cwd=ws, check=False).json() == theirs
 
 
 def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
@@ -152,5 +154,5 @@ def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
         tool("push", cwd=ws)
         remotes[name] = _objects(ws.parent / "store")
         assert real_dvc.json("status", "-c", cwd=ws) == {}
-        assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+        assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     assert remotes["ours"] == remotes["dvc"] == {md5(b"plain")}
