@@ -156,3 +156,55 @@ def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
         assert real_dvc.json("status", "-c", cwd=ws) == {}
         assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     assert remotes["ours"] == remotes["dvc"] == {md5(b"plain")}
+
+
+def _garbage_everywhere(ws: Path) -> None:
+    """Both remotes hold every cached object (a, b, c) plus an old version of a and c:
+    what is garbage where depends on which outputs name which remote."""
+    cache = ws / ".dvc" / "cache"
+    for data in (b"old a", b"old c"):
+        folder = cache / "files" / "md5" / md5(data)[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / md5(data)[2:]).write_bytes(data)
+    for remote in ("ra", "rb"):
+        shutil.copytree(cache, ws.parent / remote, dirs_exist_ok=True)
+
+
+@pytest.mark.parametrize("args", [(), ("-r", "rb")], ids=["default", "r-rb"])
+def test_gc_cloud_collects_per_output_remotes_as_dvc(
+    tmp_path: Path, real_dvc: DvcRunner, args: tuple[str, ...]
+) -> None:
+    """``gc -c`` also collects every ``remote:`` remote, keeping there only the objects
+    of the outputs naming it; the ``-r``/default remote keeps only the others'."""
+
+    def steps(tool: Tool, ws: Path) -> None:
+        _garbage_everywhere(ws)
+        tool("gc", "-w", "-c", "-f", *args, cwd=ws)
+
+    _both(tmp_path, real_dvc, steps)
+    kept = _state(tmp_path / "ours")
+    if not args:
+        assert kept["ra"] == {md5(b"a"), md5(b"b")}  # c's object goes: c is rb's
+        assert kept["rb"] == {md5(b"c")}
+    else:
+        assert kept["rb"] == {md5(b"a"), md5(b"b"), md5(b"c")}
+        assert md5(b"old a") in kept["ra"], "ra is not collected with -r rb"
+
+
+def test_gc_cloud_unknown_output_remote_removes_nothing(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """An output naming a remote the config lacks stops gc before anything is removed
+    (dvc: "config file error: remote 'nosuch' doesn't exist")."""
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        root = tmp_path / name
+        ws = _project(root, real_dvc)
+        _garbage_everywhere(ws)
+        (ws / "c.dvc").write_text(_dvcfile("c", {"remote": "nosuch"}))
+        before = _state(root)
+        run = tool("gc", "-w", "-c", "-f", cwd=ws, check=False)
+        assert run.returncode != 0
+        assert "nosuch" in run.stderr
+        if name == "ours":
+            assert "c.dvc: output 'c': remote 'nosuch' does not exist" in run.stderr
+        assert _state(root) == before
