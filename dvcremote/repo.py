@@ -247,6 +247,7 @@ class Repo:
         """The targets' outputs, each checked to be a safe place for data."""
         outs = outputs_of(self.dvcfiles(targets))
         self.paths.check_outputs(outs)
+        dvcignore.DvcIgnore(self.root).check_outputs(outs)
         return outs
 
     def _collect_outputs(
@@ -267,6 +268,7 @@ class Repo:
         )
         collected = collect(self.root, self.git if options.any else None, targets, options)
         self.paths.check_outputs(collected.workspace_outputs)
+        dvcignore.DvcIgnore(self.root).check_outputs(collected.workspace_outputs)
         return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
