@@ -155,11 +155,16 @@ class Output:
         return self.raw.get("cache", True) is not False
 
     @property
+    def is_repo_import(self) -> bool:
+        """Whether a repo import (``dvc import``) brings this output in."""
+        return self.dvcfile is not None and self.dvcfile.is_repo_import
+
+    @property
     def can_push(self) -> bool:
         """``push: false`` outputs, and those a repo import (``dvc import``) brings in,
         are never pushed nor compared by ``status -c``, as in dvc: the data belongs to
         the source repository's remote."""
-        if self.dvcfile is not None and self.dvcfile.is_repo_import:
+        if self.is_repo_import:
             return False
         return self.raw.get("push", True) is not False
 

@@ -349,3 +349,15 @@ class InvalidHistoricDvcfile(HistoricDvcfileError):
         super().__init__(path, revision, others)
         self.reason = reason
         self.args = (f"{self.args[0]}: {reason}",)
+
+
+# ------------------------------------------------------------------- imports (issue 12)
+class ImportSourceError(RepoError):
+    """A repo import's data could not be brought from its source repository (gone,
+    no such revision, no remote, data not matching); names the ``.dvc`` file."""
+
+    def __init__(self, dvcfile: str, source: str, reason: str) -> None:
+        self.dvcfile = dvcfile
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{dvcfile}: cannot import from {source}: {reason}")
