@@ -354,8 +354,8 @@ def fetch_imports(
     return summary
 
 
-def _error(imp: RepoImport, exc: Exception) -> ImportSourceError:
-    if isinstance(exc, ImportSourceError):
+def _error(imp: RepoImport, exc: Exception) -> DvcRemoteError:
+    if isinstance(exc, (ImportSourceError, DvcFileError)):
         return exc
     return ImportSourceError(imp.dvcfile, imp.shown, str(exc))
 
