@@ -7,7 +7,6 @@ hand in dvc's form (the interop tests have the real ``dvc import`` write them).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,29 +19,20 @@ from dvcremote_testing.gitconfig import hidden_git_config
 DATA = b"imported\n"
 
 
-@pytest.fixture(autouse=True)
-def _no_user_git_config(tmp_path: Path) -> Iterator[None]:
-    empty = tmp_path / "no-git-config"
-    empty.mkdir()
-    with hidden_git_config(empty):
-        yield
-
-
 def _source(tmp_path: Path, *, push: bool = True) -> tuple[Path, str]:
     """``tmp_path/src`` with ``data.txt`` added (and pushed to ``src-store``), committed."""
     src = tmp_path / "src"
+    (tmp_path / "no-git-config").mkdir()
     src.mkdir()
     (src / "data.txt").write_bytes(DATA)
-    git = Git.init(src)
-    with Repo.init(src) as repo:
-        repo.add("data.txt")
-        if push:
-            repo.remote_add("store", str(tmp_path / "src-store"), default=True)
-            repo.push()
-    git.add(["."])
-    sha = git.commit("source")
-    git.close()
-    return src, sha
+    with hidden_git_config(tmp_path / "no-git-config"), Git.init(src) as git:
+        with Repo.init(src) as repo:
+            repo.add("data.txt")
+            if push:
+                repo.remote_add("store", str(tmp_path / "src-store"), default=True)
+                repo.push()
+        git.add(["."])
+        return src, git.commit("source")
 
 
 def _import(ws: Path, src: str, sha: str, extra: str = "", path: str = "data.txt") -> None:
@@ -65,7 +55,8 @@ def test_dep_remote_and_config_choose_the_source_remote(tmp_path: Path, dvcrepo:
     ws = Path(dvcrepo.root)
     for extra in (
         f"    remote:\n      url: {moved}\n",
-        f"    config:\n      core:\n        remote: m\n      remote:\n        m:\n          url: {moved}\n",
+        "    config:\n      core:\n        remote: m\n"
+        f"      remote:\n        m:\n          url: {moved}\n",
     ):
         _import(ws, str(src), sha, extra)
         result = dvcrepo.pull()

@@ -10,7 +10,7 @@ consumer must remove exactly what ``dvc gc`` removes.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,28 +30,19 @@ SOURCE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_user_git_config(tmp_path: Path) -> Iterator[None]:
-    empty = tmp_path / "no-git-config"
-    empty.mkdir()
-    with hidden_git_config(empty):
-        yield
-
-
 def _source(tmp_path: Path, tool: Tool, real_dvc: DvcRunner) -> tuple[Path, str]:
     """``tmp_path/src``: ``data`` and ``file.txt`` added by ``tool`` and pushed to its
     default remote ``tmp_path/src-store``, ``gitfile.txt`` in git; committed, then the
     source's cache is dropped. Returns the source and its commit."""
     src = tmp_path / "src"
-    write_tree(src, SOURCE)
-    git = Git.init(src)
-    tool("init", cwd=src)
-    tool("add", "data", "file.txt", cwd=src)
-    tool("remote", "add", "-d", "store", str(tmp_path / "src-store"), cwd=src)
-    tool("push", cwd=src)
-    git.add(["."])
-    sha = git.commit("source data")
-    git.close()
+    write_tree(src, {**SOURCE, "no-git-config": {}})
+    with hidden_git_config(src / "no-git-config"), Git.init(src) as git:
+        tool("init", cwd=src)
+        tool("add", "data", "file.txt", cwd=src)
+        tool("remote", "add", "-d", "store", str(tmp_path / "src-store"), cwd=src)
+        tool("push", cwd=src)
+        git.add([".dvc", ".dvcignore", ".gitignore", "data.dvc", "file.txt.dvc", "gitfile.txt"])
+        sha = git.commit("source data")
     shutil.rmtree(src / ".dvc" / "cache")
     return src, sha
 
