@@ -407,15 +407,7 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
     """Parse ``.dvc`` file contents; any problem is a DvcFileError naming ``path``."""
     name = path or "<.dvc file>"
     raw_bytes = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        parsed = yamlio.loads(raw_bytes)
-    except yamlio.YamlTooComplex as exc:
-        raise DvcFileError(name, f"refused: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise DvcFileError(name, f"not valid YAML{where}: {problem}") from None
+    parsed = yamlio.load_named(raw_bytes, name, DvcFileError)
     if not isinstance(parsed, dict):
         raise DvcFileError(name, "expected a mapping with an 'outs' list")
     outs = parsed.get("outs")
