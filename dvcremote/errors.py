@@ -417,3 +417,15 @@ class StageCommandFailed(PipelineError):
 
 class MissingParams(PipelineError):
     """A params file or key a stage tracks is absent or unreadable."""
+
+
+# ------------------------------------------------------------------- imports (issue 12)
+class ImportSourceError(RepoError):
+    """A repo import's data could not be brought from its source repository (gone,
+    no such revision, no remote, data not matching); names the ``.dvc`` file."""
+
+    def __init__(self, dvcfile: str, source: str, reason: str) -> None:
+        self.dvcfile = dvcfile
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{dvcfile}: cannot import from {source}: {reason}")

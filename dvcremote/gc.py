@@ -2,9 +2,10 @@
 
 What is kept is every object any output in scope uses: the workspace's ``.dvc``
 files and locked pipeline stages, plus those of the chosen git revisions (a
-``push: false`` output and an output pinned to another remote are kept too). With
-``-c`` each remote keeps what dvc keeps there (:func:`remote_scopes`): every remote an
-output names with ``remote:`` is collected too.
+``push: false`` output, an output pinned to another remote and an ``import-url``
+output are kept too; a repo import's, whose data its source repository holds, is
+not, as in dvc). With ``-c`` each remote keeps what dvc keeps there
+(:func:`remote_scopes`): every remote an output names with ``remote:`` is collected too.
 The whole keep-set is known before anything is deleted, and nothing is deleted
 without ``force`` or a ``confirm`` that says yes, as the CLI's prompt does for
 the local cache too. Only object folders are listed, so the run cache
@@ -122,7 +123,8 @@ def collect_garbage(
         all_tags=scope.all_tags,
         all_commits=scope.all_commits,
     )
-    outputs = collected.outputs
+    # A repo import's data belongs to its source repository: dvc does not keep it.
+    outputs = [o for o in collected.outputs if not o.is_repo_import]
     used = repo.used_objects(outputs)
     if used.unavailable:
         first = sorted(used.unavailable)[0]

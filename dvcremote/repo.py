@@ -856,10 +856,20 @@ class Repo:
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
     ) -> TransferSummary:
-        return self._per_remote(
-            outputs, remote,
+        """Fetch from the remotes, and repo imports from their source repositories."""
+        from dvcremote.imports import fetch_imports
+
+        own = [o for o in outputs if not o.is_repo_import]
+        imported = fetch_imports(
+            self, [o for o in outputs if o.is_repo_import], jobs=jobs, progress=progress
+        )
+        if imported is not None and not own:
+            return imported
+        summary = self._per_remote(
+            own, remote,
             lambda adapter, outs: adapter.fetch(outs, jobs=jobs, progress=progress),
         )
+        return summary if imported is None else summary.merge(imported)
 
     def _per_remote(
         self,
