@@ -142,6 +142,10 @@ class Reproducer:
         chosen = self.resolve(graph, targets)
         plan = graph.plan(chosen, single_item=single_item)
         forced = {node_key(n) for n in chosen} if run else set()
+        for node in plan:  # symlinked folders too, before any command runs
+            if isinstance(node, Stage):
+                for out in node.outs:
+                    self._out_full(node, out.path)
         self.hasher.placer.clean_stale()
         try:
             busy = False
@@ -162,9 +166,10 @@ class Reproducer:
         )
 
     def _data_source(self, dvcfile: DvcFile) -> bool:
-        """A ``.dvc`` file in the graph: re-added when its data changed, as dvc does."""
+        """A ``.dvc`` file in the graph: added again when its data changed (or with
+        ``force``), as dvc does."""
         changes = self.repo.workspace_status([self.repo.full_path(dvcfile.path)]).changes
-        if not changes:
+        if not (changes or self.force):
             self.log(f"'{dvcfile.path}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False

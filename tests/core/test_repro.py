@@ -175,6 +175,7 @@ def test_force_always_changed_and_callback(dvcrepo: Repo, workspace: Path) -> No
     assert ran == ["Running stage 'tick':", "Running stage 'always':"]
     assert (workspace / "ticks.txt").read_text() == "x\nx\n"
     lines, _ = _messages(dvcrepo, force=True)
+    assert lines[:2] == ["Verifying data sources in stage: 'foo.dvc'", ""]
     assert "Running stage 'copy':" in lines
 
 
@@ -302,6 +303,23 @@ def test_hostile_pipeline_refused_before_anything_runs(dvcrepo: Repo, workspace:
         with pytest.raises(error):
             dvcrepo.reproduce()
         assert snapshot(workspace) == before
+
+
+def test_output_through_a_symlink_out_of_the_repo_refused(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep")
+    (workspace / "link").symlink_to(outside)
+    (workspace / "dvc.yaml").write_text(
+        "stages:\n  first:\n    cmd: touch ran\n    outs:\n    - ran\n"
+        "  evil:\n    cmd: echo x\n    deps:\n    - ran\n    outs:\n    - link/victim\n"
+    )
+    with pytest.raises(UnsafePath, match="symlink"):
+        dvcrepo.reproduce()
+    assert not (workspace / "ran").exists()
+    assert (outside / "victim").read_text() == "keep"
 
 
 def test_graph_errors(dvcrepo: Repo, workspace: Path) -> None:
@@ -438,3 +456,21 @@ def test_corrupt_run_cache_entry_is_not_used(dvcrepo: Repo, workspace: Path) -> 
     assert any(line.startswith("WARNING: corrupted cache file") for line in lines)
     assert "Running stage 'copy':" in lines
     assert not (workspace / ".git").exists()
+
+
+@pytest.mark.parametrize("link", ["copy", "hardlink", "symlink"])
+def test_outputs_linked_back_with_the_cache_type(workspace: Path, link: str) -> None:
+    repo = Repo.init(workspace, no_scm=True)
+    repo.config.set("cache", "type", link)
+    repo = Repo(workspace)
+    write_tree(workspace, {"in": "i"})
+    repo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    repo.stage_add("p", "echo x >> log", deps=["in"], outs_persist=["log"])
+    repo.reproduce()
+    out, obj = workspace / "out", cache_file(workspace, md5("made\n"))
+    assert out.is_symlink() == (link == "symlink")
+    assert out.samefile(obj) == (link != "copy")
+    repo.reproduce(["p"], force=True)
+    assert (workspace / "log").read_text() == "x\nx\n"
+    assert cache_file(workspace, md5("x\n")).read_text() == "x\n"
+    repo.close()
