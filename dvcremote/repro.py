@@ -34,11 +34,13 @@ from dvcremote.cache import LocalCache
 from dvcremote.dag import Graph, Node, load_nodes, node_key
 from dvcremote.dvcfile import DvcFile, Output
 from dvcremote.errors import (
+    DvcRemoteError,
     InvalidRunCacheEntry,
     MissingParams,
     PipelineError,
     StageCommandFailed,
     StageNotFound,
+    TargetNotFound,
     UnsafePath,
 )
 from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
@@ -190,6 +192,15 @@ class Reproducer:
             self.log(f"Stage '{stage.addressing}' didn't change, skipping")
             self.skipped.append(stage.addressing)
             return False
+        if (
+            self.pull
+            and not (self.force or run)
+            and not self.changed(stage, locked, allow_missing=True)
+            and self._pull_stage(stage)
+        ):
+            return False
+        if self.pull and not self.force:
+            self._pull_missing_deps(stage)
         deps, params = self._hash_deps(stage)
         if stage.frozen:
             self.log(f"Verifying outputs in frozen stage: '{stage.addressing}'")
@@ -214,24 +225,34 @@ class Reproducer:
         return True
 
     # -- deciding ------------------------------------------------------------------------
-    def changed(self, stage: Stage, locked: Mapping[str, Any] | None) -> bool:
-        """dvc's order: command, then deps and params, then outputs."""
+    def changed(
+        self, stage: Stage, locked: Mapping[str, Any] | None, *, allow_missing: bool = False
+    ) -> bool:
+        """dvc's order: command, then deps and params, then outputs. ``allow_missing``:
+        a dep or output that is absent (an output also not in the cache) is no change
+        (``repro --pull`` then pulls the stage's data instead of running it)."""
         if locked is None:
             return True
         if locked.get("cmd") != stage.cmd:
             return True
         if not stage.frozen and (
-            stage.is_callback or stage.always_changed or self._deps_changed(stage, locked)
+            stage.is_callback
+            or stage.always_changed
+            or self._deps_changed(stage, locked, allow_missing)
         ):
             return True
-        return self._outs_changed(stage, locked)
+        return self._outs_changed(stage, locked, allow_missing)
 
-    def _deps_changed(self, stage: Stage, locked: Mapping[str, Any]) -> bool:
+    def _deps_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("deps"))
         for dep in stage.deps:
             rel = stage.repo_path(dep)
             item = recorded.get(dep)
-            if item is None or not os.path.lexists(self.repo.full_path(rel)):
+            if item is None:
+                return True
+            if not os.path.lexists(self.repo.full_path(rel)):
+                if missing_ok:
+                    continue
                 return True
             if self._oid(rel) != item.get("md5"):
                 return True
@@ -245,17 +266,23 @@ class Reproducer:
                 return True
         return False
 
-    def _outs_changed(self, stage: Stage, locked: Mapping[str, Any]) -> bool:
+    def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
             item = recorded.get(out.path)
             if item is None or not isinstance(item.get("md5"), str):
                 return True
             obj = Obj(item["md5"])
-            if out.use_cache and not self.repo._cached(obj, None):
-                return True
             rel = stage.repo_path(out.path)
-            if not os.path.lexists(self.repo.full_path(rel)) or self._oid(rel) != obj.oid:
+            if out.use_cache and not self.repo._cached(obj, None):
+                if missing_ok:
+                    continue
+                return True
+            if not os.path.lexists(self.repo.full_path(rel)):
+                if missing_ok:
+                    continue
+                return True
+            if self._oid(rel) != obj.oid:
                 return True
         return False
 
@@ -365,6 +392,33 @@ class Reproducer:
             if not out.use_cache:
                 copier.stage(stage.repo_path(out.path), commit=True)
         RunCache(self.repo.cache.root).save(entry)
+
+    def _pull_stage(self, stage: Stage) -> bool:
+        """``--pull`` for a stage changed only by absent data: its lock outputs pulled
+        from their remote and checked out instead of a run (dvc's "Pulling data for")."""
+        self.log(f"Pulling data for stage: '{stage.addressing}'")
+        target = f"{self.repo.full_path(stage.pipeline)}:{stage.name}"
+        try:
+            result = self.repo.pull([target])
+        except DvcRemoteError as exc:
+            self.log(f"Unable to pull data for stage: '{stage.addressing}' ({exc})")
+            return False
+        if not result.ok:
+            self.log(f"Unable to pull data for stage: '{stage.addressing}'")
+            return False
+        return True
+
+    def _pull_missing_deps(self, stage: Stage) -> None:
+        """``--pull``: deps absent from the workspace that a ``.dvc`` file or another
+        stage's lock tracks are pulled first (dvc's ``_pull_missing_deps``)."""
+        for dep in stage.deps:
+            full = self.repo.full_path(stage.repo_path(dep))
+            if os.path.lexists(full):
+                continue
+            try:
+                self.repo.pull([full])
+            except TargetNotFound:
+                continue  # not tracked: _hash_deps reports it missing
 
     def _pull_objects(self, items: Sequence[Mapping[str, Any]]) -> None:
         """``--pull``: the objects an entry's outputs name, from the default remote."""

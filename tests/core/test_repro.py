@@ -474,3 +474,21 @@ def test_outputs_linked_back_with_the_cache_type(workspace: Path, link: str) -> 
     assert (workspace / "log").read_text() == "x\nx\n"
     assert cache_file(workspace, md5("x\n")).read_text() == "x\n"
     repo.close()
+
+
+def test_pull_brings_data_of_an_unchanged_stage(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    dvcrepo.push()
+    (workspace / "out").unlink()
+    obj = cache_file(workspace, md5("made\n"))
+    os.chmod(obj, 0o644)
+    obj.unlink()
+    lines, result = _messages(dvcrepo, pull=True)
+    assert lines == ["Pulling data for stage: 's'"]
+    assert (workspace / "out").read_text() == "made\n"
+    assert result.ran == () and result.restored == ()  # type: ignore[attr-defined]
