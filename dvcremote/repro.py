@@ -120,7 +120,9 @@ class Reproducer:
             chosen = [
                 n
                 for n in graph.nodes
-                if isinstance(n, Stage) and n.pipeline == rel and (not name or n.name == name)
+                if isinstance(n, Stage)
+                and n.pipeline == rel
+                and (not name or n.name == name or n.name.startswith(f"{name}@"))
             ]
         if not chosen:
             what = f"stage {name!r} in {rel!r}" if name else repr(rel)

@@ -143,10 +143,13 @@ class Stage:
                 raise UnsafePath(
                     self.wdir, f"(wdir of stage {self.name!r}) {problem}", source=self.pipeline
                 )
-        for path in [*self.deps, *self.params_files(), *(o.path for o in self.outs)]:
+        read = [*self.deps, *self.params_files()]
+        for path in [*read, *(o.path for o in self.outs)]:
             if path.startswith("/") or "\\" in path or "\x00" in path:
                 raise UnsafePath(path, "is not a relative posix path", source=self.pipeline)
             problem = path_problem(self.repo_path(path))
+            if problem == "is a DVC file" and path in read:
+                continue  # a stage may read a .dvc file or dvc.yaml; it never writes one
             if problem is not None:
                 raise UnsafePath(path, f"(stage {self.name!r}) {problem}", source=self.pipeline)
 

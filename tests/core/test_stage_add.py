@@ -217,3 +217,9 @@ def test_stage_round_trips_through_dvc_yaml_form() -> None:
     assert list(again) == list(body)
     assert list(again["outs"][0]["o"]) == ["desc", "cache", "remote", "push"]
     assert list(again["plots"][0]["p.csv"]) == ["x", "template"]
+
+
+def test_a_dvc_file_may_be_a_dep_but_not_an_output(dvcrepo: Repo, workspace: Path) -> None:
+    dvcrepo.stage_add("reads", "wc -l dvc.yaml > n", deps=["dvc.yaml"], outs=["n"])
+    with pytest.raises(UnsafePath, match="is a DVC file"):
+        dvcrepo.stage_add("writes", "echo > x.dvc", outs=["x.dvc"])
