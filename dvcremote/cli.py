@@ -174,7 +174,21 @@ def _repro_hint(out: _Out, result: Any) -> None:
         out.info("\nTo push the outputs to a remote: dvcremote push")
 
 
-def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
+def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
+    """The run cache's part of a push/fetch: why it was skipped, its failures, and (for
+    a fetch, where dvc does not count them as files) how many entries came."""
+    if not asked:
+        return
+    if summary.runs_skipped:
+        out.warn(f"WARNING: run cache not {verb}: {summary.runs_skipped}")
+    _report_failures(out, dict(summary.runs_failed), "run-cache entries")
+    if verb != "pushed" and not summary.runs_skipped:
+        n = len(summary.runs)
+        out.info(f"{n} run-cache {'entry' if n == 1 else 'entries'} {verb}")
+
+
+def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
+    _runs_report(out, summary, verb, run_cache)
     _report_failures(out, dict(summary.failed), "objects")
     if summary.missing:
         listed = sorted(summary.missing)
@@ -182,7 +196,9 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         where = "the cache" if verb == "pushed" else f"remote {summary.remote!r}"
         out.warn(f"ERROR: {_plural(len(listed), 'object')} not in {where}: {shown}")
     _report_failures(out, dict(summary.delete_failed), "deletions")
-    parts = [f"{_plural(len(summary.transferred), 'file')} {verb}"]
+    # dvc counts the run-cache files it pushes among the files pushed (not those fetched).
+    files = len(summary.transferred) + (len(summary.runs) if verb == "pushed" else 0)
+    parts = [f"{_plural(files, 'file')} {verb}"]
     if summary.deleted:
         parts.append(f"{len(summary.deleted)} deleted from the remote")
     if summary.up_to_date:
@@ -193,6 +209,8 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         parts.append(f"{len(summary.delete_failed)} not deleted")
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
+    if summary.runs_failed:
+        parts.append(f"{len(summary.runs_failed)} run-cache entries failed")
     out.info(", ".join(parts))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
@@ -204,9 +222,10 @@ def cmd_push(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "pushed")
+    return _transfer_exit(out, summary, "pushed", args.run_cache)
 
 
 def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
@@ -216,9 +235,10 @@ def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "fetched")
+    return _transfer_exit(out, summary, "fetched", args.run_cache)
 
 
 def _checkout_exit(out: _Out, result: Any, prefix: str = "") -> int:
@@ -240,9 +260,11 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
+    _runs_report(out, result.fetch, "fetched", args.run_cache)
     _report_failures(out, dict(result.fetch.failed), "objects")
     if result.fetch.missing:
         out.warn(
@@ -376,6 +398,7 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
                 jobs=args.jobs,
                 dry=args.dry,
                 not_in_remote=args.not_in_remote,
+                run_cache=args.run_cache,
                 **_revisions(args),
             )
         except InvalidArgument as exc:
@@ -681,6 +704,13 @@ def build_parser() -> argparse.ArgumentParser:
         _jobs(p)
         _wait(p)
         _history(p, name)
+        p.add_argument(
+            "--run-cache",
+            action="store_true",
+            help="also the run cache (runs/): entries"
+            + (" and the objects they name" if name == "push" else "")
+            + " (content-addressed remotes)",
+        )
         if name == "pull":
             p.add_argument(
                 "-f",
@@ -727,6 +757,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     p.add_argument(
         "--dry", action="store_true", help="only list what would be removed (no prompt)"
+    )
+    p.add_argument(
+        "--run-cache",
+        action="store_true",
+        help="also keep the objects the run cache's entries name (not in dvc)",
     )
     _jobs(p)
     _wait(p)

@@ -7,6 +7,8 @@ The whole keep-set is known before anything is deleted, and nothing is deleted
 without ``force`` or a ``confirm`` that says yes, as the CLI's prompt does for
 the local cache too. Only object folders are listed, so the run cache
 (``runs/``) and partial imports (``fs/``) are never touched, here or on a remote.
+With ``run_cache`` (beyond dvc) the objects the local run-cache entries name are
+kept too, so a stage can still be restored from them.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def collect_garbage(
     jobs: int | None = None,
     dry: bool = False,
     not_in_remote: bool = False,
+    run_cache: bool = False,
 ) -> list[GCResult]:
     """See :meth:`dvcremote.repo.Repo.gc`."""
     from dvcremote.history import manifest_missing_detail
@@ -107,6 +110,8 @@ def collect_garbage(
     keep = set(used.objs)
     if not_in_remote:
         keep -= _on_remotes(repo, outputs, used, remote, jobs)
+    kept_runs = _run_cache_outputs(repo) if run_cache else []
+    keep |= repo.used_objects(kept_runs).objs
     adapter = repo.open_remote(remote) if cloud else None
     try:
         if adapter is not None:
@@ -129,11 +134,19 @@ def collect_garbage(
             cache.clean_tmp()
         results = [GCResult("cache", frozenset(o.oid for o in garbage), len(keep), dry=dry)]
         if adapter is not None:
-            results.append(adapter.gc(outputs, jobs=jobs, dry=dry))
+            results.append(adapter.gc(outputs, jobs=jobs, dry=dry, also_keep=kept_runs))
         return results
     finally:
         if adapter is not None:
             adapter.close()
+
+
+def _run_cache_outputs(repo: Repo) -> list[Output]:
+    """The outputs the valid local run-cache entries record (``gc --run-cache``). An
+    invalid entry is never restored, so what it names is not kept for it."""
+    from dvcremote.runcache_transfer import entry_outputs
+
+    return entry_outputs(entry for _, entry in repo.run_cache.entries(bad=[]))
 
 
 def _on_remotes(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from dvcremote.pipeline import DeclaredOutput
     from dvcremote.remotes.base import Remote
     from dvcremote.results import UpdateResult
+    from dvcremote.runcache import RunCache
+    from dvcremote.runcache_transfer import RunsPush
     from dvcremote.scm import Git
     from dvcremote.state import StateDB
 
@@ -736,9 +738,12 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Upload every object the targets use that the remote lacks; with ``revs`` /
-        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`)."""
+        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`).
+        ``run_cache``: also the run cache's entries, and the objects they name that the
+        cache holds, to ``remote`` (see :mod:`dvcremote.runcache_transfer`)."""
         from dvcremote import history
 
         collected = self._collect_outputs(
@@ -746,13 +751,76 @@ class Repo:
         )
         dvcfiles = collected.dvcfiles
         outputs = collected.outputs
+        runs = self._runs_push(remote) if run_cache else None
+        if runs is not None:
+            outputs = [*outputs, *self._runs_outputs(runs.outputs)]
         try:
-            return self._per_remote(
+            summary = self._per_remote(
                 outputs, remote,
                 lambda adapter, outs: history.push(adapter, outs, jobs=jobs, progress=progress),
             )
+            if runs is not None:  # after the objects: an entry never arrives before its data
+                with self.open_remote(remote) as adapter:
+                    summary = summary.merge(runs.upload(adapter, jobs=jobs))
+            return summary
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
+
+    @property
+    def run_cache(self) -> RunCache:
+        """The run cache (``runs/`` in the cache folder)."""
+        from dvcremote.runcache import RunCache
+
+        return RunCache(self.cache.root)
+
+    def _runs_push(self, remote: str | None) -> RunsPush:
+        from dvcremote.remotes import CONTENT, adapter_kind
+        from dvcremote.runcache_transfer import RunsPush
+
+        runs = RunsPush(self.run_cache)
+        if adapter_kind(self.config.remote(remote)) != CONTENT:
+            runs.entries = {}  # upload() says why; no object goes to a versioned path
+        return runs
+
+    def _runs_outputs(self, outputs: Sequence[Output]) -> list[Output]:
+        """The run-cache outputs whose data the cache holds whole (others are left out:
+        dvc pushes none of them, and their absence is no error)."""
+        from dvcremote.index import output_obj
+
+        kept = []
+        for out in outputs:
+            obj, manifest = output_obj(out)
+            if obj is not None and self._cached(obj, manifest):
+                kept.append(out)
+        return kept
+
+    @_writes
+    def fetch_run_cache(
+        self, *, remote: str | None = None, jobs: int | None = None
+    ) -> TransferSummary:
+        """Only the run-cache entries of ``remote`` the cache lacks (what ``fetch
+        --run-cache`` adds, and ``repro --pull`` does first)."""
+        from dvcremote.runcache_transfer import fetch_runs
+
+        with self.open_remote(remote) as adapter:
+            return fetch_runs(self.run_cache, adapter, jobs=jobs)
+
+    @_writes
+    def fetch_run_outputs(
+        self,
+        entry: Mapping[str, Any],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """The objects a run-cache entry's outputs name, into the cache (``repro --pull``
+        restoring a stage from an entry whose data is only on ``remote``)."""
+        from dvcremote.runcache_transfer import entry_outputs
+
+        return self._fetch_outputs(
+            entry_outputs([entry]), remote=remote, jobs=jobs, progress=progress
+        )
 
     @_writes
     def fetch(
@@ -766,14 +834,18 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Download into the cache every object the targets use that it lacks (verified);
         with ``revs`` / ``all_*``, those of the chosen git revisions too, at the
-        versions those revisions recorded."""
+        versions those revisions recorded. ``run_cache``: first the run-cache entries
+        of ``remote`` the cache lacks (each checked; their objects are not fetched)."""
         outputs = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         ).outputs
-        return self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
+        fetched = self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        return fetched if runs is None else runs.merge(fetched)
 
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
@@ -810,16 +882,20 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> PullResult:
         """``fetch`` then ``checkout`` of the same targets. With ``revs`` / ``all_*`` the
         chosen revisions' data is fetched into the cache too; only the workspace is
-        checked out (a target only history tracks is fetched, not checked out)."""
+        checked out (a target only history tracks is fetched, not checked out).
+        ``run_cache``: the run-cache entries too, as in :meth:`fetch`."""
         collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
         fetched = self._fetch_outputs(
             collected.outputs, remote=remote, jobs=jobs, progress=progress
         )
+        fetched = fetched if runs is None else runs.merge(fetched)
         in_workspace = collected.workspace_targets
         if in_workspace is not None and not in_workspace:
             return PullResult(fetched, CheckoutResult())
@@ -875,6 +951,7 @@ class Repo:
         all_commits: bool = False,
         dry: bool = False,
         not_in_remote: bool = False,
+        run_cache: bool = False,
     ) -> list[GCResult]:
         """Remove cache objects that no output in scope uses; with ``cloud``, the same on
         the remote. As in DVC a scope is required (else :class:`InvalidArgument`):
@@ -883,6 +960,8 @@ class Repo:
         unless ``force`` or ``confirm(warning)`` returns True (else
         :class:`ConfirmationRequired`); ``dry`` deletes nothing and reports what would
         go. ``not_in_remote`` also removes used objects the remote already has.
+        ``run_cache`` (beyond dvc) also keeps the objects the local run-cache entries
+        name, here and with ``cloud`` on the remote; ``runs/`` itself is never touched.
 
         Refuses (deleting nothing) when a used directory's manifest cannot be read,
         since the files it names would then look unused; the whole keep-set (every
@@ -902,6 +981,7 @@ class Repo:
             jobs=jobs,
             dry=dry,
             not_in_remote=not_in_remote,
+            run_cache=run_cache,
         )
 
 
