@@ -146,6 +146,8 @@ class Reproducer:
         chosen = self.resolve(graph, targets)
         plan = graph.plan(chosen, single_item=single_item)
         forced = {node_key(n) for n in chosen} if run else set()
+        if self.pull and self.run_cache:
+            self._pull_run_cache()
         for node in plan:  # symlinked folders too, before any command runs
             if isinstance(node, Stage):
                 for out in node.outs:
@@ -395,6 +397,13 @@ class Reproducer:
                 copier.stage(stage.repo_path(out.path), commit=True)
         RunCache(self.repo.cache.root).save(entry)
 
+    def _pull_run_cache(self) -> None:
+        """``--pull``: the default remote's run-cache entries first, as dvc; a remote
+        that keeps none (version-aware, worktree, http) is warned about, not an error."""
+        summary = self.repo.fetch_run_cache()
+        if summary.runs_skipped:
+            self.log(f"WARNING: Failed to pull run cache: {summary.runs_skipped}")
+
     def _pull_stage(self, stage: Stage) -> bool:
         """``--pull`` for a stage changed only by absent data: its lock outputs pulled
         from their remote and checked out instead of a run (dvc's "Pulling data for")."""
@@ -423,10 +432,9 @@ class Reproducer:
                 continue  # not tracked: _hash_deps reports it missing
 
     def _pull_objects(self, items: Sequence[Mapping[str, Any]]) -> None:
-        """``--pull``: the objects an entry's outputs name, from the default remote."""
-        fetch = getattr(self.repo, "fetch_run_outputs", None)
-        if fetch is not None:
-            fetch({"outs": list(items)})
+        """``--pull``: the objects an entry's outputs name, from the default remote
+        (those it lacks are left out; the restore then finds them missing and runs)."""
+        self.repo.fetch_run_outputs({"outs": list(items)})
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""

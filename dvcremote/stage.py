@@ -233,7 +233,7 @@ class Stage:
         if "foreach" in body or "matrix" in body:
             raise InvalidStage(
                 pipeline,
-                f"stage {name!r}: foreach/matrix stages are not supported by dvcremote yet",
+                f"stage {name!r}: a foreach/matrix stage must be expanded first",
             )
         extra = sorted(set(map(str, body)) - _STAGE_KEYS)
         if extra:
@@ -246,9 +246,7 @@ class Stage:
                 pipeline, f"stage {name!r}: 'cmd' must be a string or a list of strings"
             )
         if _templated(body):
-            raise InvalidStage(
-                pipeline, f"stage {name!r}: ${{...}} templating is not supported by dvcremote yet"
-            )
+            raise InvalidStage(pipeline, f"stage {name!r}: ${{...}} must be expanded first")
         wdir = body.get("wdir", ".")
         if not isinstance(wdir, str):
             raise InvalidStage(pipeline, f"stage {name!r}: 'wdir' must be a path")

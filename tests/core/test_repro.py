@@ -492,3 +492,53 @@ def test_pull_brings_data_of_an_unchanged_stage(
     assert lines == ["Pulling data for stage: 's'"]
     assert (workspace / "out").read_text() == "made\n"
     assert result.ran == () and result.restored == ()  # type: ignore[attr-defined]
+
+
+def test_foreach_and_matrix_stages_run_expanded(dvcrepo: Repo, workspace: Path) -> None:
+    (workspace / "dvc.yaml").write_text(
+        "vars:\n- suffix: txt\nstages:\n  fe:\n    foreach: [a, b]\n    do:\n"
+        "      cmd: echo ${item} > ${item}.${suffix}\n      outs:\n      - ${item}.${suffix}\n"
+        "  mx:\n    matrix:\n      x: [1, 2]\n    cmd: cat a.txt > m${item.x}\n"
+        "    deps:\n    - a.txt\n    outs:\n    - m${item.x}\n"
+    )
+    lines, result = _messages(dvcrepo)
+    assert [line for line in lines if line.startswith(">")] == [
+        "> echo a > a.txt",
+        "> echo b > b.txt",
+        "> cat a.txt > m1",
+        "> cat a.txt > m2",
+    ]
+    assert (workspace / "m2").read_text() == "a\n"
+    lock = (workspace / "dvc.lock").read_text()
+    assert "  fe@a:\n    cmd: echo a > a.txt\n" in lock and "  mx@2:\n" in lock
+    lines, _ = _messages(dvcrepo, ["fe"])
+    assert lines == ["Stage 'fe@a' didn't change, skipping", "Stage 'fe@b' didn't change, skipping"]
+
+
+def test_pull_restores_from_a_remote_run_cache(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path, tmp_path: Path
+) -> None:
+    write_tree(workspace, {"in": "one"})
+    dvcrepo.stage_add("s", "cp in out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    dvcrepo.push(run_cache=True)
+    clone = tmp_path / "clone"
+    write_tree(clone, {"in": "one", "dvc.yaml": (workspace / "dvc.yaml").read_text()})
+    Repo.init(clone, no_scm=True).close()
+    (clone / ".dvc" / "config").write_bytes((workspace / ".dvc" / "config").read_bytes())
+    other = Repo(clone)
+    lines, _ = _messages(other, run_cache=True)
+    assert "Running stage 's':" in lines  # without --pull nothing is known here
+    (clone / "out").unlink()
+    (clone / "dvc.lock").unlink()
+    for p in sorted((clone / ".dvc" / "cache").rglob("*"), reverse=True):
+        if p.is_file():
+            os.chmod(p, 0o644)
+            p.unlink()
+    lines, result = _messages(other, pull=True)
+    assert lines[0] == "Stage 's' is cached - skipping run, checking out outputs"
+    assert result.restored == ("s",)  # type: ignore[attr-defined]
+    assert (clone / "out").read_text() == "one"
+    assert (clone / "dvc.lock").read_bytes() == (workspace / "dvc.lock").read_bytes()
+    other.close()
