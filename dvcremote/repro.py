@@ -75,8 +75,11 @@ class Reproducer:
         pull: bool = False,
         commit: bool = True,
         log: Log = _quiet,
+        cwd: str | None = None,
     ) -> None:
         self.repo = repo
+        #: The folder messages and ``DVC_STAGE`` name stages from (dvc: the current one).
+        self.here = repo.repo_path(cwd) if cwd is not None else ""
         self.force = force
         self.run_cache = run_cache
         self.pull = pull
@@ -176,10 +179,10 @@ class Reproducer:
         ``force``), as dvc does."""
         changes = self.repo.workspace_status([self.repo.full_path(dvcfile.path)]).changes
         if not (changes or self.force):
-            self.log(f"'{dvcfile.path}' didn't change, skipping")
+            self.log(f"'{self._rel(dvcfile.path)}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
-        self.log(f"Verifying data sources in stage: '{dvcfile.path}'")
+        self.log(f"Verifying data sources in stage: '{self._rel(dvcfile.path)}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)
         return True
@@ -187,13 +190,13 @@ class Reproducer:
     def _stage(self, stage: Stage, run: bool) -> bool:
         if stage.frozen:
             self.log(
-                f"WARNING: stage: '{stage.addressing}' is frozen. Its dependencies are"
+                f"WARNING: stage: '{self._addr(stage)}' is frozen. Its dependencies are"
                 " not going to be reproduced."
             )
         locked = read_entries(self.repo.root, stage.lock_path).get(stage.name)
         locked = locked if isinstance(locked, dict) else None
         if not (self.force or run or self.changed(stage, locked)):
-            self.log(f"Stage '{stage.addressing}' didn't change, skipping")
+            self.log(f"Stage '{self._addr(stage)}' didn't change, skipping")
             self.skipped.append(stage.addressing)
             return False
         if (
@@ -207,7 +210,7 @@ class Reproducer:
             self._pull_missing_deps(stage)
         deps, params = self._hash_deps(stage)
         if stage.frozen:
-            self.log(f"Verifying outputs in frozen stage: '{stage.addressing}'")
+            self.log(f"Verifying outputs in frozen stage: '{self._addr(stage)}'")
             self._check_outs_exist(stage)
             restored = False
         else:
@@ -222,11 +225,27 @@ class Reproducer:
             self._save_run(stage, entry)
         self._ignore_outs(stage)
         if write_entry(
-            self.repo.root, self.repo.dvc_dir, stage.lock_path, stage.name, entry, self.log
+            self.repo.root,
+            self.repo.dvc_dir,
+            stage.lock_path,
+            stage.name,
+            entry,
+            self.log,
+            shown=self._rel(stage.lock_path),
         ):
             self.locks.append(stage.lock_path)
         (self.restored if restored else self.ran).append(stage.addressing)
         return True
+
+    def _rel(self, path: str) -> str:
+        """A repo path as dvc shows it: relative to the current folder."""
+        return posixpath.relpath(path, self.here or ".") if self.here else path
+
+    def _addr(self, stage: Stage) -> str:
+        """dvc's ``addressing`` from the current folder: ``name`` for the ``dvc.yaml``
+        there, else ``path/dvc.yaml:name`` (messages and ``DVC_STAGE``)."""
+        shown = self._rel(stage.pipeline)
+        return stage.name if shown == PIPELINE else f"{shown}:{stage.name}"
 
     # -- deciding ------------------------------------------------------------------------
     def changed(
@@ -306,7 +325,7 @@ class Reproducer:
                 deps[dep] = hashed(self.hasher.stage(rel, commit=False))
             except FileNotFoundError:
                 raise PipelineError(
-                    f"failed to reproduce {stage.addressing!r}: dependency '{rel}' does not exist"
+                    f"failed to reproduce {self._addr(stage)!r}: dependency '{rel}' does not exist"
                 ) from None
         params = {
             file: read_values(self.repo.root, stage.repo_path(file), keys)
@@ -339,7 +358,7 @@ class Reproducer:
         ]
         if missing:
             raise PipelineError(
-                f"failed to reproduce {stage.addressing!r}:"
+                f"failed to reproduce {self._addr(stage)!r}:"
                 f" missing data 'source': {', '.join(missing)}"
             )
 
@@ -407,15 +426,15 @@ class Reproducer:
     def _pull_stage(self, stage: Stage) -> bool:
         """``--pull`` for a stage changed only by absent data: its lock outputs pulled
         from their remote and checked out instead of a run (dvc's "Pulling data for")."""
-        self.log(f"Pulling data for stage: '{stage.addressing}'")
+        self.log(f"Pulling data for stage: '{self._addr(stage)}'")
         target = f"{self.repo.full_path(stage.pipeline)}:{stage.name}"
         try:
             result = self.repo.pull([target])
         except DvcRemoteError as exc:
-            self.log(f"Unable to pull data for stage: '{stage.addressing}' ({exc})")
+            self.log(f"Unable to pull data for stage: '{self._addr(stage)}' ({exc})")
             return False
         if not result.ok:
-            self.log(f"Unable to pull data for stage: '{stage.addressing}'")
+            self.log(f"Unable to pull data for stage: '{self._addr(stage)}'")
             return False
         return True
 
@@ -440,7 +459,7 @@ class Reproducer:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
         if not all(self.repo._cached(Obj(str(i["md5"])), None) for i in items):
             return False
-        self.log(f"Stage '{stage.addressing}' is cached - skipping run, checking out outputs")
+        self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
 
         outputs = [Output(dict(i), stage.work_dir) for i in items]
@@ -449,23 +468,23 @@ class Reproducer:
         result = checkout_outputs(self.repo, outputs, force=True)
         if result.failed:
             path, why = sorted(result.failed.items())[0]
-            raise PipelineError(f"failed to reproduce {stage.addressing!r}: {path}: {why}")
+            raise PipelineError(f"failed to reproduce {self._addr(stage)!r}: {path}: {why}")
         return True
 
     def _run(self, stage: Stage) -> None:
-        self.log(f"Running stage '{stage.addressing}':")
+        self.log(f"Running stage '{self._addr(stage)}':")
         lines = stage.cmd if isinstance(stage.cmd, list) else stage.cmd.splitlines()
         shell = os.environ.get("SHELL") or "/bin/sh"
         opts = _SHELL_OPTS.get(os.path.basename(shell).lower(), [])
         env = dict(os.environ)
         env.setdefault("DVC_ROOT", self.repo.root)
-        env["DVC_STAGE"] = stage.addressing
+        env["DVC_STAGE"] = self._addr(stage)
         cwd = self.repo.full_path(stage.work_dir)
         for line in lines:
             self.log(f"> {line}")
             code = _call([shell, *opts, "-c", line], cwd, env)
             if code != 0:
-                raise StageCommandFailed(line, code, stage.addressing)
+                raise StageCommandFailed(line, code, self._addr(stage))
 
     def _save_outs(self, stage: Stage) -> dict[str, Hashed]:
         """Hash every output (all must exist), then store the cached ones."""

@@ -501,7 +501,7 @@ def test_foreach_and_matrix_stages_run_expanded(dvcrepo: Repo, workspace: Path) 
         "  mx:\n    matrix:\n      x: [1, 2]\n    cmd: cat a.txt > m${item.x}\n"
         "    deps:\n    - a.txt\n    outs:\n    - m${item.x}\n"
     )
-    lines, result = _messages(dvcrepo)
+    lines, _ = _messages(dvcrepo)
     assert [line for line in lines if line.startswith(">")] == [
         "> echo a > a.txt",
         "> echo b > b.txt",
@@ -542,3 +542,25 @@ def test_pull_restores_from_a_remote_run_cache(
     assert (clone / "out").read_text() == "one"
     assert (clone / "dvc.lock").read_bytes() == (workspace / "dvc.lock").read_bytes()
     other.close()
+
+
+def test_stages_named_from_the_current_folder(
+    dvcrepo: Repo,
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (workspace / "sub").mkdir()
+    (workspace / "sub" / "dvc.yaml").write_text(
+        "stages:\n  x:\n    cmd: echo $DVC_STAGE > name\n    outs:\n    - name\n"
+    )
+    monkeypatch.chdir(workspace / "sub")
+    assert main(["repro"]) == 0
+    out = capsys.readouterr().out
+    assert "Running stage 'x':" in out and "Updating lock file 'dvc.lock'" in out
+    assert (workspace / "sub" / "name").read_text() == "x\n"
+    monkeypatch.chdir(workspace)
+    assert main(["repro", "-f", "sub/dvc.yaml:x"]) == 0
+    out = capsys.readouterr().out
+    assert "Running stage 'sub/dvc.yaml:x':" in out
+    assert (workspace / "sub" / "name").read_text() == "sub/dvc.yaml:x\n"
