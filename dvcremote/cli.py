@@ -129,7 +129,7 @@ def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
         if args.run:
             repro = repo.reproduce(
                 [f"{repo.full_path(result.pipeline)}:{result.name}"],
-                single_item=True, run=True, log=out.info,
+                single_item=True, run=True, log=out.info, cwd=os.getcwd(),
             )
             _repro_hint(out, repro)
         if repo.git is not None:
@@ -144,7 +144,7 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
         result = repo.reproduce(
             _stage_targets(args.targets),
             force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
-            pull=args.pull, commit=not args.no_commit, log=out.info,
+            pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
         )
     _repro_hint(out, result)
     return EXIT_OK

@@ -569,6 +569,7 @@ class Repo:
         commit: bool = True,
         run: bool = False,
         log: Callable[[str], None] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> ReproResult:
         """Run the stages that changed, as ``dvc repro`` (see :mod:`dvcremote.repro`).
 
@@ -576,12 +577,16 @@ class Repo:
         stage name of the root ``dvc.yaml``, or a ``.dvc`` file; None: the root
         ``dvc.yaml``. Their upstream stages run first unless ``single_item``. ``force``
         runs every stage; ``commit=False`` hashes outputs without caching them; ``run``
-        runs the targets even when unchanged. ``log`` receives dvc's progress lines.
+        runs the targets even when unchanged. ``log`` receives dvc's progress lines;
+        ``cwd`` is the folder they (and ``DVC_STAGE``) name stages from, as dvc names
+        them from the current directory (default: the root).
         A failing command raises StageCommandFailed with its lock entry untouched."""
         from dvcremote.repro import Reproducer
 
-        job = Reproducer(self, force=force, run_cache=run_cache, pull=pull, commit=commit,
-                         log=log or (lambda _m: None))
+        job = Reproducer(
+            self, force=force, run_cache=run_cache, pull=pull, commit=commit,
+            log=log or (lambda _m: None), cwd=None if cwd is None else os.fspath(cwd),
+        )
         return job.reproduce(targets, single_item=single_item, run=run)
 
     # -- status --------------------------------------------------------------------------
