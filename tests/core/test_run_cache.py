@@ -283,6 +283,14 @@ def _entry_only_object(repo: Repo, ws: Path) -> tuple[dict[str, Any], str]:
     return entry, oid
 
 
+def _pushed_entry(repo: Repo, ws: Path, remote_dir: Path) -> tuple[dict[str, Any], str]:
+    """:func:`_entry_only_object`, pushed with its object to a new default remote."""
+    repo.remote_add("store", str(remote_dir), default=True)
+    entry, oid = _entry_only_object(repo, ws)
+    repo.push(run_cache=True)
+    return entry, oid
+
+
 def _backend(repo: Repo, name: str | None = None) -> Backend:
     return repo.open_remote_backend(repo.config.remote(name))
 
@@ -414,9 +422,7 @@ def test_a_version_aware_remote_keeps_no_run_cache_and_says_so(
 def test_gc_run_cache_keeps_the_objects_entries_name(
     dvcrepo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
-    dvcrepo.remote_add("store", str(remote_dir), default=True)
-    _, oid = _entry_only_object(dvcrepo, workspace)
-    dvcrepo.push(run_cache=True)
+    _, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
     runs_before = _local_runs(dvcrepo)
     remote_runs = sorted(
         p.relative_to(remote_dir).as_posix()
@@ -447,9 +453,7 @@ def test_fetch_run_outputs_brings_the_objects_a_found_entry_names(
     dvcrepo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
     """What ``repro --pull`` needs: the entries first, then a found entry's data."""
-    dvcrepo.remote_add("store", str(remote_dir), default=True)
-    entry, oid = _entry_only_object(dvcrepo, workspace)
-    dvcrepo.push(run_cache=True)
+    entry, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
     shutil.rmtree(workspace / ".dvc" / "cache")
 
     assert dvcrepo.fetch_run_cache().runs == {entry_relpath(run_key(entry), run_value(entry))}
