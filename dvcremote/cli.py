@@ -105,6 +105,75 @@ def cmd_add(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
+def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.stage_add import parse_cmd
+
+    if not args.command:
+        out.warn("ERROR: a command is required: dvcremote stage add -n NAME [options] CMD")
+        return EXIT_USAGE
+    repo = _repo(args)
+    with repo:
+        wdir = os.path.relpath(os.path.abspath(args.wdir)) if args.wdir else None
+        result = repo.stage_add(
+            args.name, parse_cmd(args.command), deps=args.deps, params=args.params,
+            outs=args.outs, outs_no_cache=args.outs_no_cache, outs_persist=args.outs_persist,
+            outs_persist_no_cache=args.outs_persist_no_cache, metrics=args.metrics,
+            metrics_no_cache=args.metrics_no_cache, plots=args.plots,
+            plots_no_cache=args.plots_no_cache,
+            wdir=wdir.replace(os.sep, "/") if wdir else None,
+            always_changed=args.always_changed, desc=args.desc, force=args.force,
+            pipeline=os.path.join(os.getcwd(), "dvc.yaml"),
+        )
+        pipeline = os.path.relpath(repo.full_path(result.pipeline))
+        out.info(f"Added stage {result.name!r} in {pipeline!r}")
+        if args.run:
+            repro = repo.reproduce(
+                [f"{repo.full_path(result.pipeline)}:{result.name}"],
+                single_item=True, run=True, log=out.info,
+            )
+            _repro_hint(out, repro)
+        if repo.git is not None:
+            files = [pipeline, *(os.path.relpath(repo.full_path(g)) for g in result.gitignores)]
+            out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
+    return EXIT_OK
+
+
+def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
+    repo = _repo(args)
+    with repo:
+        result = repo.reproduce(
+            _stage_targets(args.targets),
+            force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
+            pull=args.pull, commit=not args.no_commit, log=out.info,
+        )
+    _repro_hint(out, result)
+    return EXIT_OK
+
+
+def _stage_targets(targets: Sequence[str]) -> list[str]:
+    """Repro targets made absolute from the current folder, as dvc reads them: a
+    ``path:name``, an existing path, else a stage name of ``./dvc.yaml`` (the default)."""
+    here = os.path.join(os.getcwd(), "dvc.yaml")
+    found: list[str] = []
+    for t in targets:
+        head, sep, name = t.rpartition(":")
+        if sep and head and "/" not in name:
+            found.append(f"{os.path.abspath(head)}:{name}")
+        elif os.path.exists(t):
+            found.append(os.path.abspath(t))
+        else:
+            found.append(f"{here}:{t}")
+    return found or [here]
+
+
+def _repro_hint(out: _Out, result: Any) -> None:
+    if not (result.ran or result.restored):
+        out.info("Data and pipelines are up to date.")
+    elif result.locks:
+        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.locks)}")
+        out.info("\nTo push the outputs to a remote: dvcremote push")
+
+
 def _run_entries(n: int) -> str:
     return f"{n} run-cache {'entry' if n == 1 else 'entries'}"
 
@@ -700,6 +769,46 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs(p)
     _wait(p)
     _history(p, "keep")
+
+    p = command("stage", cmd_stage_add, "manage pipeline stages (dvc.yaml)")
+    ssub = p.add_subparsers(dest="stage_command", metavar="ACTION", required=True)
+    s = ssub.add_parser("add", parents=[common], help="add a stage to dvc.yaml here")
+    s.set_defaults(func=cmd_stage_add)
+    s.add_argument("-n", "--name", required=True, help="the stage's name")
+    for flags, dest, text in (
+        (("-d", "--deps"), "deps", "a dependency"),
+        (("-p", "--params"), "params", "params keys: [file:]key1,key2"),
+        (("-o", "--outs"), "outs", "an output (cached)"),
+        (("-O", "--outs-no-cache"), "outs_no_cache", "an output not cached"),
+        (("--outs-persist",), "outs_persist", "an output kept between runs"),
+        (("--outs-persist-no-cache",), "outs_persist_no_cache", "persist, not cached"),
+        (("-m", "--metrics"), "metrics", "a metrics file (cached)"),
+        (("-M", "--metrics-no-cache"), "metrics_no_cache", "a metrics file not cached"),
+        (("--plots",), "plots", "a plots file or folder (cached)"),
+        (("--plots-no-cache",), "plots_no_cache", "plots not cached"),
+    ):
+        s.add_argument(*flags, dest=dest, action="append", default=[], metavar="PATH",
+                       help=f"{text}; repeatable")
+    s.add_argument("-w", "--wdir", help="where the command runs (paths are relative to it)")
+    s.add_argument("--always-changed", action="store_true", help="run on every repro")
+    s.add_argument("--desc", help="a description of the stage")
+    s.add_argument("-f", "--force", action="store_true", help="replace a stage of that name")
+    s.add_argument("--run", action="store_true", help="run the stage once added")
+    s.add_argument("command", nargs=argparse.REMAINDER, help="the command to run")
+    _wait(s)
+
+    p = command("repro", cmd_repro, "run the stages whose deps, params, outs or cmd changed")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="stages ([path/dvc.yaml:]name) or dvc.yaml files (default: ./dvc.yaml)")
+    p.add_argument("-f", "--force", action="store_true", help="run even unchanged stages")
+    p.add_argument("-s", "--single-item", action="store_true",
+                   help="only the targets, not what they depend on")
+    p.add_argument("--no-run-cache", action="store_true", help="do not restore from the run cache")
+    p.add_argument("--pull", action="store_true",
+                   help="pull the run cache and missing data from the default remote")
+    p.add_argument("--no-commit", action="store_true",
+                   help="do not store outputs in the cache (nor save the run cache)")
+    _wait(p)
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
     p.add_argument("targets", nargs="*", metavar="PATH")

@@ -47,6 +47,8 @@ from dvcremote.results import (
     CheckoutResult,
     GCResult,
     PullResult,
+    ReproResult,
+    StageAdded,
     StatusResult,
     TransferSummary,
     WorkspaceStatus,
@@ -523,6 +525,62 @@ class Repo:
             existing.outs.append(Output({"path": out}, existing.wdir, existing))
             return existing
         return DvcFile.new(dvcfile_rel, [{"path": posixpath.basename(rel)}])
+
+    # -- pipelines -----------------------------------------------------------------------
+    @_writes
+    def stage_add(
+        self,
+        name: str,
+        cmd: str | list[str],
+        *,
+        force: bool = False,
+        pipeline: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> StageAdded:
+        """Add stage ``name`` to ``pipeline`` (a ``dvc.yaml``; default the root one), as
+        ``dvc stage add``. ``options`` are those of
+        :func:`dvcremote.stage_add.build_stage`, one per dvc flag: ``deps``, ``params``
+        (``key1,key2`` or ``file:keys`` items), ``outs``, ``outs_no_cache``,
+        ``outs_persist``, ``outs_persist_no_cache``, ``metrics``, ``metrics_no_cache``,
+        ``plots``, ``plots_no_cache`` (lists of paths), ``wdir``, ``always_changed``,
+        ``desc``. Paths are relative to ``wdir``, itself relative to the ``dvc.yaml``'s
+        folder. Refusals (name taken without ``force``, an output another stage or
+        ``.dvc`` file owns, a cycle, a path outside the repo) are typed errors, raised
+        before anything is written. Nothing runs: see :meth:`reproduce`."""
+        from dvcremote.stage import PIPELINE
+        from dvcremote.stage_add import add_stage, build_stage
+
+        where = self.repo_path(pipeline) if pipeline is not None else PIPELINE
+        if posixpath.basename(where) != PIPELINE:
+            where = posixpath.join(where, PIPELINE) if where else PIPELINE
+        return add_stage(self, build_stage(name, cmd, pipeline=where, **options), force=force)
+
+    @_writes
+    def reproduce(
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        single_item: bool = False,
+        run_cache: bool = True,
+        pull: bool = False,
+        commit: bool = True,
+        run: bool = False,
+        log: Callable[[str], None] | None = None,
+    ) -> ReproResult:
+        """Run the stages that changed, as ``dvc repro`` (see :mod:`dvcremote.repro`).
+
+        ``targets``: ``[path/]dvc.yaml`` (all its stages), ``path/dvc.yaml:name``, a
+        stage name of the root ``dvc.yaml``, or a ``.dvc`` file; None: the root
+        ``dvc.yaml``. Their upstream stages run first unless ``single_item``. ``force``
+        runs every stage; ``commit=False`` hashes outputs without caching them; ``run``
+        runs the targets even when unchanged. ``log`` receives dvc's progress lines.
+        A failing command raises StageCommandFailed with its lock entry untouched."""
+        from dvcremote.repro import Reproducer
+
+        job = Reproducer(self, force=force, run_cache=run_cache, pull=pull, commit=commit,
+                         log=log or (lambda _m: None))
+        return job.reproduce(targets, single_item=single_item, run=run)
 
     # -- status --------------------------------------------------------------------------
     @overload

@@ -245,3 +245,24 @@ class WorkspaceStatus:
     @property
     def clean(self) -> bool:
         return not self.changes
+
+
+@dataclass(frozen=True)
+class StageAdded:
+    """``stage add``: the stage's name, its ``dvc.yaml`` and the ``.gitignore`` files
+    changed (repo-relative)."""
+
+    name: str
+    pipeline: str
+    gitignores: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReproResult:
+    """``repro``: stages (by dvc's addressing) that ran, were restored from the run
+    cache, or were skipped as unchanged; lock files written."""
+
+    ran: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    locks: tuple[str, ...] = ()
