@@ -533,9 +533,8 @@ class TestRemoteVersionAware(_SuiteBase):
         item = {"hash": "md5", "md5": md5("result"), "size": 6}
         cache_object(tmp_dir, md5("result")).parent.mkdir(parents=True, exist_ok=True)
         cache_object(tmp_dir, md5("result")).write_bytes(b"result")
-        dvc.run_cache.save(
-            {"cmd": "make bar", "deps": [{"path": "foo", **item}], "outs": [{"path": "bar", **item}]}
-        )
+        entry = {"cmd": "make bar", "deps": [{"path": "foo", **item}]}
+        dvc.run_cache.save({**entry, "outs": [{"path": "bar", **item}]})
         summary = dvc.push(run_cache=True)
         assert summary.ok and summary.transferred == {md5("foo")}
         assert summary.runs == frozenset() and summary.runs_failed == {}
