@@ -398,25 +398,27 @@ def test_push_run_cache_reports_an_invalid_local_entry_and_sends_the_rest(
     assert "1 file pushed" in proc.stdout, "dvc counts run-cache files among files pushed"
 
 
+@pytest.mark.parametrize("kind", ["version_aware", "worktree"])
 def test_a_version_aware_remote_keeps_no_run_cache_and_says_so(
-    dvcrepo: Repo, workspace: Path, tmp_path: Path
+    dvcrepo: Repo, workspace: Path, tmp_path: Path, kind: str
 ) -> None:
     store = tmp_path / "versioned"
     store.mkdir()
-    dvcrepo.remote_add("va", str(store), default=True, version_aware=True, versioning=True)
+    dvcrepo.remote_add("va", str(store), default=True, versioning=True, **{kind: True})
     _entry_only_object(dvcrepo, workspace)
+    said = f"remote 'va' is {kind.replace('_', '-')}"
 
     summary = dvcrepo.push(run_cache=True)
     assert summary.runs == frozenset() and summary.ok
-    assert summary.runs_skipped is not None and "version-aware" in summary.runs_skipped
+    assert summary.runs_skipped is not None and said in summary.runs_skipped
     assert _remote_files(dvcrepo) == {}, "no runs/, and no entry object at a workspace path"
     fetched = dvcrepo.fetch(run_cache=True)
     assert fetched.runs_skipped == summary.runs_skipped
 
     proc = run_dvcremote("push", "--run-cache", cwd=workspace)
-    assert "WARNING: run cache not pushed: remote 'va' is version-aware" in proc.stderr
+    assert f"WARNING: run cache not pushed: {said}" in proc.stderr
     proc = run_dvcremote("pull", "--run-cache", cwd=workspace)
-    assert "WARNING: run cache not fetched: remote 'va' is version-aware" in proc.stderr
+    assert f"WARNING: run cache not fetched: {said}" in proc.stderr
 
 
 def test_gc_run_cache_keeps_the_objects_entries_name(
