@@ -436,6 +436,9 @@ def test_gc_run_cache_keeps_the_objects_entries_name(
     kept = dvcrepo.gc(workspace=True, cloud=True, force=True, run_cache=True)
     assert [r.removed for r in kept] == [frozenset(), frozenset()]
     assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
+    proc = run_dvcremote("gc", "-w", "-c", "-f", "--run-cache", cwd=workspace)
+    assert "Removed 0 objects from the cache" in proc.stdout
+    assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
 
     proc = run_dvcremote("gc", "-w", "-c", "-f", cwd=workspace)
     assert "Removed 1 object from the cache" in proc.stdout
