@@ -338,41 +338,71 @@ def cmd_check_ignore(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
+    """dvc's output (text, ``--json``); ``--json-objects`` is dvcremote's object view.
+    Exit 1 when something is not in sync (dvc: only with -q), -q prints nothing."""
     import json
 
+    from dvcremote import status_output as fmt
+
     history = _revisions(args)
+    cloud = args.cloud or args.remote
+    if args.json_objects and not cloud:
+        out.warn("ERROR: --json-objects compares the cache with a remote: add -c")
+        return EXIT_USAGE
     with _repo(args) as repo:
-        if args.cloud or args.remote:
+        namer = fmt.Namer(repo.root, os.getcwd())
+        if cloud:
             result = repo.remote_status(
                 _targets(args), remote=args.remote, jobs=args.jobs, **history
             )
-            changed = result.changed()
-            if args.json:
+            code = EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+            if args.quiet:
+                return code
+            if args.json_objects:
                 out.data(json.dumps(result.to_json()))
+            elif args.json:
+                out.data(json.dumps(fmt.cloud_json(result, namer)))
+            elif result.changed():
+                for line in fmt.cloud_lines(result, namer, indent=args.cloud):
+                    out.info(line)
+            elif not _tracks_anything(repo.root):
+                out.info(fmt.EMPTY_PROJECT)
             elif result.in_sync:
-                out.info(f"Cache and remote {result.remote!r} are in sync.")
-            else:
-                for path, state in changed.items():
-                    out.info(f"\t{state + ':':<20}{path}")
-                if any(history.values()) or not changed:
-                    # A path shows one state; its other revisions' objects are counted here.
-                    counts = ", ".join(
-                        f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
-                    )
-                    out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
-            return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+                name = args.remote or repo.config.default_remote
+                out.info(fmt.IN_SYNC.format(remote=name))
+            if not args.json and not args.json_objects and not result.in_sync and (
+                any(history.values()) or not result.changed()
+            ):
+                # A path shows one state; its other revisions' objects are counted here.
+                counts = ", ".join(
+                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
+                )
+                out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
+            return code
         if any(history.values()):
             out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
             return EXIT_USAGE
         ws = repo.workspace_status(_targets(args), jobs=args.jobs)
+        code = EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+        if args.quiet:
+            return code
         if args.json:
-            out.data(json.dumps(dict(ws.changes)))
-        elif ws.changes:
-            for path, state in ws.changes.items():
-                out.info(f"\t{state + ':':<20}{path}")
+            out.data(json.dumps(fmt.workspace_json(ws, namer)))
+        elif not ws.clean:
+            for line in fmt.workspace_lines(ws, namer):
+                out.info(line)
+        elif not _tracks_anything(repo.root):
+            out.info(fmt.EMPTY_PROJECT)
         else:
-            out.info("Data and .dvc files are up to date.")
-        return EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+            out.info(fmt.UP_TO_DATE)
+        return code
+
+
+def _tracks_anything(root: str) -> bool:
+    """Whether some ``.dvc`` file or ``dvc.yaml`` exists (dvc's "no data or pipelines")."""
+    from dvcremote.index import find_dvcfiles, find_pipelines
+
+    return bool(find_dvcfiles(root) or find_pipelines(root))
 
 
 def _ask(message: str) -> bool:
@@ -726,7 +756,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("targets", nargs="*", metavar="TARGET")
     p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
     p.add_argument("-r", "--remote", metavar="NAME", help="remote to compare with (implies -c)")
-    p.add_argument("--json", action="store_true", help="print {path: state} as JSON")
+    p.add_argument("--json", action="store_true", help="print dvc's status JSON")
+    p.add_argument(
+        "--json-objects",
+        action="store_true",
+        help="with -c: print the object view as JSON (ok/new/deleted/missing ids, paths)",
+    )
     _jobs(p)
     _history(p, "compare (with -c)")
 

@@ -251,6 +251,7 @@ class Repo:
         """The targets' outputs, each checked to be a safe place for data."""
         outs = outputs_of(self.dvcfiles(targets))
         self.paths.check_outputs(outs)
+        dvcignore.DvcIgnore(self.root).check_outputs(outs)
         return outs
 
     def _collect_outputs(
@@ -271,6 +272,7 @@ class Repo:
         )
         collected = collect(self.root, self.git if options.any else None, targets, options)
         self.paths.check_outputs(collected.workspace_outputs)
+        dvcignore.DvcIgnore(self.root).check_outputs(collected.workspace_outputs)
         return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
@@ -689,6 +691,7 @@ class Repo:
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
         changes: dict[str, str] = {}
+        by_file: dict[str, dict[str, str]] = {}
         try:
             for out in self.outputs(targets):
                 obj, manifest = output_obj(out)
@@ -697,17 +700,20 @@ class Repo:
                 # cache" whatever the workspace holds; ``cache: false`` ones are compared
                 # with the workspace only.
                 if out.use_cache and obj is not None and not self._cached(obj, manifest):
-                    changes[path] = "not in cache"
-                    continue
-                if not os.path.lexists(self.full_path(path)):
-                    changes[path] = "deleted"
-                    continue
-                current = stager.stage(path, commit=False, hash_name=out.hash_name)
-                if obj is None or current.obj.oid != obj.oid:
-                    changes[path] = "modified"
+                    state = "not in cache"
+                elif not os.path.lexists(self.full_path(path)):
+                    state = "deleted"
+                else:
+                    current = stager.stage(path, commit=False, hash_name=out.hash_name)
+                    if obj is not None and current.obj.oid == obj.oid:
+                        continue
+                    state = "modified"
+                changes[path] = state
+                address = out.dvcfile.address if out.dvcfile is not None else path
+                by_file.setdefault(address, {})[path] = state
         finally:
             self.state.commit()
-        return WorkspaceStatus(dict(sorted(changes.items())))
+        return WorkspaceStatus(dict(sorted(changes.items())), dict(sorted(by_file.items())))
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
