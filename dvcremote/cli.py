@@ -174,6 +174,10 @@ def _repro_hint(out: _Out, result: Any) -> None:
         out.info("\nTo push the outputs to a remote: dvcremote push")
 
 
+def _run_entries(n: int) -> str:
+    return f"{n} run-cache {'entry' if n == 1 else 'entries'}"
+
+
 def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
     """The run cache's part of a push/fetch: why it was skipped, its failures, and (for
     a fetch, where dvc does not count them as files) how many entries came."""
@@ -183,8 +187,7 @@ def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
         out.warn(f"WARNING: run cache not {verb}: {summary.runs_skipped}")
     _report_failures(out, dict(summary.runs_failed), "run-cache entries")
     if verb != "pushed" and not summary.runs_skipped:
-        n = len(summary.runs)
-        out.info(f"{n} run-cache {'entry' if n == 1 else 'entries'} {verb}")
+        out.info(f"{_run_entries(len(summary.runs))} {verb}")
 
 
 def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
@@ -210,7 +213,7 @@ def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) 
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
     if summary.runs_failed:
-        parts.append(f"{len(summary.runs_failed)} run-cache entries failed")
+        parts.append(f"{_run_entries(len(summary.runs_failed))} failed")
     out.info(", ".join(parts))
     return EXIT_OK if summary.ok else EXIT_FAILED
 

@@ -788,10 +788,10 @@ class Repo:
         from dvcremote.remotes import CONTENT, adapter_kind
         from dvcremote.runcache_transfer import RunsPush
 
-        runs = RunsPush(self.run_cache)
-        if adapter_kind(self.config.remote(remote)) != CONTENT:
-            runs.entries = {}  # upload() says why; no object goes to a versioned path
-        return runs
+        # A version-aware or worktree remote keeps no run cache (upload() says why):
+        # no object only an entry names may go to a workspace path there.
+        content = adapter_kind(self.config.remote(remote)) == CONTENT
+        return RunsPush(self.run_cache, objects=content)
 
     def _runs_outputs(self, outputs: Sequence[Output]) -> list[Output]:
         """The run-cache outputs whose data the cache holds whole (others are left out:
