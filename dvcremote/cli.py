@@ -190,6 +190,43 @@ def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
         out.info(f"{_run_entries(len(summary.runs))} {verb}")
 
 
+def _imported(out: _Out, result: Any) -> int:
+    added = result.outputs[0]
+    files = _plural(added.nfiles or 1, "file")
+    out.info(f"Imported {added.path!r} ({files}); its .dvc file is {added.dvcfile}")
+    if result.gitignores:
+        out.info(f"To track the changes with git: git add {added.dvcfile} "
+                 + " ".join(result.gitignores))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.import_repo(
+            args.url,
+            args.path,
+            out=os.path.abspath(args.out or os.path.basename(args.path.rstrip("/"))),
+            rev=args.rev,
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
+
+
+def cmd_import_url(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        source = args.url
+        if "://" not in source and not os.path.isabs(source):
+            source = os.path.relpath(os.path.abspath(source), repo.root)
+        result = repo.import_url(
+            source,
+            os.path.abspath(args.out or os.path.basename(args.url.rstrip("/"))),
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
+
+
 def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
     _runs_report(out, summary, verb, run_cache)
     _report_failures(out, dict(summary.failed), "objects")
@@ -770,6 +807,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--force", action="store_true", help="overwrite local changes not in the cache"
     )
+    _jobs(p)
+    _wait(p)
+
+    p = command("import", cmd_import, "track data of another DVC repository (dvc import)")
+    p.add_argument("url", metavar="URL", help="the source's git repository: a path or a URL")
+    p.add_argument("path", metavar="PATH", help="the path in the source repository")
+    p.add_argument("-o", "--out", metavar="OUT", help="where to put it (default: its name)")
+    p.add_argument("--rev", metavar="REV", help="the source's branch, tag or commit")
+    _jobs(p)
+    _wait(p)
+
+    p = command("import-url", cmd_import_url, "copy and track a local file or directory")
+    p.add_argument("url", metavar="PATH", help="a local file or directory outside the workspace")
+    p.add_argument("out", nargs="?", metavar="OUT", help="where to put it (default: its name)")
     _jobs(p)
     _wait(p)
 

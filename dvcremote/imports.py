@@ -42,6 +42,7 @@ from dvcremote.errors import (
     ImportSourceError,
     ObjectMissing,
     ScmPathError,
+    TargetNotFound,
 )
 from dvcremote.hashing import bytes_md5
 from dvcremote.index import output_obj
@@ -228,6 +229,32 @@ class Source:
             self._outputs[path] = found
         return found
 
+    def fetch_manifests(self, adapter: Remote, path: str, jobs: int | None) -> TransferSummary:
+        """Bring into the cache the manifests of the directories at, holding or under
+        ``path`` (what is there is read from them)."""
+        outs = self.outputs(path)
+        dirs = [o for o in outs if (found := output_obj(o)[0]) is not None and found.is_dir]
+        return adapter.fetch_manifests(dirs, jobs=jobs) if dirs else TransferSummary(adapter.name)
+
+    def object_at(self, repo: Repo, adapter: Remote, path: str, jobs: int | None) -> Obj:
+        """The object the source holds at ``path`` (a directory's is built from what is
+        under it, as ``dvc import`` records it)."""
+        exact = [o for o in self.outputs(path) if o.repo_path == path]
+        found = output_obj(exact[0])[0] if exact else None
+        if found is not None:
+            return found
+        summary = self.fetch_manifests(adapter, path, jobs)
+        if not summary.ok:
+            raise next(iter(summary.failed.values()), None) or ObjectMissing(
+                next(iter(summary.missing)), f"not on the source's remote {adapter.name!r}"
+            )
+        entries, _ = _entries(repo, self, self.outputs(path), path)
+        if not entries:
+            raise TargetNotFound(path, f"is not in the source repository at {self.sha[:12]}")
+        if list(entries) == [""]:
+            return Obj(entries[""])
+        return Obj(Manifest.build(entries.items(), oid=path).oid)
+
     def git_files(self, path: str) -> list[tuple[str, str]]:
         """(path under ``path``, blob sha) of the files git holds there."""
         return self.git.files_under(self.sha, posixpath.join(self.subdir, path))
@@ -332,19 +359,16 @@ def fetch_imports(
     for items in groups.values():
         first = items[0][0]
         try:
-            with Source.open(first, repo.root) as source:
-                config = source.remote_config(first, repo.root)
-                from dvcremote.remotes import open_remote
-
-                backend = repo.open_remote_backend(config)
-                with open_remote(config, backend, repo.cache, repo.verifier) as adapter:
-                    for imp, _, obj in items:
-                        try:
-                            part = _fetch_one(repo, source, adapter, imp, obj, jobs, progress)
-                        except DvcRemoteError as exc:
-                            failed[obj.oid] = _error(imp, exc)
-                            continue
-                        summary = part if summary is None else summary.merge(part)
+            with Source.open(first, repo.root) as source, source_remote(
+                repo, source, first
+            ) as adapter:
+                for imp, _, obj in items:
+                    try:
+                        part = fetch_one(repo, source, adapter, imp, obj, jobs, progress)
+                    except DvcRemoteError as exc:
+                        failed[obj.oid] = _error(imp, exc)
+                        continue
+                    summary = part if summary is None else summary.merge(part)
         except DvcRemoteError as exc:
             for imp, _, obj in items:
                 failed.setdefault(obj.oid, _error(imp, exc))
@@ -360,7 +384,18 @@ def _error(imp: RepoImport, exc: Exception) -> DvcRemoteError:
     return ImportSourceError(imp.dvcfile, imp.shown, str(exc))
 
 
-def _fetch_one(
+@contextmanager
+def source_remote(repo: Repo, source: Source, imp: RepoImport) -> Iterator[Remote]:
+    """The adapter of the remote ``imp``'s data comes from, over this repository's cache."""
+    from dvcremote.remotes import open_remote
+
+    config = source.remote_config(imp, repo.root)
+    backend = repo.open_remote_backend(config)
+    with open_remote(config, backend, repo.cache, repo.verifier) as adapter:
+        yield adapter
+
+
+def fetch_one(
     repo: Repo,
     source: Source,
     adapter: Remote,
@@ -374,8 +409,7 @@ def _fetch_one(
     exact = [o for o in outs if o.repo_path == imp.path and output_obj(o)[0] == obj]
     if exact:  # the usual case: the path is a whole output of the source
         return adapter.fetch(exact[:1], jobs=jobs, progress=progress)
-    dirs = [o for o in outs if (found := output_obj(o)[0]) is not None and found.is_dir]
-    summary = adapter.fetch_manifests(dirs, jobs=jobs) if dirs else TransferSummary(adapter.name)
+    summary = source.fetch_manifests(adapter, imp.path, jobs)
     if not summary.ok:
         return summary
     entries, blobs = _entries(repo, source, outs, imp.path)

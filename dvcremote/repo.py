@@ -923,6 +923,42 @@ class Repo:
         checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
 
+    # -- imports -------------------------------------------------------------------------
+    @_writes
+    def import_repo(
+        self,
+        url: str,
+        path: str,
+        *,
+        out: str | os.PathLike[str] | None = None,
+        rev: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import``: bring ``path`` of the DVC repository at ``url`` (a git path or
+        URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
+        the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
+        commit as ``rev_lock``. The data comes from the source's remote (verified)."""
+        from dvcremote.importing import ImportOptions, import_repo
+
+        return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
+
+    @_writes
+    def import_url(
+        self,
+        source: str | os.PathLike[str],
+        out: str | os.PathLike[str] | None = None,
+        *,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import-url`` of a local file or directory outside the workspace
+        (``source``: absolute, or relative to the root): copy it to ``out`` (default:
+        its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
+        from dvcremote.importing import import_url
+
+        return import_url(self, source, out, jobs=jobs, progress=progress)
+
     @_writes
     def update(
         self,

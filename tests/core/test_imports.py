@@ -99,3 +99,26 @@ def test_hostile_import_is_refused_naming_the_file(
     assert not (Path(dvcrepo.root) / ".dvc" / "cache").exists() or not any(
         (Path(dvcrepo.root) / ".dvc" / "cache").rglob("*")
     )
+
+
+def test_import_commands_refuse_unsafe_targets(tmp_path: Path, dvcrepo: Repo) -> None:
+    """A new import never lands in ``.dvc``/``.git`` or over an existing path, and
+    ``import-url`` reads only local paths outside the workspace."""
+    from dvcremote.errors import PathOutsideRepo, RepoError
+
+    src, _ = _source(tmp_path)
+    ws = Path(dvcrepo.root)
+    (ws / "taken").write_bytes(b"mine")
+    with pytest.raises(PathOutsideRepo):
+        dvcrepo.import_repo(str(src), "data.txt", out=ws / ".dvc" / "x")
+    with pytest.raises(RepoError, match="already exists"):
+        dvcrepo.import_repo(str(src), "data.txt", out=ws / "taken")
+    with pytest.raises(RepoError, match="local paths only"):
+        dvcrepo.import_url("s3://bucket/key")
+    with pytest.raises(RepoError, match="inside the workspace"):
+        dvcrepo.import_url(ws / "taken", ws / "copy")
+    assert (ws / "taken").read_bytes() == b"mine"
+    assert sorted(p.name for p in ws.iterdir()) == [".dvc", ".dvcignore", "taken"]
+    result = dvcrepo.import_repo(str(src), "data.txt", out=ws / "sub" / "in.txt")
+    assert (ws / "sub" / "in.txt").read_bytes() == DATA
+    assert result.outputs[0].dvcfile == "sub/in.txt.dvc"

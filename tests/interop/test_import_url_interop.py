@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from interop_helpers import clone_workspace, store_files, workspace_data, write_tree
+from interop_helpers import clone_workspace, dvcfiles, store_files, workspace_data, write_tree
 
 from dvcremote.checkout import PARTIAL_IMPORT
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
@@ -126,3 +126,22 @@ def test_add_keeps_the_stage_md5_as_dvc(real_dvc: DvcRunner, ws: Path) -> None:
     theirs = (copies["dvc"] / "file.txt.dvc").read_bytes()
     assert (copies["ours"] / "file.txt.dvc").read_bytes() == theirs
     assert theirs.splitlines()[0] == (ws / "file.txt.dvc").read_bytes().splitlines()[0]
+
+
+def test_import_url_writes_the_same_dvc_files_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """Absolute and relative sources (a relative one is stored relative to the ``.dvc``
+    file's folder), a file and a directory, from the root and from a sub-folder."""
+    ext = tmp_path / "ext"
+    write_tree(ext, EXTERNAL)
+    made = {}
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        ws = tmp_path / name
+        (ws / "sub").mkdir(parents=True)
+        real_dvc("init", "--no-scm", cwd=ws)
+        tool("import-url", str(ext / "file.txt"), cwd=ws)
+        tool("import-url", str(ext / "dir"), "copied", cwd=ws)
+        tool("import-url", "../ext/lazy.txt", cwd=ws)
+        tool("import-url", "../../ext/file.txt", "again.txt", cwd=ws / "sub")
+        made[name] = dvcfiles(ws), workspace_data(ws), set(store_files(ws / ".dvc" / "cache"))
+    assert made["ours"] == made["dvc"]
+    assert b"path: ../../ext/file.txt\n" in made["ours"][0]["sub/again.txt.dvc"]

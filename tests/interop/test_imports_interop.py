@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from interop_helpers import clone_workspace, md5, store_files, workspace_data, write_tree
+from interop_helpers import (
+    clone_workspace,
+    dvcfiles,
+    md5,
+    store_files,
+    workspace_data,
+    write_tree,
+)
 
 from dvcremote.scm import Git
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
@@ -166,3 +173,27 @@ def test_gc_removes_exactly_what_dvc_gc_removes(
         caches[name] = _objects(copy / ".dvc" / "cache")
     own = md5(b"own\n")
     assert caches["ours"] == caches["dvc"] == {f"files/md5/{own[:2]}/{own[2:]}"}
+
+
+IMPORTS = (
+    ("data",),
+    ("file.txt", "-o", "renamed.txt"),
+    ("data/sub", "-o", "sub"),
+    ("gitfile.txt",),
+)
+
+
+def test_import_writes_the_same_dvc_files_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """``dvcremote import`` writes dvc's bytes (stage md5, rev_lock, sizes) and the data."""
+    src, _ = _source(tmp_path, real_dvc, real_dvc)
+    made = {}
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        ws = tmp_path / name
+        ws.mkdir()
+        real_dvc("init", "--no-scm", cwd=ws)
+        for args in IMPORTS:
+            tool("import", str(src), *args, cwd=ws)
+        tool("import", str(src), "data", "-o", "at-rev", "--rev", "main", cwd=ws)
+        made[name] = dvcfiles(ws), workspace_data(ws), _objects(ws / ".dvc" / "cache")
+    assert made["ours"] == made["dvc"]
+    assert b"rev: main\n" in made["ours"][0]["at-rev.dvc"]
