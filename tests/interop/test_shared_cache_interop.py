@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,18 +54,7 @@ def _cycle(run: Callable[..., Any], ws: Path, shared: bool) -> dict[str, int]:
 
 @pytest.mark.parametrize("shared", [True, False], ids=["shared-group", "not-shared"])
 def test_cache_modes_as_dvc(tmp_path: Path, real_dvc: DvcRunner, shared: bool) -> None:
-    def dvcremote(*args: str, cwd: Path) -> None:
-        proc = subprocess.run(
-            [sys.executable, "-m", "dvcremote", *args],
-            cwd=cwd,
-            env=real_dvc.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-
+    dvcremote = real_dvc.running("dvcremote")  # a process, so that it gets the umask
     old = os.umask(0o077)  # inherited by both tools' processes
     try:
         theirs = _cycle(real_dvc, tmp_path / "dvc" / "ws", shared)
