@@ -168,7 +168,9 @@ class Repo:
     @property
     def cache(self) -> LocalCache:
         if self._cache is None:
-            self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache = LocalCache(
+                self.config.cache_dir, self.config.link_types, shared=self.config.shared_cache
+            )
             self._cache.on_commit = self._verified
         return self._cache
 
