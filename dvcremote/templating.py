@@ -24,8 +24,6 @@ problem is a :class:`~dvcremote.errors.DvcFileError` naming ``dvc.yaml``.
 
 from __future__ import annotations
 
-import importlib
-import json
 import posixpath
 import re
 import shlex
@@ -37,6 +35,7 @@ from typing import Any
 
 from dvcremote import yamlio
 from dvcremote.errors import DvcFileError
+from dvcremote.paramsfile import ParamsFileError, parse_params
 from dvcremote.workspace_paths import protected_part
 
 ReadFile = Callable[[str], "bytes | None"]
@@ -195,28 +194,10 @@ class _VarsFiles:
         data = self._raw(path)
         if data is None:
             raise TemplateError(f"'{path}' does not exist")
-        suffix = posixpath.splitext(path)[1].lower()
         try:
-            if suffix == ".json":
-                return json.loads(data)
-            if suffix == ".toml":
-                return _toml().loads(data.decode("utf-8"))
-            if suffix == ".py":
-                raise TemplateError(f"'{path}': vars from Python files are not supported")
-            return yamlio.loads(data) or {}
-        except TemplateError:
-            raise
-        except RecursionError:
-            raise TemplateError(f"'{path}' is nested too deeply") from None
-        except Exception as exc:  # noqa: BLE001 - any parser failure is a bad vars file
-            raise TemplateError(f"'{path}' cannot be parsed ({type(exc).__name__})") from None
-
-
-def _toml() -> Any:
-    try:
-        return importlib.import_module("tomllib")  # Python 3.11+
-    except ModuleNotFoundError:
-        raise TemplateError("TOML vars files need Python 3.11 or later") from None
+            return parse_params(path, data)
+        except ParamsFileError as exc:
+            raise TemplateError(f"'{path}': {exc}") from None
 
 
 def vars_path(wdir: str, name: str) -> str:

@@ -92,6 +92,25 @@ stages:
         expand("vars: ['other.yaml:a']\nstages: {s: {cmd: '${c}'}}", files)
 
 
+def test_vars_from_a_python_file_are_its_literals_read_without_running_it() -> None:
+    code = """
+import os
+LR = 0.1
+NAMES: list = ["a", "b"]
+OPENED = open("pwned", "w")
+class Train:
+    batch = 32
+    def __init__(self):
+        self.seed = 42
+        self.bad = os.getcwd()
+"""
+    text = "vars: [hyper.py]\nstages: {s: {cmd: '${LR} ${NAMES[1]} ${Train.batch} ${Train.seed}'}}"
+    assert expand(text, {"hyper.py": code}) == {"s": {"cmd": "0.1 b 32 42"}}
+    for skipped in ("OPENED", "Train.bad"):
+        with pytest.raises(DvcFileError, match=f"Could not find '{skipped}'"):
+            expand(text.replace("${LR}", "${" + skipped + "}"), {"hyper.py": code})
+
+
 def test_foreach_names_and_items_as_dvc() -> None:
     stages = expand(
         """
@@ -238,7 +257,7 @@ stages:
         ("vars: [../../outside.yaml]\nstages: {}", {}, "is outside the repository"),
         ("vars: [../.git/config]\nstages: {}", {}, "is inside .git/"),
         ("vars: [../.dvc/config.local]\nstages: {}", {}, "is inside .dvc/"),
-        ("vars: [p.py]\nstages: {}", {"p.py": "x = 1"}, "Python files are not supported"),
+        ("vars: [p.py]\nstages: {}", {"p.py": "x = (1"}, "'sub/p.py': cannot be parsed"),
         ("vars: [p.yaml]\nstages: {}", {"p.yaml": "[1, 2]"}, "expected a dictionary, got 'list'"),
         ("vars: [d.yaml]\nstages: {}", {"d.yaml": "d: 2024-01-01"}, "type 'date'"),
     ],

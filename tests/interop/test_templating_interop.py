@@ -23,6 +23,7 @@ from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 PIPELINE = """\
 vars:
   - config.yaml:suffix
+  - hyper.py:Train
 stages:
   gen:
     foreach: ${models}
@@ -52,7 +53,7 @@ stages:
       second: {n: 2}
     do:
       vars: [{ext: sum}]
-      cmd: echo ${key} ${item.n} ${flags} > ${key}.${ext}
+      cmd: echo ${key} ${item.n} ${flags} ${Train.batch} > ${key}.${ext}
       outs: [{"${key}.${ext}": {}}]
 """
 PARAMS = "models: [small, big]\ndirs:\n  eval: eval\nflags: {fast: true, depth: 2}\n"
@@ -70,6 +71,7 @@ def templated_project(ws: Path, dvc: DvcRunner) -> Path:
     (ws / "eval" / ".keep").write_text("")
     (ws / "params.yaml").write_text(PARAMS)
     (ws / "config.yaml").write_text("suffix: txt\nunused: 1\n")
+    (ws / "hyper.py").write_text("class Train:\n    batch = 32\n    lr = compute()\n")
     (ws / "dvc.yaml").write_text(PIPELINE)
     dvc("init", "--no-scm", cwd=ws)
     dvc("repro", cwd=ws)
@@ -87,7 +89,8 @@ def test_stage_names_and_lock_paths_agree_with_dvc(tmp_path: Path, real_dvc: Dvc
     listed = real_dvc("stage", "list", "--name-only", cwd=ws).stdout.split()
     ours = pipeline_stages(yamlio.loads((ws / "dvc.yaml").read_text()), "", reader(root))
     assert listed == list(ours) == NAMES
-    assert ours["summary@first"]["cmd"] == "echo first 1 --fast --depth 2 > first.sum"
+    assert ours["summary@first"]["cmd"] == "echo first 1 --fast --depth 2 32 > first.sum"
+    assert (ws / "first.sum").read_text() == "first 1 --fast --depth 2 32\n"  # dvc ran it
 
     lock = yamlio.loads((ws / "dvc.lock").read_text())
     stages = {s.stage: s for s in load_workspace_stages(root, "dvc.lock")}
