@@ -323,6 +323,12 @@ class DvcFile:
         )
 
     @property
+    def address(self) -> str:
+        """What ``status`` groups this file's outputs under (dvc's stage address, from
+        the repository root): the ``.dvc`` file's path."""
+        return self.path
+
+    @property
     def wdir(self) -> str:
         """The folder outputs are relative to: the file's own, joined with its ``wdir``
         key when it has one (relative to the file, as in dvc)."""

@@ -227,6 +227,18 @@ class DvcIgnoreError(RepoError):
     """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
 
 
+class IgnoredOutput(DvcFileError):
+    """An output's own path (or a folder above it) is matched by ``.dvcignore``: dvc
+    refuses to load such a file, for every command, before any work; so does dvcremote.
+    ``path`` is the file recording the output, ``target`` its absolute path and
+    ``rule`` the deciding ``.dvcignore:LINE:PATTERN``."""
+
+    def __init__(self, path: str, target: str, rule: str) -> None:
+        self.target = target
+        self.rule = rule
+        super().__init__(path, f"Path {target!r} is ignored by {rule}")
+
+
 class UnsafePath(DvcFileError):
     """A path would write or delete where tracked data may never be: inside
     ``.git``/``.dvc``/``.hg``, the cache, a DVC file, or outside the workspace (also
@@ -355,3 +367,53 @@ class InvalidHistoricDvcfile(HistoricDvcfileError):
         super().__init__(path, revision, others)
         self.reason = reason
         self.args = (f"{self.args[0]}: {reason}",)
+
+
+# ------------------------------------------------------------------ pipelines (issue 13)
+class PipelineError(RepoError):
+    """A stage or the pipeline graph is not usable as asked; messages follow dvc's."""
+
+
+class InvalidStage(PipelineError):
+    """A stage definition (from ``stage add`` or a ``dvc.yaml``) is malformed; names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class DuplicateStageName(PipelineError):
+    """``stage add`` of a name the ``dvc.yaml`` already has, without ``force``."""
+
+
+class OutputDuplication(PipelineError):
+    """Two stages (or a stage and a ``.dvc`` file) name the same output."""
+
+
+class OverlappingOutputs(PipelineError):
+    """One output lies inside another stage's (or ``.dvc`` file's) output directory."""
+
+
+class CyclicPipeline(PipelineError):
+    """The stages' deps and outs form a cycle, or a stage depends on its own output."""
+
+
+class StageNotFound(PipelineError):
+    """A repro target names no stage."""
+
+
+class StageCommandFailed(PipelineError):
+    """A stage's command exited nonzero; its previous lock entry and the cache are kept."""
+
+    def __init__(self, cmd: str, returncode: int, stage: str) -> None:
+        self.cmd = cmd
+        self.returncode = returncode
+        self.stage = stage
+        super().__init__(
+            f"failed to reproduce {stage!r}: failed to run: {cmd}, exited with {returncode}"
+        )
+
+
+class MissingParams(PipelineError):
+    """A params file or key a stage tracks is absent or unreadable."""

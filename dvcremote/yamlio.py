@@ -232,3 +232,27 @@ def _same_container(a: Any, b: Any) -> bool:
     return (isinstance(a, dict) and isinstance(b, dict)) or (
         isinstance(a, list) and isinstance(b, list)
     )
+
+
+def modify(original: bytes | None, change: Callable[[Any], None]) -> str:
+    """What dvc's ``modify_yaml`` writes: ``original`` (None: no file yet) loaded with
+    ruamel's round trip (comments, key order and styles kept; an empty file is ``{}``),
+    changed in place by ``change``, and dumped again."""
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.default_flow_style = False
+    data: Any = {}
+    if original is not None:
+        check_bounds(original)
+        data = rt.load(original) or {}
+    change(data)
+    buf = io.StringIO()
+    rt.dump(data, buf)
+    return buf.getvalue()
+
+
+def apply_diff(src: Any, dest: Any) -> None:
+    """Make the round-trip node ``dest`` equal ``src`` in place (dvc's ``apply_diff``):
+    keys and items that stay keep their comments and place."""
+    _apply_diff(src, dest)

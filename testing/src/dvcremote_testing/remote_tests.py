@@ -373,7 +373,7 @@ class TestRemote(_SuiteBase):
         check_status(api, ok={md5("foo")}, new={md5("bar")})
 
         capsys.readouterr()
-        code = main(["status", "--cloud", "--json"])
+        code = main(["status", "--cloud", "--json-objects"])
         report = json.loads(capsys.readouterr().out)
         assert code != 0, "status -c must fail when something is not on the remote"
         for key in ("ok", "new", "deleted", "missing"):
@@ -381,7 +381,7 @@ class TestRemote(_SuiteBase):
         assert report["paths"] == {"bar": "new"}
 
         dvc.push()
-        assert main(["status", "--cloud", "--json"]) == 0
+        assert main(["status", "--cloud", "--json-objects"]) == 0
         report = json.loads(capsys.readouterr().out)
         assert set(report["ok"]) == {md5("foo"), md5("bar")}
         assert not report["new"]
