@@ -206,7 +206,7 @@ def vars_path(wdir: str, name: str) -> str:
     if name.startswith("/") or "\\" in name or "\x00" in name:
         raise TemplateError(f"vars file '{name}' is not a relative posix path")
     path = posixpath.normpath(posixpath.join(wdir, name)) if wdir else posixpath.normpath(name)
-    if path == ".." or path.startswith("../"):
+    if path == ".." or path.startswith(("../", "/")):
         raise TemplateError(f"vars file '{name}' is outside the repository")
     part = protected_part(path)
     if part is not None:

@@ -255,6 +255,7 @@ stages:
         ("stages: {mx: {matrix: {}, cmd: x}}", {}, "generates 'mx@'"),
         ("stages: {fe: {foreach: [1]}}", {}, "'foreach' takes 'do'"),
         ("vars: [../../outside.yaml]\nstages: {}", {}, "is outside the repository"),
+        ("stages: {s: {wdir: /etc, vars: [passwd], cmd: x}}", {}, "is outside the repository"),
         ("vars: [../.git/config]\nstages: {}", {}, "is inside .git/"),
         ("vars: [../.dvc/config.local]\nstages: {}", {}, "is inside .dvc/"),
         ("vars: [p.py]\nstages: {}", {"p.py": "x = (1"}, "'sub/p.py': cannot be parsed"),
