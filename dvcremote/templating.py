@@ -45,7 +45,7 @@ JOIN = "@"
 #: Most stages one ``dvc.yaml`` may expand to (a matrix multiplies quickly).
 MAX_STAGES = 10_000
 #: Most work units (values visited plus characters interpolated) one expansion may take.
-MAX_WORK = 50_000_000
+MAX_WORK = 10_000_000
 #: Deepest nesting accepted in vars data (the YAML bound; JSON and TOML are checked here).
 MAX_DEPTH = yamlio.MAX_DEPTH
 
@@ -227,6 +227,7 @@ class Context:
         self.options = options
 
     def clone(self) -> Context:
+        self.budget.spend(len(self.data) + len(self.sources) + len(self.imports))
         new = Context(self.files, self.budget, self.options)
         new.data = dict(self.data)  # nested dicts are replaced on merge, never changed
         new.sources = dict(self.sources)

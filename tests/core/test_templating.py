@@ -294,10 +294,17 @@ def test_hostile_expansion_is_refused_not_run() -> None:
         expand("vars: [d.json]\nstages: {}", {"d.json": json.dumps({"d": 0})[:-1] + ", "
                + '"x": ' + deep + "}"})  # fmt: skip
     big = "x" * 1_000_000
-    cmd = " ".join(["${big}"] * 60)  # 60 MB of text from a 1 MB vars file
+    cmd = " ".join(["${big}"] * 20)  # 20 MB of text from a 1 MB vars file
     bomb = {"vars": [{"big": big}], "stages": {"s": {"cmd": cmd}}}
     with pytest.raises(DvcFileError, match="expands to more than"):
         expand_stages(bomb, path="dvc.yaml", read_file=lambda _: None)
+    wide = {f"k{i}": i for i in range(100_000)}  # each stage with vars copies the context
+    clones = {
+        "vars": [wide],
+        "stages": {"fe": {"foreach": list(range(500)), "do": {"vars": [{"x": 1}], "cmd": "x"}}},
+    }
+    with pytest.raises(DvcFileError, match="expands to more than"):
+        expand_stages(clones, path="dvc.yaml", read_file=lambda _: None)
 
 
 # -- the commands: flags and paths of templated stages ----------------------------------
