@@ -43,7 +43,16 @@ from dvcremote.errors import (
     TargetNotFound,
     UnsafePath,
 )
-from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
+from dvcremote.lockfile import (
+    Hashed,
+    build_entry,
+    hashed,
+    keep_versions,
+    read_entries,
+    recorded_manifest,
+    recorded_oid,
+    write_entry,
+)
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
@@ -222,7 +231,8 @@ class Reproducer:
         outs = self._save_outs(stage)
         entry = build_entry(stage, deps, params, outs)
         if self.commit and stage.saves_run_cache and not stage.frozen:
-            self._save_run(stage, entry)
+            self._save_run(stage, entry)  # a run-cache entry never records versions
+        entry = keep_versions(entry, locked)
         self._ignore_outs(stage)
         if write_entry(
             self.repo.root,
@@ -277,7 +287,7 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != item.get("md5"):
+            if self._oid(rel) != recorded_oid(item, stage.lock_path):
                 return True
         values = locked.get("params") or {}
         for file, keys in stage.params_deps().items():
@@ -293,11 +303,13 @@ class Reproducer:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
             item = recorded.get(out.path)
-            if item is None or not isinstance(item.get("md5"), str):
+            oid = None if item is None else recorded_oid(item, stage.lock_path)
+            if item is None or oid is None:
                 return True
-            obj = Obj(item["md5"])
+            obj = Obj(oid)
             rel = stage.repo_path(out.path)
-            if out.use_cache and not self.repo._cached(obj, None):
+            manifest = recorded_manifest(item, stage.lock_path)
+            if out.use_cache and not self.repo._cached(obj, manifest):
                 if missing_ok:
                     continue
                 return True
@@ -397,13 +409,14 @@ class Reproducer:
         records a hash for every output the stage declares."""
         if locked is None or locked.get("cmd") != stage.cmd:
             return None
-        if _without_meta(current.get("deps")) != _without_meta(locked.get("deps")) or (
-            current.get("params") != locked.get("params")
-        ):
+        where = stage.lock_path
+        if _without_meta(current.get("deps"), where) != _without_meta(
+            locked.get("deps"), where
+        ) or (current.get("params") != locked.get("params")):
             return None
         recorded = _items(locked.get("outs"))
         items = [recorded.get(o.path) for o in stage.outs]
-        if any(i is None or not isinstance(i.get("md5"), str) for i in items):
+        if any(i is None or recorded_oid(i, where) is None for i in items):
             return None
         return {"outs": items}
 
@@ -457,7 +470,11 @@ class Reproducer:
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
-        if not all(self.repo._cached(Obj(str(i["md5"])), None) for i in items):
+        where = stage.lock_path
+        if not all(
+            self.repo._cached(Obj(str(recorded_oid(i, where))), recorded_manifest(i, where))
+            for i in items
+        ):
             return False
         self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
@@ -519,9 +536,10 @@ def _items(value: object) -> dict[str, Mapping[str, Any]]:
     return {str(i["path"]): i for i in value if isinstance(i, Mapping) and "path" in i}
 
 
-def _without_meta(value: object) -> list[tuple[str, Any]]:
-    """Items compared by path and hash only (dvc compares hashes, not size or isexec)."""
-    return sorted((str(i.get("path")), i.get("md5")) for i in _items(value).values())
+def _without_meta(value: object, where: str) -> list[tuple[str, Any]]:
+    """Items compared by path and hash only (dvc compares hashes, not size, isexec or
+    the form a pushed directory is written in)."""
+    return sorted((str(i.get("path")), recorded_oid(i, where)) for i in _items(value).values())
 
 
 def _unprotect(full: str) -> None:

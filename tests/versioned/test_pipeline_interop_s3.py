@@ -11,6 +11,7 @@ other direction: dvc pulls the versions dvcremote uploaded.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +27,19 @@ REMOTE = "upstream"
 #: ``data`` is added (its manifest is in the cache); ``raw`` is a plain dir dep.
 TREE: dict[str, Any] = {"foo": "foo", "data": {"a": "a", "sub": {"b": "bb"}}}
 STAGES = [
-    ["-n", "copy", "-d", "foo", "-d", "data", "-o", "bar", "-o", "out_dir",
-     "cp foo bar && cp -r data out_dir && echo c > out_dir/c"],
+    [
+        "-n",
+        "copy",
+        "-d",
+        "foo",
+        "-d",
+        "data",
+        "-o",
+        "bar",
+        "-o",
+        "out_dir",
+        "cp foo bar && cp -r data out_dir && echo c > out_dir/c",
+    ],
     ["-n", "second", "-d", "bar", "-d", "out_dir", "-o", "baz", "cat bar out_dir/c > baz"],
 ]
 #: What the pipeline's files hold once reproduced (``data`` and ``foo`` included).
@@ -70,7 +82,14 @@ def configure(ws: Path, url: str, endpoint: str) -> None:
     )
 
 
-def project(tool: Tool, ws: Path, url: str, endpoint: str, tree: dict[str, Any] = TREE) -> Path:
+def project(
+    tool: Tool,
+    ws: Path,
+    url: str,
+    endpoint: str,
+    tree: dict[str, Any] = TREE,
+    stages: list[list[str]] = STAGES,
+) -> Path:
     """The pipeline reproduced by ``tool`` (``data`` added first when ``tree`` has it)."""
     ws.mkdir()
     write_tree(ws, tree)
@@ -78,7 +97,7 @@ def project(tool: Tool, ws: Path, url: str, endpoint: str, tree: dict[str, Any] 
     configure(ws, url, endpoint)
     if "data" in tree:
         tool("add", "data", cwd=ws)
-    for args in STAGES:
+    for args in stages:
         tool("stage", "add", *args, cwd=ws)
     tool("repro", cwd=ws)
     return ws
@@ -88,22 +107,22 @@ def files(ws: Path) -> dict[str, bytes]:
     return {n: (ws / n).read_bytes() for n in TRACKED_FILES if (ws / n).exists()}
 
 
-def pushed_pair(tmp_path: Path, dvc: Tool, s3: Any, url: str = "") -> tuple[Path, Path]:
+def data(ws: Path) -> dict[str, bytes]:
+    """The workspace's data: every file but the pipeline's own."""
+    return {k: v for k, v in read_tree(ws).items() if k not in TRACKED_FILES}
+
+
+def pushed_pair(
+    tmp_path: Path, dvc: Tool, s3: Any, url: str = "", **pipeline: Any
+) -> tuple[Path, Path]:
     """dvc's and dvcremote's projects, both pushed to ``url`` (dvc first)."""
     url = url or f"s3://{s3.create_bucket(versioned=True)}/project"
-    theirs = project(dvc, tmp_path / "theirs", url, s3.endpoint_url)
-    mine = project(ours, tmp_path / "ours", url, s3.endpoint_url)
+    theirs = project(dvc, tmp_path / "theirs", url, s3.endpoint_url, **pipeline)
+    mine = project(ours, tmp_path / "ours", url, s3.endpoint_url, **pipeline)
     assert files(mine) == files(theirs)  # the plain lock, before any push
     dvc("push", cwd=theirs)
     ours("push", cwd=mine)
     return theirs, mine
-
-
-def clear(ws: Path) -> None:
-    """No cache and no tracked data: only the pipeline files and the config remain."""
-    remove(ws / ".dvc" / "cache")
-    for name in ("data", "out_dir", "bar", "baz"):
-        remove(ws / name)
 
 
 def copy_project(source: Path, ws: Path, tool: Tool, url: str, endpoint: str) -> Path:
@@ -124,13 +143,13 @@ def test_push_writes_dvcs_lock_and_each_pulls_the_others(
     shared = f"s3://{s3.create_bucket(versioned=True)}/project"
     theirs, mine = pushed_pair(tmp_path, dvc, s3, shared)
     lock = (theirs / "dvc.lock").read_text()
-    assert "cloud:" in lock and "files:" in lock  # what is compared is the pushed form
+    assert "cloud:" in lock and " files:" in lock  # what is compared is the pushed form
     assert files(mine) == files(theirs)
 
     # dvcremote pulls what dvc pushed, into an empty repository...
     fresh = copy_project(theirs, tmp_path / "ours-pull", ours, shared, s3.endpoint_url)
     ours("pull", cwd=fresh)
-    assert read_tree(fresh) == PRODUCED
+    assert data(fresh) == PRODUCED
     assert files(fresh) == files(theirs)
     assert UP_TO_DATE in ours("status", cwd=fresh).stdout
     assert "Running stage" not in ours("repro", cwd=fresh).stdout
@@ -142,7 +161,7 @@ def test_push_writes_dvcs_lock_and_each_pulls_the_others(
     ours("push", cwd=solo)
     pulled = copy_project(solo, tmp_path / "theirs-pull", dvc, url, s3.endpoint_url)
     dvc("pull", cwd=pulled)
-    assert read_tree(pulled) == PRODUCED
+    assert data(pulled) == PRODUCED
     assert files(pulled) == files(solo)
     assert UP_TO_DATE in dvc("status", cwd=pulled).stdout
     assert "Running stage" not in dvc("repro", cwd=pulled).stdout
@@ -168,12 +187,22 @@ def test_repro_after_push_as_dvc(tmp_path: Path, dvc: Tool, s3_env: Any) -> None
         (ws / "out_dir" / "c").write_text("changed")
     for run in both("repro"):
         assert "Stage 'copy' is cached - skipping run" in run.stdout
+        assert "Stage 'second' didn't change, skipping" in run.stdout
     assert files(theirs) == files(mine) != pushed
     assert (mine / "out_dir" / "c").read_text() == "c\n"
 
+    for ws in (theirs, mine):  # a file of a ``files:`` dir dep changes: both stages run
+        remove(ws / "data" / "sub" / "b")
+        (ws / "data" / "sub" / "b").write_text("new b")
+    for run in both("repro"):
+        assert "Running stage 'copy'" in run.stdout
+        assert "Running stage 'second'" in run.stdout
+    assert files(theirs) == files(mine)
+    assert (mine / "out_dir" / "sub" / "b").read_text() == "new b"
+
     both("repro", "-f")
     lock = (theirs / "dvc.lock").read_text()
-    assert "files:" not in lock and "nfiles: 3" in lock and "cloud:" in lock
+    assert " files:" not in lock and "nfiles: 3" in lock and "cloud:" in lock
     assert files(theirs) == files(mine)
 
     for ws in (theirs, mine):  # a dep changes: bar and baz get new content, no cloud
@@ -181,3 +210,25 @@ def test_repro_after_push_as_dvc(tmp_path: Path, dvc: Tool, s3_env: Any) -> None
     both("repro")
     assert "cloud:" not in (theirs / "dvc.lock").read_text()
     assert files(theirs) == files(mine)
+
+
+def test_a_dir_dep_the_cache_lacks_keeps_its_hash(tmp_path: Path, dvc: Tool, s3_env: Any) -> None:
+    """Differs on purpose: dvc writes a directory dep in the ``files:`` form from the
+    cache, and a plain directory dep is not there, so dvc drops its hash (the stage then
+    looks changed to dvc itself). dvcremote keeps ``md5``/``size``/``nfiles``: the rest
+    of the lock is dvc's bytes, and dvc finds the stage up to date."""
+    tree: dict[str, Any] = {"raw": {"x": "x", "y": "y"}}
+    stages = [["-n", "plain", "-d", "raw", "-o", "copied", "cp -r raw copied && echo z > copied/z"]]
+    theirs, mine = pushed_pair(tmp_path, dvc, s3_env, tree=tree, stages=stages)
+    dropped = "    - path: raw\n      hash: md5\n    outs:\n"
+    assert dropped in (theirs / "dvc.lock").read_text()
+    kept = re.sub(
+        r"(    - path: raw\n      hash: md5\n)      md5: \S+\n      size: 2\n      nfiles: 2\n",
+        r"\1",
+        (mine / "dvc.lock").read_text(),
+    )
+    assert kept != (mine / "dvc.lock").read_text()
+    assert kept == (theirs / "dvc.lock").read_text()
+    assert UP_TO_DATE in dvc("status", cwd=mine).stdout
+    assert "is cached" not in dvc("repro", cwd=mine).stdout
+    assert "is cached" in dvc("repro", cwd=theirs).stdout  # dvc's own lock lost the dep
