@@ -44,6 +44,7 @@ from dvcremote.errors import (
     UnsafePath,
 )
 from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
+from dvcremote.hashing import MD5, MD5_DOS2UNIX
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
@@ -277,7 +278,7 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != item.get("md5"):
+            if self._oid(rel, _legacy(item)) != item.get("md5"):
                 return True
         values = locked.get("params") or {}
         for file, keys in stage.params_deps().items():
@@ -295,7 +296,7 @@ class Reproducer:
             item = recorded.get(out.path)
             if item is None or not isinstance(item.get("md5"), str):
                 return True
-            obj = Obj(item["md5"])
+            obj = Obj(item["md5"], _legacy(item))
             rel = stage.repo_path(out.path)
             if out.use_cache and not self.repo._cached(obj, None):
                 if missing_ok:
@@ -305,13 +306,16 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != obj.oid:
+            if self._oid(rel, obj.legacy) != obj.oid:
                 return True
         return False
 
-    def _oid(self, rel: str) -> str | None:
+    def _oid(self, rel: str, legacy: bool = False) -> str | None:
+        """What ``rel`` hashes to now (with DVC 2.x's md5-dos2unix for a legacy item)."""
         try:
-            return self.hasher.stage(rel, commit=False).obj.oid
+            return self.hasher.stage(
+                rel, commit=False, hash_name=MD5_DOS2UNIX if legacy else MD5
+            ).obj.oid
         except OSError:
             return None
 
@@ -510,6 +514,11 @@ class Reproducer:
         for out in stage.outs:
             if out.use_cache:
                 gitops.ignore(git, self.repo.full_path(stage.repo_path(out.path)))
+
+
+def _legacy(item: Mapping[str, Any]) -> bool:
+    """A DVC 2.x lock item (no ``hash: md5``): its md5 is md5-dos2unix, as dvc reads it."""
+    return item.get("hash") != MD5
 
 
 def _items(value: object) -> dict[str, Mapping[str, Any]]:

@@ -564,3 +564,22 @@ def test_stages_named_from_the_current_folder(
     out = capsys.readouterr().out
     assert "Running stage 'sub/dvc.yaml:x':" in out
     assert (workspace / "sub" / "name").read_text() == "sub/dvc.yaml:x\n"
+
+
+def test_dvc2_lock_entry_is_read_with_its_own_hash(dvcrepo: Repo, workspace: Path) -> None:
+    """A DVC 2.x lock (items without ``hash: md5``, md5-dos2unix values) of an
+    unchanged text pipeline is up to date, as dvc 3 reads it."""
+    write_tree(workspace, {"in": "a\r\nb\r\n"})
+    dvcrepo.stage_add("s", "cp in out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    legacy = md5("a\nb\n")  # dos2unix: CRLF read as LF
+    (workspace / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  s:\n    cmd: cp in out\n    deps:\n    - path: in\n"
+        f"      md5: {legacy}\n      size: 6\n    outs:\n    - path: out\n"
+        f"      md5: {legacy}\n      size: 6\n"
+    )
+    legacy_obj = workspace / ".dvc" / "cache" / legacy[:2] / legacy[2:]
+    legacy_obj.parent.mkdir(parents=True)
+    legacy_obj.write_bytes(b"a\r\nb\r\n")
+    lines, _ = _messages(dvcrepo)
+    assert lines == ["Stage 's' didn't change, skipping"]
