@@ -43,8 +43,8 @@ from dvcremote.errors import (
     TargetNotFound,
     UnsafePath,
 )
-from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
+from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
