@@ -583,3 +583,16 @@ def test_dvc2_lock_entry_is_read_with_its_own_hash(dvcrepo: Repo, workspace: Pat
     legacy_obj.write_bytes(b"a\r\nb\r\n")
     lines, _ = _messages(dvcrepo)
     assert lines == ["Stage 's' didn't change, skipping"]
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", None])
+def test_command_runs_in_the_users_shell(
+    dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch, shell: str | None
+) -> None:
+    if shell is None:
+        monkeypatch.delenv("SHELL", raising=False)
+    else:
+        monkeypatch.setenv("SHELL", shell)
+    dvcrepo.stage_add("sh", 'echo "$0" > out', outs=["out"])
+    dvcrepo.reproduce()
+    assert (workspace / "out").read_text() == f"{shell or '/bin/sh'}\n"
