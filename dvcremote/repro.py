@@ -129,10 +129,12 @@ class Reproducer:
                 and (not name or n.name == name or n.name.startswith(f"{name}@"))
             ]
         if not chosen:
-            what = f"stage {name!r} in {rel!r}" if name else repr(rel)
+            if not os.path.exists(self.repo.full_path(rel)):
+                raise StageNotFound(f"'{self._rel(rel)}' does not exist")
             raise StageNotFound(
-                f"{target!r}: no {what}"
-                + ("" if os.path.exists(self.repo.full_path(rel)) else " (file does not exist)")
+                f"'{self._rel(rel)}' does not have a stage named {name!r}"
+                if name
+                else f"'{self._rel(rel)}' has no stages"
             )
         return chosen
 

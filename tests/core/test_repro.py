@@ -596,3 +596,11 @@ def test_command_runs_in_the_users_shell(
     dvcrepo.stage_add("sh", 'echo "$0" > out', outs=["out"])
     dvcrepo.reproduce()
     assert (workspace / "out").read_text() == f"{shell or '/bin/sh'}\n"
+
+
+def test_missing_targets_named_as_dvc(dvcrepo: Repo, workspace: Path) -> None:
+    with pytest.raises(StageNotFound, match=r"'dvc\.yaml' does not exist"):
+        dvcrepo.reproduce()
+    dvcrepo.stage_add("a", "echo")
+    with pytest.raises(StageNotFound, match=r"'dvc\.yaml' does not have a stage named 'b'"):
+        dvcrepo.reproduce(["b"])
