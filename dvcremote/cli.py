@@ -174,6 +174,10 @@ def _repro_hint(out: _Out, result: Any) -> None:
         out.info("\nTo push the outputs to a remote: dvcremote push")
 
 
+def _run_entries(n: int) -> str:
+    return f"{n} run-cache {'entry' if n == 1 else 'entries'}"
+
+
 def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
     """The run cache's part of a push/fetch: why it was skipped, its failures, and (for
     a fetch, where dvc does not count them as files) how many entries came."""
@@ -183,8 +187,44 @@ def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
         out.warn(f"WARNING: run cache not {verb}: {summary.runs_skipped}")
     _report_failures(out, dict(summary.runs_failed), "run-cache entries")
     if verb != "pushed" and not summary.runs_skipped:
-        n = len(summary.runs)
-        out.info(f"{n} run-cache {'entry' if n == 1 else 'entries'} {verb}")
+        out.info(f"{_run_entries(len(summary.runs))} {verb}")
+
+
+def _imported(out: _Out, result: Any) -> int:
+    added = result.outputs[0]
+    files = _plural(added.nfiles or 1, "file")
+    out.info(f"Imported {added.path!r} ({files}); its .dvc file is {added.dvcfile}")
+    if result.gitignores:
+        out.info(f"To track the changes with git: git add {added.dvcfile} "
+                 + " ".join(result.gitignores))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.import_repo(
+            args.url,
+            args.path,
+            out=os.path.abspath(args.out or os.path.basename(args.path.rstrip("/"))),
+            rev=args.rev,
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
+
+
+def cmd_import_url(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        source = args.url
+        if "://" not in source and not os.path.isabs(source):
+            source = os.path.relpath(os.path.abspath(source), repo.root)
+        result = repo.import_url(
+            source,
+            os.path.abspath(args.out or os.path.basename(args.url.rstrip("/"))),
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
 
 
 def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
@@ -210,7 +250,7 @@ def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) 
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
     if summary.runs_failed:
-        parts.append(f"{len(summary.runs_failed)} run-cache entries failed")
+        parts.append(f"{_run_entries(len(summary.runs_failed))} failed")
     out.info(", ".join(parts))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
@@ -335,41 +375,71 @@ def cmd_check_ignore(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
+    """dvc's output (text, ``--json``); ``--json-objects`` is dvcremote's object view.
+    Exit 1 when something is not in sync (dvc: only with -q), -q prints nothing."""
     import json
 
+    from dvcremote import status_output as fmt
+
     history = _revisions(args)
+    cloud = args.cloud or args.remote
+    if args.json_objects and not cloud:
+        out.warn("ERROR: --json-objects compares the cache with a remote: add -c")
+        return EXIT_USAGE
     with _repo(args) as repo:
-        if args.cloud or args.remote:
+        namer = fmt.Namer(repo.root, os.getcwd())
+        if cloud:
             result = repo.remote_status(
                 _targets(args), remote=args.remote, jobs=args.jobs, **history
             )
-            changed = result.changed()
-            if args.json:
+            code = EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+            if args.quiet:
+                return code
+            if args.json_objects:
                 out.data(json.dumps(result.to_json()))
+            elif args.json:
+                out.data(json.dumps(fmt.cloud_json(result, namer)))
+            elif result.changed():
+                for line in fmt.cloud_lines(result, namer, indent=args.cloud):
+                    out.info(line)
+            elif not _tracks_anything(repo.root):
+                out.info(fmt.EMPTY_PROJECT)
             elif result.in_sync:
-                out.info(f"Cache and remote {result.remote!r} are in sync.")
-            else:
-                for path, state in changed.items():
-                    out.info(f"\t{state + ':':<20}{path}")
-                if any(history.values()) or not changed:
-                    # A path shows one state; its other revisions' objects are counted here.
-                    counts = ", ".join(
-                        f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
-                    )
-                    out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
-            return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+                name = args.remote or repo.config.default_remote
+                out.info(fmt.IN_SYNC.format(remote=name))
+            if not args.json and not args.json_objects and not result.in_sync and (
+                any(history.values()) or not result.changed()
+            ):
+                # A path shows one state; its other revisions' objects are counted here.
+                counts = ", ".join(
+                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
+                )
+                out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
+            return code
         if any(history.values()):
             out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
             return EXIT_USAGE
         ws = repo.workspace_status(_targets(args), jobs=args.jobs)
+        code = EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+        if args.quiet:
+            return code
         if args.json:
-            out.data(json.dumps(dict(ws.changes)))
-        elif ws.changes:
-            for path, state in ws.changes.items():
-                out.info(f"\t{state + ':':<20}{path}")
+            out.data(json.dumps(fmt.workspace_json(ws, namer)))
+        elif not ws.clean:
+            for line in fmt.workspace_lines(ws, namer):
+                out.info(line)
+        elif not _tracks_anything(repo.root):
+            out.info(fmt.EMPTY_PROJECT)
         else:
-            out.info("Data and .dvc files are up to date.")
-        return EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+            out.info(fmt.UP_TO_DATE)
+        return code
+
+
+def _tracks_anything(root: str) -> bool:
+    """Whether some ``.dvc`` file or ``dvc.yaml`` exists (dvc's "no data or pipelines")."""
+    from dvcremote.index import find_dvcfiles, find_pipelines
+
+    return bool(find_dvcfiles(root) or find_pipelines(root))
 
 
 def _ask(message: str) -> bool:
@@ -723,7 +793,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("targets", nargs="*", metavar="TARGET")
     p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
     p.add_argument("-r", "--remote", metavar="NAME", help="remote to compare with (implies -c)")
-    p.add_argument("--json", action="store_true", help="print {path: state} as JSON")
+    p.add_argument("--json", action="store_true", help="print dvc's status JSON")
+    p.add_argument(
+        "--json-objects",
+        action="store_true",
+        help="with -c: print the object view as JSON (ok/new/deleted/missing ids, paths)",
+    )
     _jobs(p)
     _history(p, "compare (with -c)")
 
@@ -732,6 +807,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--force", action="store_true", help="overwrite local changes not in the cache"
     )
+    _jobs(p)
+    _wait(p)
+
+    p = command("import", cmd_import, "track data of another DVC repository (dvc import)")
+    p.add_argument("url", metavar="URL", help="the source's git repository: a path or a URL")
+    p.add_argument("path", metavar="PATH", help="the path in the source repository")
+    p.add_argument("-o", "--out", metavar="OUT", help="where to put it (default: its name)")
+    p.add_argument("--rev", metavar="REV", help="the source's branch, tag or commit")
+    _jobs(p)
+    _wait(p)
+
+    p = command("import-url", cmd_import_url, "copy and track a local file or directory")
+    p.add_argument("url", metavar="PATH", help="a local file or directory outside the workspace")
+    p.add_argument("out", nargs="?", metavar="OUT", help="where to put it (default: its name)")
     _jobs(p)
     _wait(p)
 

@@ -155,11 +155,21 @@ class Output:
         return self.raw.get("cache", True) is not False
 
     @property
+    def is_repo_import(self) -> bool:
+        """Whether a repo import (``dvc import``) brings this output in."""
+        return self.dvcfile is not None and self.dvcfile.is_repo_import
+
+    @property
+    def is_partial_import(self) -> bool:
+        """An ``import-url --no-download`` output: no hash yet, its data only at the source."""
+        return self.dvcfile is not None and self.dvcfile.is_import and self.oid is None
+
+    @property
     def can_push(self) -> bool:
         """``push: false`` outputs, and those a repo import (``dvc import``) brings in,
         are never pushed nor compared by ``status -c``, as in dvc: the data belongs to
         the source repository's remote."""
-        if self.dvcfile is not None and self.dvcfile.is_repo_import:
+        if self.is_repo_import:
             return False
         return self.raw.get("push", True) is not False
 
@@ -321,6 +331,18 @@ class DvcFile:
         return isinstance(deps, list) and any(
             isinstance(dep, dict) and isinstance(dep.get("repo"), dict) for dep in deps
         )
+
+    @property
+    def address(self) -> str:
+        """What ``status`` groups this file's outputs under (dvc's stage address, from
+        the repository root): the ``.dvc`` file's path."""
+        return self.path
+
+    @property
+    def is_import(self) -> bool:
+        """Written by ``dvc import`` or ``dvc import-url``: one dependency, no command."""
+        deps = self.raw.get("deps")
+        return isinstance(deps, list) and len(deps) == 1 and "cmd" not in self.raw
 
     @property
     def wdir(self) -> str:

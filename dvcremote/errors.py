@@ -227,6 +227,18 @@ class DvcIgnoreError(RepoError):
     """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
 
 
+class IgnoredOutput(DvcFileError):
+    """An output's own path (or a folder above it) is matched by ``.dvcignore``: dvc
+    refuses to load such a file, for every command, before any work; so does dvcremote.
+    ``path`` is the file recording the output, ``target`` its absolute path and
+    ``rule`` the deciding ``.dvcignore:LINE:PATTERN``."""
+
+    def __init__(self, path: str, target: str, rule: str) -> None:
+        self.target = target
+        self.rule = rule
+        super().__init__(path, f"Path {target!r} is ignored by {rule}")
+
+
 class UnsafePath(DvcFileError):
     """A path would write or delete where tracked data may never be: inside
     ``.git``/``.dvc``/``.hg``, the cache, a DVC file, or outside the workspace (also
@@ -405,3 +417,15 @@ class StageCommandFailed(PipelineError):
 
 class MissingParams(PipelineError):
     """A params file or key a stage tracks is absent or unreadable."""
+
+
+# ------------------------------------------------------------------- imports (issue 12)
+class ImportSourceError(RepoError):
+    """A repo import's data could not be brought from its source repository (gone,
+    no such revision, no remote, data not matching); names the ``.dvc`` file."""
+
+    def __init__(self, dvcfile: str, source: str, reason: str) -> None:
+        self.dvcfile = dvcfile
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{dvcfile}: cannot import from {source}: {reason}")

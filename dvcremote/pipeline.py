@@ -83,6 +83,11 @@ class StageFile(DvcFile):
         return posixpath.dirname(self.path)
 
     @property
+    def address(self) -> str:
+        """``dvc.yaml:train`` / ``sub/dvc.yaml:report``: the stage as ``status`` names it."""
+        return f"{posixpath.join(posixpath.dirname(self.path), PIPELINE)}:{self.stage}"
+
+    @property
     def label(self) -> str:
         """``dvc.lock:train``, the way messages name a stage's lock entry."""
         return f"{self.path}:{self.stage}"

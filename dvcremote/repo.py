@@ -168,7 +168,9 @@ class Repo:
     @property
     def cache(self) -> LocalCache:
         if self._cache is None:
-            self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache = LocalCache(
+                self.config.cache_dir, self.config.link_types, shared=self.config.shared_cache
+            )
             self._cache.on_commit = self._verified
         return self._cache
 
@@ -251,6 +253,7 @@ class Repo:
         """The targets' outputs, each checked to be a safe place for data."""
         outs = outputs_of(self.dvcfiles(targets))
         self.paths.check_outputs(outs)
+        dvcignore.DvcIgnore(self.root).check_outputs(outs)
         return outs
 
     def _collect_outputs(
@@ -271,6 +274,7 @@ class Repo:
         )
         collected = collect(self.root, self.git if options.any else None, targets, options)
         self.paths.check_outputs(collected.workspace_outputs)
+        dvcignore.DvcIgnore(self.root).check_outputs(collected.workspace_outputs)
         return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
@@ -694,6 +698,7 @@ class Repo:
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
         changes: dict[str, str] = {}
+        by_file: dict[str, dict[str, str]] = {}
         try:
             for out in self.outputs(targets):
                 obj, manifest = output_obj(out)
@@ -702,17 +707,20 @@ class Repo:
                 # cache" whatever the workspace holds; ``cache: false`` ones are compared
                 # with the workspace only.
                 if out.use_cache and obj is not None and not self._cached(obj, manifest):
-                    changes[path] = "not in cache"
-                    continue
-                if not os.path.lexists(self.full_path(path)):
-                    changes[path] = "deleted"
-                    continue
-                current = stager.stage(path, commit=False, hash_name=out.hash_name)
-                if obj is None or current.obj.oid != obj.oid:
-                    changes[path] = "modified"
+                    state = "not in cache"
+                elif not os.path.lexists(self.full_path(path)):
+                    state = "deleted"
+                else:
+                    current = stager.stage(path, commit=False, hash_name=out.hash_name)
+                    if obj is not None and current.obj.oid == obj.oid:
+                        continue
+                    state = "modified"
+                changes[path] = state
+                address = out.dvcfile.address if out.dvcfile is not None else path
+                by_file.setdefault(address, {})[path] = state
         finally:
             self.state.commit()
-        return WorkspaceStatus(dict(sorted(changes.items())))
+        return WorkspaceStatus(dict(sorted(changes.items())), dict(sorted(by_file.items())))
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
@@ -782,10 +790,10 @@ class Repo:
         from dvcremote.remotes import CONTENT, adapter_kind
         from dvcremote.runcache_transfer import RunsPush
 
-        runs = RunsPush(self.run_cache)
-        if adapter_kind(self.config.remote(remote)) != CONTENT:
-            runs.entries = {}  # upload() says why; no object goes to a versioned path
-        return runs
+        # A version-aware or worktree remote keeps no run cache (upload() says why):
+        # no object only an entry names may go to a workspace path there.
+        content = adapter_kind(self.config.remote(remote)) == CONTENT
+        return RunsPush(self.run_cache, objects=content)
 
     def _runs_outputs(self, outputs: Sequence[Output]) -> list[Output]:
         """The run-cache outputs whose data the cache holds whole (others are left out:
@@ -855,10 +863,20 @@ class Repo:
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
     ) -> TransferSummary:
-        return self._per_remote(
-            outputs, remote,
+        """Fetch from the remotes, and repo imports from their source repositories."""
+        from dvcremote.imports import fetch_imports
+
+        own = [o for o in outputs if not o.is_repo_import]
+        imported = fetch_imports(
+            self, [o for o in outputs if o.is_repo_import], jobs=jobs, progress=progress
+        )
+        if imported is not None and not own:
+            return imported
+        summary = self._per_remote(
+            own, remote,
             lambda adapter, outs: adapter.fetch(outs, jobs=jobs, progress=progress),
         )
+        return summary if imported is None else summary.merge(imported)
 
     def _per_remote(
         self,
@@ -906,6 +924,42 @@ class Repo:
             return PullResult(fetched, CheckoutResult())
         checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
+
+    # -- imports -------------------------------------------------------------------------
+    @_writes
+    def import_repo(
+        self,
+        url: str,
+        path: str,
+        *,
+        out: str | os.PathLike[str] | None = None,
+        rev: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import``: bring ``path`` of the DVC repository at ``url`` (a git path or
+        URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
+        the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
+        commit as ``rev_lock``. The data comes from the source's remote (verified)."""
+        from dvcremote.importing import ImportOptions, import_repo
+
+        return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
+
+    @_writes
+    def import_url(
+        self,
+        source: str | os.PathLike[str],
+        out: str | os.PathLike[str] | None = None,
+        *,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import-url`` of a local file or directory outside the workspace
+        (``source``: absolute, or relative to the root): copy it to ``out`` (default:
+        its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
+        from dvcremote.importing import import_url
+
+        return import_url(self, source, out, jobs=jobs, progress=progress)
 
     @_writes
     def update(

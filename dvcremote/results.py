@@ -33,12 +33,13 @@ class StatusResult:
         return not (self.new or self.deleted or self.missing)
 
     def changed(self) -> dict[str, str]:
-        """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape)."""
+        """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape, relative to
+        the current folder there)."""
         return {p: s for p, s in self.paths.items() if s != OK}
 
     def to_json(self) -> dict[str, object]:
-        """What ``status -c --json`` prints: sorted id lists per state, and under
-        ``paths`` DVC's own ``{path: state}`` for the paths not ``ok``."""
+        """What ``status -c --json-objects`` prints: sorted id lists per state, and
+        under ``paths`` DVC's own ``{path: state}`` for the paths not ``ok``."""
         return {
             "remote": self.remote,
             OK: sorted(self.ok),
@@ -238,9 +239,15 @@ class GCResult:
 
 @dataclass(frozen=True)
 class WorkspaceStatus:
-    """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``."""
+    """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``.
+
+    ``by_file`` groups the same changes per file that records them, as ``dvc status``
+    does: a ``.dvc`` file's repo path (``data.dvc``), or for a pipeline stage its
+    ``dvc.yaml`` and name (``dvc.yaml:train``, ``sub/dvc.yaml:report``).
+    """
 
     changes: Mapping[str, str] = field(default_factory=dict)
+    by_file: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:

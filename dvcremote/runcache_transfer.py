@@ -71,16 +71,19 @@ def _relpath(runs: RunCache, error: InvalidRunCacheEntry) -> str:
 
 
 class RunsPush:
-    """The local entries to push (read once), and the outputs their objects back."""
+    """The local entries to push (read once), and the outputs whose objects go with
+    them (none with ``objects=False``: a remote that keeps no run cache gets no object
+    only an entry names)."""
 
-    def __init__(self, runs: RunCache) -> None:
+    def __init__(self, runs: RunCache, *, objects: bool = True) -> None:
         self.runs = runs
+        self.objects = objects
         self.bad: list[InvalidRunCacheEntry] = []
         self.entries = dict(runs.entries(self.bad))
 
     @property
     def outputs(self) -> list[Output]:
-        return entry_outputs(self.entries.values())
+        return entry_outputs(self.entries.values()) if self.objects else []
 
     def upload(self, remote: Remote, *, jobs: int | None = None) -> TransferSummary:
         """Copy every valid entry to the remote (overwriting, as dvc); invalid ones are

@@ -24,8 +24,6 @@ problem is a :class:`~dvcremote.errors.DvcFileError` naming ``dvc.yaml``.
 
 from __future__ import annotations
 
-import importlib
-import json
 import posixpath
 import re
 import shlex
@@ -37,6 +35,7 @@ from typing import Any
 
 from dvcremote import yamlio
 from dvcremote.errors import DvcFileError
+from dvcremote.paramsfile import ParamsFileError, parse_params
 from dvcremote.workspace_paths import protected_part
 
 ReadFile = Callable[[str], "bytes | None"]
@@ -46,7 +45,7 @@ JOIN = "@"
 #: Most stages one ``dvc.yaml`` may expand to (a matrix multiplies quickly).
 MAX_STAGES = 10_000
 #: Most work units (values visited plus characters interpolated) one expansion may take.
-MAX_WORK = 50_000_000
+MAX_WORK = 10_000_000
 #: Deepest nesting accepted in vars data (the YAML bound; JSON and TOML are checked here).
 MAX_DEPTH = yamlio.MAX_DEPTH
 
@@ -195,28 +194,10 @@ class _VarsFiles:
         data = self._raw(path)
         if data is None:
             raise TemplateError(f"'{path}' does not exist")
-        suffix = posixpath.splitext(path)[1].lower()
         try:
-            if suffix == ".json":
-                return json.loads(data)
-            if suffix == ".toml":
-                return _toml().loads(data.decode("utf-8"))
-            if suffix == ".py":
-                raise TemplateError(f"'{path}': vars from Python files are not supported")
-            return yamlio.loads(data) or {}
-        except TemplateError:
-            raise
-        except RecursionError:
-            raise TemplateError(f"'{path}' is nested too deeply") from None
-        except Exception as exc:  # noqa: BLE001 - any parser failure is a bad vars file
-            raise TemplateError(f"'{path}' cannot be parsed ({type(exc).__name__})") from None
-
-
-def _toml() -> Any:
-    try:
-        return importlib.import_module("tomllib")  # Python 3.11+
-    except ModuleNotFoundError:
-        raise TemplateError("TOML vars files need Python 3.11 or later") from None
+            return parse_params(path, data)
+        except ParamsFileError as exc:
+            raise TemplateError(f"'{path}': {exc}") from None
 
 
 def vars_path(wdir: str, name: str) -> str:
@@ -225,7 +206,7 @@ def vars_path(wdir: str, name: str) -> str:
     if name.startswith("/") or "\\" in name or "\x00" in name:
         raise TemplateError(f"vars file '{name}' is not a relative posix path")
     path = posixpath.normpath(posixpath.join(wdir, name)) if wdir else posixpath.normpath(name)
-    if path == ".." or path.startswith("../"):
+    if path == ".." or path.startswith(("../", "/")):
         raise TemplateError(f"vars file '{name}' is outside the repository")
     part = protected_part(path)
     if part is not None:
@@ -246,6 +227,7 @@ class Context:
         self.options = options
 
     def clone(self) -> Context:
+        self.budget.spend(len(self.data) + len(self.sources) + len(self.imports))
         new = Context(self.files, self.budget, self.options)
         new.data = dict(self.data)  # nested dicts are replaced on merge, never changed
         new.sources = dict(self.sources)

@@ -236,6 +236,18 @@ class ContentRemote(Remote):
             up_to_date=len(present - fetched),
         )
 
+    def fetch_manifests(
+        self, outputs: Sequence[Output], *, jobs: int | None = None
+    ) -> TransferSummary:
+        jobs = self.jobs(jobs)
+        used, fetched, errors = self._used(outputs, remote_manifests="cache", jobs=jobs)
+        return TransferSummary(
+            remote=self.name,
+            transferred=frozenset(o.oid for o in fetched),
+            failed={o.oid: e for o, e in errors.items()},
+            missing=frozenset(o.oid for o in used.unavailable - set(errors)),
+        )
+
     # -- gc ------------------------------------------------------------------------------
     def gc(
         self,

@@ -283,6 +283,14 @@ def _entry_only_object(repo: Repo, ws: Path) -> tuple[dict[str, Any], str]:
     return entry, oid
 
 
+def _pushed_entry(repo: Repo, ws: Path, remote_dir: Path) -> tuple[dict[str, Any], str]:
+    """:func:`_entry_only_object`, pushed with its object to a new default remote."""
+    repo.remote_add("store", str(remote_dir), default=True)
+    entry, oid = _entry_only_object(repo, ws)
+    repo.push(run_cache=True)
+    return entry, oid
+
+
 def _backend(repo: Repo, name: str | None = None) -> Backend:
     return repo.open_remote_backend(repo.config.remote(name))
 
@@ -390,33 +398,33 @@ def test_push_run_cache_reports_an_invalid_local_entry_and_sends_the_rest(
     assert "1 file pushed" in proc.stdout, "dvc counts run-cache files among files pushed"
 
 
+@pytest.mark.parametrize("kind", ["version_aware", "worktree"])
 def test_a_version_aware_remote_keeps_no_run_cache_and_says_so(
-    dvcrepo: Repo, workspace: Path, tmp_path: Path
+    dvcrepo: Repo, workspace: Path, tmp_path: Path, kind: str
 ) -> None:
     store = tmp_path / "versioned"
     store.mkdir()
-    dvcrepo.remote_add("va", str(store), default=True, version_aware=True, versioning=True)
+    dvcrepo.remote_add("va", str(store), default=True, versioning=True, **{kind: True})
     _entry_only_object(dvcrepo, workspace)
+    said = f"remote 'va' is {kind.replace('_', '-')}"
 
     summary = dvcrepo.push(run_cache=True)
     assert summary.runs == frozenset() and summary.ok
-    assert summary.runs_skipped is not None and "version-aware" in summary.runs_skipped
+    assert summary.runs_skipped is not None and said in summary.runs_skipped
     assert _remote_files(dvcrepo) == {}, "no runs/, and no entry object at a workspace path"
     fetched = dvcrepo.fetch(run_cache=True)
     assert fetched.runs_skipped == summary.runs_skipped
 
     proc = run_dvcremote("push", "--run-cache", cwd=workspace)
-    assert "WARNING: run cache not pushed: remote 'va' is version-aware" in proc.stderr
+    assert f"WARNING: run cache not pushed: {said}" in proc.stderr
     proc = run_dvcremote("pull", "--run-cache", cwd=workspace)
-    assert "WARNING: run cache not fetched: remote 'va' is version-aware" in proc.stderr
+    assert f"WARNING: run cache not fetched: {said}" in proc.stderr
 
 
 def test_gc_run_cache_keeps_the_objects_entries_name(
     dvcrepo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
-    dvcrepo.remote_add("store", str(remote_dir), default=True)
-    _, oid = _entry_only_object(dvcrepo, workspace)
-    dvcrepo.push(run_cache=True)
+    _, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
     runs_before = _local_runs(dvcrepo)
     remote_runs = sorted(
         p.relative_to(remote_dir).as_posix()
@@ -427,6 +435,9 @@ def test_gc_run_cache_keeps_the_objects_entries_name(
 
     kept = dvcrepo.gc(workspace=True, cloud=True, force=True, run_cache=True)
     assert [r.removed for r in kept] == [frozenset(), frozenset()]
+    assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
+    proc = run_dvcremote("gc", "-w", "-c", "-f", "--run-cache", cwd=workspace)
+    assert "Removed 0 objects from the cache" in proc.stdout
     assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
 
     proc = run_dvcremote("gc", "-w", "-c", "-f", cwd=workspace)
@@ -447,9 +458,7 @@ def test_fetch_run_outputs_brings_the_objects_a_found_entry_names(
     dvcrepo: Repo, workspace: Path, remote_dir: Path
 ) -> None:
     """What ``repro --pull`` needs: the entries first, then a found entry's data."""
-    dvcrepo.remote_add("store", str(remote_dir), default=True)
-    entry, oid = _entry_only_object(dvcrepo, workspace)
-    dvcrepo.push(run_cache=True)
+    entry, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
     shutil.rmtree(workspace / ".dvc" / "cache")
 
     assert dvcrepo.fetch_run_cache().runs == {entry_relpath(run_key(entry), run_value(entry))}

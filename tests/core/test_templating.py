@@ -92,6 +92,25 @@ stages:
         expand("vars: ['other.yaml:a']\nstages: {s: {cmd: '${c}'}}", files)
 
 
+def test_vars_from_a_python_file_are_its_literals_read_without_running_it() -> None:
+    code = """
+import os
+LR = 0.1
+NAMES: list = ["a", "b"]
+OPENED = open("pwned", "w")
+class Train:
+    batch = 32
+    def __init__(self):
+        self.seed = 42
+        self.bad = os.getcwd()
+"""
+    text = "vars: [hyper.py]\nstages: {s: {cmd: '${LR} ${NAMES[1]} ${Train.batch} ${Train.seed}'}}"
+    assert expand(text, {"hyper.py": code}) == {"s": {"cmd": "0.1 b 32 42"}}
+    for skipped in ("OPENED", "Train.bad"):
+        with pytest.raises(DvcFileError, match=f"Could not find '{skipped}'"):
+            expand(text.replace("${LR}", "${" + skipped + "}"), {"hyper.py": code})
+
+
 def test_foreach_names_and_items_as_dvc() -> None:
     stages = expand(
         """
@@ -236,9 +255,10 @@ stages:
         ("stages: {mx: {matrix: {}, cmd: x}}", {}, "generates 'mx@'"),
         ("stages: {fe: {foreach: [1]}}", {}, "'foreach' takes 'do'"),
         ("vars: [../../outside.yaml]\nstages: {}", {}, "is outside the repository"),
+        ("stages: {s: {wdir: /etc, vars: [passwd], cmd: x}}", {}, "is outside the repository"),
         ("vars: [../.git/config]\nstages: {}", {}, "is inside .git/"),
         ("vars: [../.dvc/config.local]\nstages: {}", {}, "is inside .dvc/"),
-        ("vars: [p.py]\nstages: {}", {"p.py": "x = 1"}, "Python files are not supported"),
+        ("vars: [p.py]\nstages: {}", {"p.py": "x = (1"}, "'sub/p.py': cannot be parsed"),
         ("vars: [p.yaml]\nstages: {}", {"p.yaml": "[1, 2]"}, "expected a dictionary, got 'list'"),
         ("vars: [d.yaml]\nstages: {}", {"d.yaml": "d: 2024-01-01"}, "type 'date'"),
     ],
@@ -274,10 +294,17 @@ def test_hostile_expansion_is_refused_not_run() -> None:
         expand("vars: [d.json]\nstages: {}", {"d.json": json.dumps({"d": 0})[:-1] + ", "
                + '"x": ' + deep + "}"})  # fmt: skip
     big = "x" * 1_000_000
-    cmd = " ".join(["${big}"] * 60)  # 60 MB of text from a 1 MB vars file
+    cmd = " ".join(["${big}"] * 20)  # 20 MB of text from a 1 MB vars file
     bomb = {"vars": [{"big": big}], "stages": {"s": {"cmd": cmd}}}
     with pytest.raises(DvcFileError, match="expands to more than"):
         expand_stages(bomb, path="dvc.yaml", read_file=lambda _: None)
+    wide = {f"k{i}": i for i in range(100_000)}  # each stage with vars copies the context
+    clones = {
+        "vars": [wide],
+        "stages": {"fe": {"foreach": list(range(500)), "do": {"vars": [{"x": 1}], "cmd": "x"}}},
+    }
+    with pytest.raises(DvcFileError, match="expands to more than"):
+        expand_stages(clones, path="dvc.yaml", read_file=lambda _: None)
 
 
 # -- the commands: flags and paths of templated stages ----------------------------------

@@ -184,3 +184,30 @@ def test_dvc_restores_a_stage_from_the_run_cache_dvcremote_pushed(
     real_dvc("pull", "--run-cache", cwd=clone)
     run = real_dvc("repro", "--pull", cwd=clone)
     assert "Running stage 'double'" in run.stdout
+
+
+def test_dvcremote_restores_a_stage_from_the_run_cache_dvc_pushed(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    real_dvc("init", "--no-scm", cwd=ws)
+    (ws / "dvc.yaml").write_text(DOUBLE)
+    (ws / "foo").write_text("one")
+    real_dvc("add", "foo", cwd=ws)
+    real_dvc("repro", cwd=ws)
+    real_dvc("remote", "add", "-d", "store", str(tmp_path / "remote"), cwd=ws)
+    real_dvc("push", "--run-cache", cwd=ws)
+
+    # Another machine: dvc.yaml and foo.dvc from git, no dvc.lock yet, no cache.
+    clone = tmp_path / "clone"
+    (clone / ".dvc").mkdir(parents=True)
+    for name in ("dvc.yaml", "foo.dvc", ".dvc/config"):
+        shutil.copy2(ws / name, clone / name)
+    run = run_dvcremote("pull", "--run-cache", cwd=clone)
+    assert "1 run-cache entry fetched" in run.stdout
+    run = run_dvcremote("repro", "--pull", cwd=clone)
+    assert "Stage 'double' is cached - skipping run, checking out outputs" in run.stdout
+    assert "Running stage" not in run.stdout
+    assert (clone / "bar").read_text() == "oneone"
+    assert (clone / "dvc.lock").read_bytes() == (ws / "dvc.lock").read_bytes()
