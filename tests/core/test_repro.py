@@ -16,6 +16,7 @@ from core_helpers import cache_file, md5, snapshot, write_tree
 from dvcremote.cli import main
 from dvcremote.errors import (
     CyclicPipeline,
+    DvcFileError,
     MissingParams,
     OutputDuplication,
     PipelineError,
@@ -79,7 +80,7 @@ def test_lock_write_replaces_one_entry_and_keeps_the_rest(dvcrepo: Repo, workspa
     original = (
         "schema: '2.0'\nstages:\n  gone:  # deleted from dvc.yaml by hand\n    cmd: old\n"
         "  s:\n    cmd: before\n    outs:\n    - path: x\n      hash: md5\n"
-        "      md5: 00000000000000000000000000000000\n      size: 1\n  last:\n    cmd: z\n"
+        "      md5: acbd18db4cc2f85cedef654fccc4a4d8\n      size: 1\n  last:\n    cmd: z\n"
     )
     (workspace / "dvc.lock").write_text(original)
     lines: list[str] = []
@@ -604,3 +605,21 @@ def test_missing_targets_named_as_dvc(dvcrepo: Repo, workspace: Path) -> None:
     dvcrepo.stage_add("a", "echo")
     with pytest.raises(StageNotFound, match=r"'dvc\.yaml' does not have a stage named 'b'"):
         dvcrepo.reproduce(["b"])
+
+
+def test_hostile_lock_ids_refused(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+    """A lock md5 like ``../../x`` would name a file outside the cache: refused, naming
+    dvc.lock, and nothing is checked out from there."""
+    secret = tmp_path / "secret"
+    secret.write_text("s")
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    text = (workspace / "dvc.lock").read_text()
+    bad = os.path.relpath(secret, workspace / ".dvc" / "cache" / "files" / "md5" / "xx")
+    (workspace / "dvc.lock").write_text(text.replace(md5("made\n"), "xx" + bad))
+    (workspace / "out").unlink()
+    with pytest.raises(DvcFileError, match=r"dvc\.lock"):
+        dvcrepo.reproduce()
+    assert not (workspace / "out").exists()
+    assert secret.read_text() == "s"
