@@ -185,6 +185,12 @@ class Reproducer:
             self.log(f"'{self._rel(dvcfile.path)}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
+        if dvcfile.raw.get("deps"):  # an import: its data comes from its source
+            self.log(
+                f"WARNING: '{self._rel(dvcfile.path)}' is an import whose data changed;"
+                " not added again (dvcremote does not update imports)"
+            )
+            return False
         self.log(f"Verifying data sources in stage: '{self._rel(dvcfile.path)}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)

@@ -623,3 +623,21 @@ def test_hostile_lock_ids_refused(dvcrepo: Repo, workspace: Path, tmp_path: Path
         dvcrepo.reproduce()
     assert not (workspace / "out").exists()
     assert secret.read_text() == "s"
+
+
+def test_changed_import_is_not_added_again(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"file.txt": "abc"})
+    dvcrepo.add("file.txt")
+    dvcfile = workspace / "file.txt.dvc"
+    dvcfile.write_text(
+        "md5: 019cc425e0c722089f52f250dfb4898a\nfrozen: true\ndeps:\n"
+        "- md5: 900150983cd24fb0d6963f7d28e17f72\n  size: 3\n  hash: md5\n  path: /ext/file.txt\n"
+        + dvcfile.read_text()
+    )
+    before = dvcfile.read_bytes()
+    (workspace / "file.txt").unlink()
+    (workspace / "file.txt").write_text("changed")
+    dvcrepo.stage_add("s", "cat file.txt > o", deps=["file.txt"], outs=["o"])
+    lines, _ = _messages(dvcrepo)
+    assert lines[0].startswith("WARNING: 'file.txt.dvc' is an import whose data changed")
+    assert dvcfile.read_bytes() == before
