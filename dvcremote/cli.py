@@ -131,7 +131,7 @@ def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
                 [f"{repo.full_path(result.pipeline)}:{result.name}"],
                 single_item=True, run=True, log=out.info, cwd=os.getcwd(),
             )
-            _repro_hint(out, repro)
+            _repro_hint(out, repro, repo)
         if repo.git is not None:
             files = [pipeline, *(os.path.relpath(repo.full_path(g)) for g in result.gitignores)]
             out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
@@ -146,7 +146,7 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
             force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
             pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
         )
-    _repro_hint(out, result)
+        _repro_hint(out, result, repo)
     return EXIT_OK
 
 
@@ -166,12 +166,14 @@ def _stage_targets(targets: Sequence[str]) -> list[str]:
     return found or [here]
 
 
-def _repro_hint(out: _Out, result: Any) -> None:
+def _repro_hint(out: _Out, result: Any, repo: Any) -> None:
     if not (result.ran or result.restored):
         out.info("Data and pipelines are up to date.")
-    elif result.locks:
-        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.locks)}")
-        out.info("\nTo push the outputs to a remote: dvcremote push")
+        return
+    if result.locks and repo.git is not None:
+        locks = " ".join(os.path.relpath(repo.full_path(p)) for p in result.locks)
+        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {locks}")
+    out.info("\nTo push the outputs to a remote: dvcremote push")
 
 
 def _run_entries(n: int) -> str:

@@ -641,3 +641,22 @@ def test_changed_import_is_not_added_again(dvcrepo: Repo, workspace: Path) -> No
     lines, _ = _messages(dvcrepo)
     assert lines[0].startswith("WARNING: 'file.txt.dvc' is an import whose data changed")
     assert dvcfile.read_bytes() == before
+
+
+def test_cli_git_hint_only_inside_git(
+    git_repo: Repo,
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (workspace / "sub").mkdir()
+    git_repo.stage_add("x", "echo > o", outs=["o"], pipeline="sub")
+    monkeypatch.chdir(workspace / "sub")
+    capsys.readouterr()
+    assert main(["repro"]) == 0
+    assert "\tgit add dvc.lock\n" in capsys.readouterr().out
+    (workspace / "nogit").mkdir()
+    monkeypatch.chdir(workspace / "nogit")
+    Repo.init(workspace / "nogit", no_scm=True).stage_add("y", "echo > o", outs=["o"])
+    assert main(["repro"]) == 0
+    assert "git add" not in capsys.readouterr().out
