@@ -660,3 +660,14 @@ def test_cli_git_hint_only_inside_git(
     Repo.init(workspace / "nogit", no_scm=True).stage_add("y", "echo > o", outs=["o"])
     assert main(["repro"]) == 0
     assert "git add" not in capsys.readouterr().out
+
+
+def test_a_folder_dep_waits_for_every_output_inside_it(dvcrepo: Repo, workspace: Path) -> None:
+    (workspace / "data").mkdir()
+    dvcrepo.stage_add("use", "ls data > listing", deps=["data"], outs=["listing"])
+    dvcrepo.stage_add("b", "echo b > data/b", outs=["data/b"])
+    dvcrepo.stage_add("a", "echo a > data/a", outs=["data/a"])
+    lines, _ = _messages(dvcrepo, ["use"])
+    ran = [line for line in lines if line.startswith("Running")]
+    assert ran[-1] == "Running stage 'use':" and len(ran) == 3
+    assert (workspace / "listing").read_text() == "a\nb\n"
