@@ -91,6 +91,7 @@ class Reproducer:
         self.restored: list[str] = []
         self.skipped: list[str] = []
         self.locks: list[str] = []
+        self._lock_cache: dict[str, dict[str, Any]] = {}
 
     # -- targets -------------------------------------------------------------------------
     def resolve(self, graph: Graph, targets: Sequence[str] | None) -> list[Node]:
@@ -202,7 +203,7 @@ class Reproducer:
                 f"WARNING: stage: '{self._addr(stage)}' is frozen. Its dependencies are"
                 " not going to be reproduced."
             )
-        locked = read_entries(self.repo.root, stage.lock_path).get(stage.name)
+        locked = self._entries(stage.lock_path).get(stage.name)
         locked = locked if isinstance(locked, dict) else None
         if not (self.force or run or self.changed(stage, locked)):
             self.log(f"Stage '{self._addr(stage)}' didn't change, skipping")
@@ -243,8 +244,16 @@ class Reproducer:
             shown=self._rel(stage.lock_path),
         ):
             self.locks.append(stage.lock_path)
+        self._entries(stage.lock_path)[stage.name] = entry
         (self.restored if restored else self.ran).append(stage.addressing)
         return True
+
+    def _entries(self, lock_path: str) -> dict[str, Any]:
+        """The lock's entries, read once per run and kept up to date as entries are
+        written (a pipeline of thousands of stages would parse its lock each time)."""
+        if lock_path not in self._lock_cache:
+            self._lock_cache[lock_path] = dict(read_entries(self.repo.root, lock_path))
+        return self._lock_cache[lock_path]
 
     def _rel(self, path: str) -> str:
         """A repo path as dvc shows it: relative to the current folder."""
