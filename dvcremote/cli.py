@@ -126,14 +126,15 @@ def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
         )
         pipeline = os.path.relpath(repo.full_path(result.pipeline))
         out.info(f"Added stage {result.name!r} in {pipeline!r}")
+        changed = [result.pipeline, *result.gitignores]
         if args.run:
             repro = repo.reproduce(
                 [f"{repo.full_path(result.pipeline)}:{result.name}"],
                 single_item=True, run=True, log=out.info, cwd=os.getcwd(),
             )
-            _repro_hint(out, repro, repo)
-        if repo.git is not None:
-            files = [pipeline, *(os.path.relpath(repo.full_path(g)) for g in result.gitignores)]
+            changed += repro.locks
+        if repo.git is not None:  # dvc lists them sorted
+            files = sorted({os.path.relpath(repo.full_path(f)) for f in changed})
             out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
     return EXIT_OK
 

@@ -369,6 +369,7 @@ def test_stage_add_run(git_repo: Repo, workspace: Path, capsys: pytest.CaptureFi
     )
     out = capsys.readouterr().out
     assert "Running stage 'copy':" in out
+    assert out.endswith("\tgit add .gitignore dvc.lock dvc.yaml\n")
     assert (workspace / "dvc.lock").read_text() == COPY_LOCK
     assert (workspace / ".gitignore").read_text() == "/bar\n"
 
