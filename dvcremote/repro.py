@@ -44,7 +44,9 @@ from dvcremote.errors import (
     UnsafePath,
 )
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
+from dvcremote.index import output_obj
 from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
+from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
@@ -234,6 +236,7 @@ class Reproducer:
         if self.commit and stage.saves_run_cache and not stage.frozen:
             self._save_run(stage, entry)
         self._ignore_outs(stage)
+        _keep_cloud(entry, locked)
         if write_entry(
             self.repo.root,
             self.repo.dvc_dir,
@@ -295,7 +298,8 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel, _legacy(item)) != item.get("md5"):
+            obj = _recorded(item)
+            if obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid:
                 return True
         values = locked.get("params") or {}
         for file, keys in stage.params_deps().items():
@@ -310,12 +314,12 @@ class Reproducer:
     def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
-            item = recorded.get(out.path)
-            if item is None or not isinstance(item.get("md5"), str):
+            found = _recorded(recorded.get(out.path))
+            if found is None:
                 return True
-            obj = Obj(item["md5"], _legacy(item))
+            obj, manifest = found
             rel = stage.repo_path(out.path)
-            if out.use_cache and not self.repo._cached(obj, None):
+            if out.use_cache and not self.repo._cached(obj, manifest):
                 if missing_ok:
                     continue
                 return True
@@ -424,7 +428,7 @@ class Reproducer:
             return None
         recorded = _items(locked.get("outs"))
         items = [recorded.get(o.path) for o in stage.outs]
-        if any(i is None or not isinstance(i.get("md5"), str) for i in items):
+        if any(_recorded(i) is None for i in items):
             return None
         return {"outs": items}
 
@@ -478,7 +482,8 @@ class Reproducer:
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
-        if not all(self.repo._cached(Obj(str(i["md5"])), None) for i in items):
+        found = [_recorded(i) for i in items]
+        if not all(f is not None and self.repo._cached(*f) for f in found):
             return False
         self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
@@ -533,9 +538,24 @@ class Reproducer:
                 gitops.ignore(git, self.repo.full_path(stage.repo_path(out.path)))
 
 
-def _legacy(item: Mapping[str, Any]) -> bool:
-    """A DVC 2.x lock item (no ``hash: md5``): its md5 is md5-dos2unix, as dvc reads it."""
-    return item.get("hash") != MD5
+def _keep_cloud(entry: dict[str, Any], locked: Mapping[str, Any] | None) -> None:
+    """As dvc: a file output whose content did not change keeps the ``cloud:`` record a
+    version-aware push left in the lock (a directory goes back to md5/size/nfiles)."""
+    before = _items((locked or {}).get("outs"))
+    for item in entry.get("outs", []):
+        old = before.get(item["path"])
+        if old is not None and "cloud" in old and old.get("md5") == item.get("md5"):
+            item["cloud"] = old["cloud"]
+
+
+def _recorded(item: Mapping[str, Any] | None) -> tuple[Obj, Manifest | None] | None:
+    """The object a lock item records (and the manifest its ``files:`` form carries,
+    as a version-aware push leaves a directory), or None when it records none. A DVC
+    2.x item (no ``hash: md5``) names an md5-dos2unix object, as dvc reads it."""
+    if item is None:
+        return None
+    obj, manifest = output_obj(Output(dict(item)))
+    return None if obj is None else (obj, manifest)
 
 
 def _items(value: object) -> dict[str, Mapping[str, Any]]:

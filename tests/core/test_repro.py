@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 from core_helpers import cache_file, md5, snapshot, write_tree
 
 from dvcremote.cli import main
@@ -672,3 +673,29 @@ def test_a_folder_dep_waits_for_every_output_inside_it(dvcrepo: Repo, workspace:
     ran = [line for line in lines if line.startswith("Running")]
     assert ran[-1] == "Running stage 'use':" and len(ran) == 3
     assert (workspace / "listing").read_text() == "a\nb\n"
+
+
+def test_version_aware_lock_is_up_to_date_and_keeps_cloud(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """After a push to a version-aware remote the lock has ``cloud:`` (a file) and
+    ``files:`` (a directory): the stages are unchanged; ``repro -f`` puts the directory
+    back to md5/size/nfiles and keeps the unchanged file's ``cloud:``, as dvc does."""
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add(
+        "s", "mkdir -p d && echo a > d/a && echo m > model", deps=["in"], outs=["d", "model"]
+    )
+    dvcrepo.reproduce()
+    store = tmp_path / "store"
+    store.mkdir()
+    dvcrepo.remote_add("store", str(store), default=True, versioning=True, version_aware=True)
+    assert dvcrepo.push().ok
+    lock = (workspace / "dvc.lock").read_text()
+    assert "files:" in lock and "version_id" in lock
+    lines, _ = _messages(dvcrepo)
+    assert lines == ["Stage 's' didn't change, skipping"]
+    dvcrepo.reproduce(force=True)
+    data = yaml.safe_load((workspace / "dvc.lock").read_text())
+    d, model = data["stages"]["s"]["outs"]
+    assert "files" not in d and d["nfiles"] == 1
+    assert list(model) == ["path", "hash", "md5", "size", "cloud"]
