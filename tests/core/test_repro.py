@@ -699,3 +699,27 @@ def test_version_aware_lock_is_up_to_date_and_keeps_cloud(
     d, model = data["stages"]["s"]["outs"]
     assert "files" not in d and d["nfiles"] == 1
     assert list(model) == ["path", "hash", "md5", "size", "cloud"]
+
+
+@pytest.mark.parametrize(("name", "opts"), [("bash", "--noprofile --norc"), ("zsh", "--no-rcs")])
+def test_shell_rc_files_are_skipped(
+    dvcrepo: Repo,
+    workspace: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    opts: str,
+) -> None:
+    """As dvc: bash gets ``--noprofile --norc`` and zsh ``--no-rcs``, so rc files cannot
+    change the command's environment."""
+    shell = tmp_path / "bin" / name
+    shell.parent.mkdir()
+    shell.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/args\nshift {len(opts.split())}\nexec /bin/sh "$@"\n'
+    )
+    shell.chmod(0o755)
+    monkeypatch.setenv("SHELL", str(shell))
+    dvcrepo.stage_add("s", "echo hi > out", outs=["out"])
+    dvcrepo.reproduce()
+    assert (tmp_path / "args").read_text() == f"{opts} -c echo hi > out\n"
+    assert (workspace / "out").read_text() == "hi\n"
