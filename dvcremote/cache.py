@@ -3,6 +3,11 @@
 Every object enters through a temporary file in the cache's own temp folder and
 is renamed into place, read-only (0444), only once complete and verified: a
 crash leaves at most a stray temp file, never a partial or wrong object.
+
+With ``cache.shared = group`` (a cache several users of one group write to) every
+folder the cache creates or writes into is made ``0o2775`` as dvc makes it
+(``dvc_data``'s ``LocalHashFileDB``): group-writable, and setgid so that what is
+created inside belongs to the folder's group whatever the writer's umask.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ if TYPE_CHECKING:
     from dvcremote.state import StatKey
 
 READONLY = 0o444
+#: Folder mode with ``cache.shared = group`` (dvc's ``_dir_mode``).
+SHARED_DIR_MODE = 0o2775
+#: The process umask, read once at import as dvc_data reads it.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 _SEP = os.sep
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 TMP_DIR = ".dvcremote-tmp"
@@ -41,8 +51,16 @@ _LIST_THRESHOLD = 2048
 
 
 class LocalCache:
-    def __init__(self, root: str | os.PathLike[str], link_types: Iterable[str]) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], link_types: Iterable[str], *, shared: bool = False
+    ) -> None:
         self.root = os.path.abspath(os.fspath(root))
+        #: ``cache.shared = group``: folders are made SHARED_DIR_MODE.
+        self.shared = shared
+        #: Objects are 0444 as dvc makes them (it chmods): a file created 0444 keeps
+        #: that unless the umask takes read bits away (``umask 077``), or the cache is
+        #: shared (then the group must read them whatever the umask).
+        self._chmod_objects = shared or (READONLY & ~_UMASK) != READONLY
         self.linker = Linker(tuple(link_types))
         self.tmp_dir = os.path.join(self.root, TMP_DIR)
         self._files_root = os.path.join(self.root, *FILES_PREFIX.split("/"))
@@ -106,7 +124,7 @@ class LocalCache:
         else:
             folder, _, name = self.path(obj).rpartition(_SEP)
         if folder not in self._dirs:
-            os.makedirs(folder, exist_ok=True)
+            self._makedirs(folder)
             with self._dirs_lock:
                 self._dirs.add(folder)
         return f"{folder}{_SEP}.{name}{TMP_MARK}{self._token}.{next(self._counter)}"
@@ -115,7 +133,7 @@ class LocalCache:
         """Publish a complete, verified temp file as ``obj`` (made read-only unless it
         was created so)."""
         final = self.path(obj)
-        if not readonly:
+        if not readonly or self._chmod_objects:
             os.chmod(tmp, READONLY)
         try:
             os.replace(tmp, final)
@@ -131,9 +149,15 @@ class LocalCache:
         """(Re)create a folder the memo believed in (someone may have removed the cache)."""
         with self._dirs_lock:
             self._dirs.discard(folder)
-        os.makedirs(folder, exist_ok=True)
+        self._makedirs(folder)
         with self._dirs_lock:
             self._dirs.add(folder)
+
+    def _makedirs(self, folder: str) -> None:
+        if self.shared:
+            make_shared_dirs(folder)
+        else:
+            os.makedirs(folder, exist_ok=True)
 
     def open_tmp(self, obj: Obj | None = None) -> tuple[int, str]:
         """Create a fresh temp file (mode 0444, writable through the returned fd)."""
@@ -361,6 +385,23 @@ class LocalCache:
             except OSError:
                 continue
         return removed
+
+
+def make_shared_dirs(path: str) -> None:
+    """``os.makedirs`` for a shared cache, as dvc_objects' ``makedirs(mode=...)``: each
+    folder it creates, and ``path`` itself even if it existed, gets SHARED_DIR_MODE
+    (chmod, since mkdir's mode passes through the umask and drops setgid)."""
+    head, tail = os.path.split(path)
+    if head and tail and not os.path.exists(head):
+        with contextlib.suppress(FileExistsError):  # another thread made it
+            make_shared_dirs(head)
+    try:
+        os.mkdir(path, SHARED_DIR_MODE)
+    except OSError:
+        if not os.path.isdir(path):
+            raise
+    with contextlib.suppress(OSError):  # not ours to chmod: dvc goes on too
+        os.chmod(path, SHARED_DIR_MODE)
 
 
 def _same_file(a: str, b: str) -> bool:

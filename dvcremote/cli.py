@@ -129,7 +129,7 @@ def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
         if args.run:
             repro = repo.reproduce(
                 [f"{repo.full_path(result.pipeline)}:{result.name}"],
-                single_item=True, run=True, log=out.info,
+                single_item=True, run=True, log=out.info, cwd=os.getcwd(),
             )
             _repro_hint(out, repro)
         if repo.git is not None:
@@ -144,7 +144,7 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
         result = repo.reproduce(
             _stage_targets(args.targets),
             force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
-            pull=args.pull, commit=not args.no_commit, log=out.info,
+            pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
         )
     _repro_hint(out, result)
     return EXIT_OK
@@ -172,6 +172,22 @@ def _repro_hint(out: _Out, result: Any) -> None:
     elif result.locks:
         out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.locks)}")
         out.info("\nTo push the outputs to a remote: dvcremote push")
+
+
+def _run_entries(n: int) -> str:
+    return f"{n} run-cache {'entry' if n == 1 else 'entries'}"
+
+
+def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
+    """The run cache's part of a push/fetch: why it was skipped, its failures, and (for
+    a fetch, where dvc does not count them as files) how many entries came."""
+    if not asked:
+        return
+    if summary.runs_skipped:
+        out.warn(f"WARNING: run cache not {verb}: {summary.runs_skipped}")
+    _report_failures(out, dict(summary.runs_failed), "run-cache entries")
+    if verb != "pushed" and not summary.runs_skipped:
+        out.info(f"{_run_entries(len(summary.runs))} {verb}")
 
 
 def _imported(out: _Out, result: Any) -> int:
@@ -211,7 +227,8 @@ def cmd_import_url(args: argparse.Namespace, out: _Out) -> int:
     return _imported(out, result)
 
 
-def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
+def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
+    _runs_report(out, summary, verb, run_cache)
     _report_failures(out, dict(summary.failed), "objects")
     if summary.missing:
         listed = sorted(summary.missing)
@@ -219,7 +236,9 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         where = "the cache" if verb == "pushed" else f"remote {summary.remote!r}"
         out.warn(f"ERROR: {_plural(len(listed), 'object')} not in {where}: {shown}")
     _report_failures(out, dict(summary.delete_failed), "deletions")
-    parts = [f"{_plural(len(summary.transferred), 'file')} {verb}"]
+    # dvc counts the run-cache files it pushes among the files pushed (not those fetched).
+    files = len(summary.transferred) + (len(summary.runs) if verb == "pushed" else 0)
+    parts = [f"{_plural(files, 'file')} {verb}"]
     if summary.deleted:
         parts.append(f"{len(summary.deleted)} deleted from the remote")
     if summary.up_to_date:
@@ -230,6 +249,8 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         parts.append(f"{len(summary.delete_failed)} not deleted")
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
+    if summary.runs_failed:
+        parts.append(f"{_run_entries(len(summary.runs_failed))} failed")
     out.info(", ".join(parts))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
@@ -241,9 +262,10 @@ def cmd_push(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "pushed")
+    return _transfer_exit(out, summary, "pushed", args.run_cache)
 
 
 def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
@@ -253,9 +275,10 @@ def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "fetched")
+    return _transfer_exit(out, summary, "fetched", args.run_cache)
 
 
 def _checkout_exit(out: _Out, result: Any, prefix: str = "") -> int:
@@ -277,9 +300,11 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
+    _runs_report(out, result.fetch, "fetched", args.run_cache)
     _report_failures(out, dict(result.fetch.failed), "objects")
     if result.fetch.missing:
         out.warn(
@@ -350,41 +375,71 @@ def cmd_check_ignore(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_status(args: argparse.Namespace, out: _Out) -> int:
+    """dvc's output (text, ``--json``); ``--json-objects`` is dvcremote's object view.
+    Exit 1 when something is not in sync (dvc: only with -q), -q prints nothing."""
     import json
 
+    from dvcremote import status_output as fmt
+
     history = _revisions(args)
+    cloud = args.cloud or args.remote
+    if args.json_objects and not cloud:
+        out.warn("ERROR: --json-objects compares the cache with a remote: add -c")
+        return EXIT_USAGE
     with _repo(args) as repo:
-        if args.cloud or args.remote:
+        namer = fmt.Namer(repo.root, os.getcwd())
+        if cloud:
             result = repo.remote_status(
                 _targets(args), remote=args.remote, jobs=args.jobs, **history
             )
-            changed = result.changed()
-            if args.json:
+            code = EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+            if args.quiet:
+                return code
+            if args.json_objects:
                 out.data(json.dumps(result.to_json()))
+            elif args.json:
+                out.data(json.dumps(fmt.cloud_json(result, namer)))
+            elif result.changed():
+                for line in fmt.cloud_lines(result, namer, indent=args.cloud):
+                    out.info(line)
+            elif not _tracks_anything(repo.root):
+                out.info(fmt.EMPTY_PROJECT)
             elif result.in_sync:
-                out.info(f"Cache and remote {result.remote!r} are in sync.")
-            else:
-                for path, state in changed.items():
-                    out.info(f"\t{state + ':':<20}{path}")
-                if any(history.values()) or not changed:
-                    # A path shows one state; its other revisions' objects are counted here.
-                    counts = ", ".join(
-                        f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
-                    )
-                    out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
-            return EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+                name = args.remote or repo.config.default_remote
+                out.info(fmt.IN_SYNC.format(remote=name))
+            if not args.json and not args.json_objects and not result.in_sync and (
+                any(history.values()) or not result.changed()
+            ):
+                # A path shows one state; its other revisions' objects are counted here.
+                counts = ", ".join(
+                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
+                )
+                out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
+            return code
         if any(history.values()):
             out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
             return EXIT_USAGE
         ws = repo.workspace_status(_targets(args), jobs=args.jobs)
+        code = EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+        if args.quiet:
+            return code
         if args.json:
-            out.data(json.dumps(dict(ws.changes)))
-        elif ws.changes:
-            for path, state in ws.changes.items():
-                out.info(f"\t{state + ':':<20}{path}")
+            out.data(json.dumps(fmt.workspace_json(ws, namer)))
+        elif not ws.clean:
+            for line in fmt.workspace_lines(ws, namer):
+                out.info(line)
+        elif not _tracks_anything(repo.root):
+            out.info(fmt.EMPTY_PROJECT)
         else:
-            out.info("Data and .dvc files are up to date.")
-        return EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
+            out.info(fmt.UP_TO_DATE)
+        return code
+
+
+def _tracks_anything(root: str) -> bool:
+    """Whether some ``.dvc`` file or ``dvc.yaml`` exists (dvc's "no data or pipelines")."""
+    from dvcremote.index import find_dvcfiles, find_pipelines
+
+    return bool(find_dvcfiles(root) or find_pipelines(root))
 
 
 def _ask(message: str) -> bool:
@@ -413,6 +468,7 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
                 jobs=args.jobs,
                 dry=args.dry,
                 not_in_remote=args.not_in_remote,
+                run_cache=args.run_cache,
                 **_revisions(args),
             )
         except InvalidArgument as exc:
@@ -718,6 +774,13 @@ def build_parser() -> argparse.ArgumentParser:
         _jobs(p)
         _wait(p)
         _history(p, name)
+        p.add_argument(
+            "--run-cache",
+            action="store_true",
+            help="also the run cache (runs/): entries"
+            + (" and the objects they name" if name == "push" else "")
+            + " (content-addressed remotes)",
+        )
         if name == "pull":
             p.add_argument(
                 "-f",
@@ -730,7 +793,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("targets", nargs="*", metavar="TARGET")
     p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
     p.add_argument("-r", "--remote", metavar="NAME", help="remote to compare with (implies -c)")
-    p.add_argument("--json", action="store_true", help="print {path: state} as JSON")
+    p.add_argument("--json", action="store_true", help="print dvc's status JSON")
+    p.add_argument(
+        "--json-objects",
+        action="store_true",
+        help="with -c: print the object view as JSON (ok/new/deleted/missing ids, paths)",
+    )
     _jobs(p)
     _history(p, "compare (with -c)")
 
@@ -778,6 +846,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     p.add_argument(
         "--dry", action="store_true", help="only list what would be removed (no prompt)"
+    )
+    p.add_argument(
+        "--run-cache",
+        action="store_true",
+        help="also keep the objects the run cache's entries name (not in dvc)",
     )
     _jobs(p)
     _wait(p)

@@ -226,6 +226,16 @@ class Config:
         return types
 
     @property
+    def shared_cache(self) -> bool:
+        """``cache.shared``: dvc accepts only ``group`` (any case); unset is False."""
+        raw = self.get("cache", "shared")
+        if raw is None or raw == "":
+            return False
+        if str(raw).lower() != "group":
+            raise ConfigError(f"cache.shared: expected 'group', got {raw!r}")
+        return True
+
+    @property
     def cache_dir(self) -> str:
         raw, level = self._get("cache", "dir")
         if not raw:

@@ -17,7 +17,7 @@ from dvcremote import dvcfile as dvcfile_mod
 from dvcremote.dvcfile import DvcFile, is_dvcfile_name
 from dvcremote.errors import CyclicPipeline, OutputDuplication, OverlappingOutputs
 from dvcremote.index import _find
-from dvcremote.pipeline import _parse, _read, _stages
+from dvcremote.pipeline import _parse, _read, pipeline_stages, workspace_reader
 from dvcremote.stage import PIPELINE, Stage
 
 #: A node: a pipeline stage, or a ``.dvc`` file (a data source).
@@ -48,14 +48,14 @@ def dep_paths(node: Node) -> list[str]:
 
 
 def load_pipeline(root: str, path: str) -> list[Stage]:
-    """The stages of the ``dvc.yaml`` at repo-relative ``path``, paths checked."""
+    """The stages of the ``dvc.yaml`` at repo-relative ``path`` as dvc expands them
+    (``vars``, ``foreach``, ``matrix``, ``${...}``: :func:`pipeline_stages`), paths
+    checked."""
     data = _read(posixpath.join(root, path), path)
     if data is None:
         return []
-    stages = [
-        Stage.from_body(str(name), body, path)
-        for name, body in _stages(_parse(data, path), path).items()
-    ]
+    bodies = pipeline_stages(_parse(data, path), posixpath.dirname(path), workspace_reader(root))
+    stages = [Stage.from_body(str(name), body, path) for name, body in bodies.items()]
     for stage in stages:
         stage.check_paths()
     return stages

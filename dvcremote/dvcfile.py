@@ -333,6 +333,12 @@ class DvcFile:
         )
 
     @property
+    def address(self) -> str:
+        """What ``status`` groups this file's outputs under (dvc's stage address, from
+        the repository root): the ``.dvc`` file's path."""
+        return self.path
+
+    @property
     def is_import(self) -> bool:
         """Written by ``dvc import`` or ``dvc import-url``: one dependency, no command."""
         deps = self.raw.get("deps")

@@ -12,13 +12,17 @@ directory is an error, as in DVC: its rules would change the directory's hash.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-from dvcremote.errors import DvcIgnoreError
+from dvcremote.errors import DvcIgnoreError, IgnoredOutput
+
+if TYPE_CHECKING:
+    from dvcremote.dvcfile import Output
 
 FILENAME = ".dvcignore"
 #: Folders the walk never enters, whatever the rules say.
@@ -171,6 +175,21 @@ class DvcIgnore:
             if self.decides(prefix, folder):
                 return True
         return False
+
+    def check_outputs(self, outputs: Iterable[Output]) -> None:
+        """Raise IgnoredOutput for the first output whose own path, or a folder above it,
+        the rules ignore: dvc refuses such an output (its ``OutputIsIgnoredError``)
+        rather than treat it as missing, in every command."""
+        for out in outputs:
+            rel = out.repo_path
+            if not self.rules_for(rel.rpartition("/")[0]):
+                continue  # no rule applies here: the common case, no stat
+            ignored, rules = self.explain(rel, os.path.isdir(self._full(rel)))
+            if ignored and rules:
+                rule, dvcfile = rules[-1], out.dvcfile
+                source = rel if dvcfile is None else getattr(dvcfile, "label", dvcfile.path)
+                where = f"{rule.source}:{rule.line}:{rule.text}"
+                raise IgnoredOutput(source, self._full(rel), where)
 
     def walker(self, folder: str) -> Walker:
         """A matcher for the walk of tracked directory ``folder``: checks each entry

@@ -227,6 +227,18 @@ class DvcIgnoreError(RepoError):
     """A ``.dvcignore`` file cannot be read, or sits inside a tracked directory."""
 
 
+class IgnoredOutput(DvcFileError):
+    """An output's own path (or a folder above it) is matched by ``.dvcignore``: dvc
+    refuses to load such a file, for every command, before any work; so does dvcremote.
+    ``path`` is the file recording the output, ``target`` its absolute path and
+    ``rule`` the deciding ``.dvcignore:LINE:PATTERN``."""
+
+    def __init__(self, path: str, target: str, rule: str) -> None:
+        self.target = target
+        self.rule = rule
+        super().__init__(path, f"Path {target!r} is ignored by {rule}")
+
+
 class UnsafePath(DvcFileError):
     """A path would write or delete where tracked data may never be: inside
     ``.git``/``.dvc``/``.hg``, the cache, a DVC file, or outside the workspace (also

@@ -4,11 +4,14 @@ What is kept is every object any output in scope uses: the workspace's ``.dvc``
 files and locked pipeline stages, plus those of the chosen git revisions (a
 ``push: false`` output, an output pinned to another remote and an ``import-url``
 output are kept too; a repo import's, whose data its source repository holds, is
-not, as in dvc).
+not, as in dvc). With ``-c`` each remote keeps what dvc keeps there
+(:func:`remote_scopes`): every remote an output names with ``remote:`` is collected too.
 The whole keep-set is known before anything is deleted, and nothing is deleted
 without ``force`` or a ``confirm`` that says yes, as the CLI's prompt does for
 the local cache too. Only object folders are listed, so the run cache
 (``runs/``) and partial imports (``fs/``) are never touched, here or on a remote.
+With ``run_cache`` (beyond dvc) the objects the local run-cache entries name are
+kept too, so a stage can still be restored from them.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dvcremote.errors import ConfirmationRequired, InvalidArgument, ObjectMissing
+from dvcremote.errors import (
+    ConfirmationRequired,
+    InvalidArgument,
+    ObjectMissing,
+    RemoteNotFound,
+)
 from dvcremote.results import GCResult
 
 if TYPE_CHECKING:
     from dvcremote.dvcfile import Output
     from dvcremote.index import UsedObjects
     from dvcremote.objects import Obj
+    from dvcremote.remotes.base import Remote
     from dvcremote.repo import Repo
 
 SCOPE_REQUIRED = (
@@ -64,15 +73,27 @@ class Scope:
         return text
 
 
-def warning(scope: Scope, *, not_in_remote: bool, remote: str | None) -> str:
-    """The warning shown before the confirmation (DVC's, plus the remote with ``-c``)."""
+def warning(scope: Scope, *, not_in_remote: bool, remotes: Sequence[str] = ()) -> str:
+    """The warning shown before the confirmation (DVC's, plus the remotes with ``-c``)."""
     text = f"This will remove all cache except items used in {scope.describe()}"
     if not_in_remote:
         text += " that are not present in the DVC remote"
     text += " of the current repo."
-    if remote is not None:
-        text += f" Unused objects are deleted from remote {remote!r} too."
+    if remotes:
+        names = ", ".join(repr(r) for r in remotes)
+        text += f" Unused objects are deleted from remote{'s' if len(remotes) > 1 else ''}"
+        text += f" {names} too."
     return text
+
+
+def remote_scopes(outputs: Sequence[Output], remote: str) -> dict[str, list[Output]]:
+    """What ``gc -c`` keeps on each remote, as dvc: on ``remote`` (``-r``, else the
+    default) the objects of the outputs that name no ``remote:`` (or name it); on every
+    remote an output names with ``remote:``, only the objects of the outputs naming it."""
+    scopes: dict[str, list[Output]] = {remote: []}
+    for out in outputs:
+        scopes.setdefault(out.remote or remote, []).append(out)
+    return scopes
 
 
 def collect_garbage(
@@ -86,6 +107,7 @@ def collect_garbage(
     jobs: int | None = None,
     dry: bool = False,
     not_in_remote: bool = False,
+    run_cache: bool = False,
 ) -> list[GCResult]:
     """See :meth:`dvcremote.repo.Repo.gc`."""
     from dvcremote.history import manifest_missing_detail
@@ -110,15 +132,23 @@ def collect_garbage(
     keep = set(used.objs)
     if not_in_remote:
         keep -= _on_remotes(repo, outputs, used, remote, jobs)
-    adapter = repo.open_remote(remote) if cloud else None
+    kept_runs = _run_cache_outputs(repo) if run_cache else []
+    keep |= repo.used_objects(kept_runs).objs
+    adapters: list[tuple[Remote, list[Output]]] = []
+    main: str | None = None
     try:
-        if adapter is not None:
-            adapter.check_gc()
+        if cloud:
+            # Every remote is opened and checked before anything is deleted anywhere:
+            # an unknown per-output remote name stops gc here (RemoteNotFound).
+            main = repo.config.remote(remote).name
+            for name, outs in remote_scopes(outputs, main).items():
+                adapters.append((_open_named(repo, name, outs, main), outs))
+                adapters[-1][0].check_gc()
         if not (force or dry):
             text = warning(
                 scope,
                 not_in_remote=not_in_remote,
-                remote=adapter.name if adapter is not None else None,
+                remotes=[a.name for a, _ in adapters],
             )
             if confirm is None:
                 raise ConfirmationRequired("gc needs force=True or confirm; nothing was deleted")
@@ -131,12 +161,36 @@ def collect_garbage(
                 cache.remove(obj)
             cache.clean_tmp()
         results = [GCResult("cache", frozenset(o.oid for o in garbage), len(keep), dry=dry)]
-        if adapter is not None:
-            results.append(adapter.gc(outputs, jobs=jobs, dry=dry))
+        for adapter, outs in adapters:
+            # Run-cache objects go up with ``push --run-cache`` to the -r/default remote.
+            also = kept_runs if adapter.name == main else []
+            results.append(adapter.gc(outs, jobs=jobs, dry=dry, also_keep=also))
         return results
     finally:
-        if adapter is not None:
+        for adapter, _ in adapters:
             adapter.close()
+
+
+def _run_cache_outputs(repo: Repo) -> list[Output]:
+    """The outputs the valid local run-cache entries record (``gc --run-cache``). An
+    invalid entry is never restored, so what it names is not kept for it."""
+    from dvcremote.runcache_transfer import entry_outputs
+
+    return entry_outputs(entry for _, entry in repo.run_cache.entries(bad=[]))
+
+
+def _open_named(repo: Repo, name: str, outs: Sequence[Output], main: str) -> Remote:
+    """Open remote ``name``; one only outputs name that is missing from the config is
+    reported with the file that names it."""
+    try:
+        return repo.open_remote(name)
+    except RemoteNotFound as exc:
+        dvcfile = outs[0].dvcfile if outs else None
+        if name == main or dvcfile is None:
+            raise
+        out = outs[0]
+        where = getattr(dvcfile, "label", dvcfile.path)
+        raise RemoteNotFound(f"{where}: output {out.path!r}: {exc}") from None
 
 
 def _on_remotes(
@@ -156,4 +210,4 @@ def _on_remotes(
     return {o for o in used.objs if o.oid in present}
 
 
-__all__ = ["SCOPE_REQUIRED", "Scope", "collect_garbage", "warning"]
+__all__ = ["SCOPE_REQUIRED", "Scope", "collect_garbage", "remote_scopes", "warning"]

@@ -92,9 +92,12 @@ def write_entry(
     name: str,
     entry: Mapping[str, Any],
     log: Callable[[str], None] = lambda _m: None,
+    *,
+    shown: str | None = None,
 ) -> bool:
     """Put ``entry`` as stage ``name`` of the lock at ``lock_path``; True when written.
-    Logs dvc's "Generating lock file" / "Updating lock file" lines."""
+    Logs dvc's "Generating lock file" / "Updating lock file" lines, naming the lock
+    ``shown`` (default ``lock_path``)."""
     full = os.path.join(root, *lock_path.split("/"))
     try:
         with open(full, "rb") as f:
@@ -117,9 +120,10 @@ def write_entry(
         stages[name] = dict(entry)
 
     text = yamlio.modify(original, change).encode("utf-8")
+    shown = shown or lock_path
     if new_file:
-        log(f"Generating lock file '{lock_path}'")
-    log(f"Updating lock file '{lock_path}'")
+        log(f"Generating lock file '{shown}'")
+    log(f"Updating lock file '{shown}'")
 
     def make(tmp: str) -> None:
         with open(tmp, "wb") as f:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from dvcremote.pipeline import DeclaredOutput
     from dvcremote.remotes.base import Remote
     from dvcremote.results import UpdateResult
+    from dvcremote.runcache import RunCache
+    from dvcremote.runcache_transfer import RunsPush
     from dvcremote.scm import Git
     from dvcremote.state import StateDB
 
@@ -166,7 +168,9 @@ class Repo:
     @property
     def cache(self) -> LocalCache:
         if self._cache is None:
-            self._cache = LocalCache(self.config.cache_dir, self.config.link_types)
+            self._cache = LocalCache(
+                self.config.cache_dir, self.config.link_types, shared=self.config.shared_cache
+            )
             self._cache.on_commit = self._verified
         return self._cache
 
@@ -249,6 +253,7 @@ class Repo:
         """The targets' outputs, each checked to be a safe place for data."""
         outs = outputs_of(self.dvcfiles(targets))
         self.paths.check_outputs(outs)
+        dvcignore.DvcIgnore(self.root).check_outputs(outs)
         return outs
 
     def _collect_outputs(
@@ -269,6 +274,7 @@ class Repo:
         )
         collected = collect(self.root, self.git if options.any else None, targets, options)
         self.paths.check_outputs(collected.workspace_outputs)
+        dvcignore.DvcIgnore(self.root).check_outputs(collected.workspace_outputs)
         return collected
 
     def used_objects(self, outputs: Iterable[Output]) -> UsedObjects:
@@ -565,6 +571,7 @@ class Repo:
         commit: bool = True,
         run: bool = False,
         log: Callable[[str], None] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> ReproResult:
         """Run the stages that changed, as ``dvc repro`` (see :mod:`dvcremote.repro`).
 
@@ -572,12 +579,16 @@ class Repo:
         stage name of the root ``dvc.yaml``, or a ``.dvc`` file; None: the root
         ``dvc.yaml``. Their upstream stages run first unless ``single_item``. ``force``
         runs every stage; ``commit=False`` hashes outputs without caching them; ``run``
-        runs the targets even when unchanged. ``log`` receives dvc's progress lines.
+        runs the targets even when unchanged. ``log`` receives dvc's progress lines;
+        ``cwd`` is the folder they (and ``DVC_STAGE``) name stages from, as dvc names
+        them from the current directory (default: the root).
         A failing command raises StageCommandFailed with its lock entry untouched."""
         from dvcremote.repro import Reproducer
 
-        job = Reproducer(self, force=force, run_cache=run_cache, pull=pull, commit=commit,
-                         log=log or (lambda _m: None))
+        job = Reproducer(
+            self, force=force, run_cache=run_cache, pull=pull, commit=commit,
+            log=log or (lambda _m: None), cwd=None if cwd is None else os.fspath(cwd),
+        )
         return job.reproduce(targets, single_item=single_item, run=run)
 
     # -- status --------------------------------------------------------------------------
@@ -687,6 +698,7 @@ class Repo:
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
         changes: dict[str, str] = {}
+        by_file: dict[str, dict[str, str]] = {}
         try:
             for out in self.outputs(targets):
                 obj, manifest = output_obj(out)
@@ -695,17 +707,20 @@ class Repo:
                 # cache" whatever the workspace holds; ``cache: false`` ones are compared
                 # with the workspace only.
                 if out.use_cache and obj is not None and not self._cached(obj, manifest):
-                    changes[path] = "not in cache"
-                    continue
-                if not os.path.lexists(self.full_path(path)):
-                    changes[path] = "deleted"
-                    continue
-                current = stager.stage(path, commit=False, hash_name=out.hash_name)
-                if obj is None or current.obj.oid != obj.oid:
-                    changes[path] = "modified"
+                    state = "not in cache"
+                elif not os.path.lexists(self.full_path(path)):
+                    state = "deleted"
+                else:
+                    current = stager.stage(path, commit=False, hash_name=out.hash_name)
+                    if obj is not None and current.obj.oid == obj.oid:
+                        continue
+                    state = "modified"
+                changes[path] = state
+                address = out.dvcfile.address if out.dvcfile is not None else path
+                by_file.setdefault(address, {})[path] = state
         finally:
             self.state.commit()
-        return WorkspaceStatus(dict(sorted(changes.items())))
+        return WorkspaceStatus(dict(sorted(changes.items())), dict(sorted(by_file.items())))
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
@@ -736,9 +751,12 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Upload every object the targets use that the remote lacks; with ``revs`` /
-        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`)."""
+        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`).
+        ``run_cache``: also the run cache's entries, and the objects they name that the
+        cache holds, to ``remote`` (see :mod:`dvcremote.runcache_transfer`)."""
         from dvcremote import history
 
         collected = self._collect_outputs(
@@ -746,13 +764,76 @@ class Repo:
         )
         dvcfiles = collected.dvcfiles
         outputs = collected.outputs
+        runs = self._runs_push(remote) if run_cache else None
+        if runs is not None:
+            outputs = [*outputs, *self._runs_outputs(runs.outputs)]
         try:
-            return self._per_remote(
+            summary = self._per_remote(
                 outputs, remote,
                 lambda adapter, outs: history.push(adapter, outs, jobs=jobs, progress=progress),
             )
+            if runs is not None:  # after the objects: an entry never arrives before its data
+                with self.open_remote(remote) as adapter:
+                    summary = summary.merge(runs.upload(adapter, jobs=jobs))
+            return summary
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
+
+    @property
+    def run_cache(self) -> RunCache:
+        """The run cache (``runs/`` in the cache folder)."""
+        from dvcremote.runcache import RunCache
+
+        return RunCache(self.cache.root)
+
+    def _runs_push(self, remote: str | None) -> RunsPush:
+        from dvcremote.remotes import CONTENT, adapter_kind
+        from dvcremote.runcache_transfer import RunsPush
+
+        # A version-aware or worktree remote keeps no run cache (upload() says why):
+        # no object only an entry names may go to a workspace path there.
+        content = adapter_kind(self.config.remote(remote)) == CONTENT
+        return RunsPush(self.run_cache, objects=content)
+
+    def _runs_outputs(self, outputs: Sequence[Output]) -> list[Output]:
+        """The run-cache outputs whose data the cache holds whole (others are left out:
+        dvc pushes none of them, and their absence is no error)."""
+        from dvcremote.index import output_obj
+
+        kept = []
+        for out in outputs:
+            obj, manifest = output_obj(out)
+            if obj is not None and self._cached(obj, manifest):
+                kept.append(out)
+        return kept
+
+    @_writes
+    def fetch_run_cache(
+        self, *, remote: str | None = None, jobs: int | None = None
+    ) -> TransferSummary:
+        """Only the run-cache entries of ``remote`` the cache lacks (what ``fetch
+        --run-cache`` adds, and ``repro --pull`` does first)."""
+        from dvcremote.runcache_transfer import fetch_runs
+
+        with self.open_remote(remote) as adapter:
+            return fetch_runs(self.run_cache, adapter, jobs=jobs)
+
+    @_writes
+    def fetch_run_outputs(
+        self,
+        entry: Mapping[str, Any],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """The objects a run-cache entry's outputs name, into the cache (``repro --pull``
+        restoring a stage from an entry whose data is only on ``remote``)."""
+        from dvcremote.runcache_transfer import entry_outputs
+
+        return self._fetch_outputs(
+            entry_outputs([entry]), remote=remote, jobs=jobs, progress=progress
+        )
 
     @_writes
     def fetch(
@@ -766,14 +847,18 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Download into the cache every object the targets use that it lacks (verified);
         with ``revs`` / ``all_*``, those of the chosen git revisions too, at the
-        versions those revisions recorded."""
+        versions those revisions recorded. ``run_cache``: first the run-cache entries
+        of ``remote`` the cache lacks (each checked; their objects are not fetched)."""
         outputs = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         ).outputs
-        return self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
+        fetched = self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        return fetched if runs is None else runs.merge(fetched)
 
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
@@ -820,16 +905,20 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> PullResult:
         """``fetch`` then ``checkout`` of the same targets. With ``revs`` / ``all_*`` the
         chosen revisions' data is fetched into the cache too; only the workspace is
-        checked out (a target only history tracks is fetched, not checked out)."""
+        checked out (a target only history tracks is fetched, not checked out).
+        ``run_cache``: the run-cache entries too, as in :meth:`fetch`."""
         collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
         fetched = self._fetch_outputs(
             collected.outputs, remote=remote, jobs=jobs, progress=progress
         )
+        fetched = fetched if runs is None else runs.merge(fetched)
         in_workspace = collected.workspace_targets
         if in_workspace is not None and not in_workspace:
             return PullResult(fetched, CheckoutResult())
@@ -921,6 +1010,7 @@ class Repo:
         all_commits: bool = False,
         dry: bool = False,
         not_in_remote: bool = False,
+        run_cache: bool = False,
     ) -> list[GCResult]:
         """Remove cache objects that no output in scope uses; with ``cloud``, the same on
         the remote. As in DVC a scope is required (else :class:`InvalidArgument`):
@@ -929,6 +1019,8 @@ class Repo:
         unless ``force`` or ``confirm(warning)`` returns True (else
         :class:`ConfirmationRequired`); ``dry`` deletes nothing and reports what would
         go. ``not_in_remote`` also removes used objects the remote already has.
+        ``run_cache`` (beyond dvc) also keeps the objects the local run-cache entries
+        name, here and with ``cloud`` on the remote; ``runs/`` itself is never touched.
 
         Refuses (deleting nothing) when a used directory's manifest cannot be read,
         since the files it names would then look unused; the whole keep-set (every
@@ -948,6 +1040,7 @@ class Repo:
             jobs=jobs,
             dry=dry,
             not_in_remote=not_in_remote,
+            run_cache=run_cache,
         )
 
 

@@ -34,11 +34,13 @@ from dvcremote.cache import LocalCache
 from dvcremote.dag import Graph, Node, load_nodes, node_key
 from dvcremote.dvcfile import DvcFile, Output
 from dvcremote.errors import (
+    DvcRemoteError,
     InvalidRunCacheEntry,
     MissingParams,
     PipelineError,
     StageCommandFailed,
     StageNotFound,
+    TargetNotFound,
     UnsafePath,
 )
 from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
@@ -73,8 +75,11 @@ class Reproducer:
         pull: bool = False,
         commit: bool = True,
         log: Log = _quiet,
+        cwd: str | None = None,
     ) -> None:
         self.repo = repo
+        #: The folder messages and ``DVC_STAGE`` name stages from (dvc: the current one).
+        self.here = repo.repo_path(cwd) if cwd is not None else ""
         self.force = force
         self.run_cache = run_cache
         self.pull = pull
@@ -118,7 +123,9 @@ class Reproducer:
             chosen = [
                 n
                 for n in graph.nodes
-                if isinstance(n, Stage) and n.pipeline == rel and (not name or n.name == name)
+                if isinstance(n, Stage)
+                and n.pipeline == rel
+                and (not name or n.name == name or n.name.startswith(f"{name}@"))
             ]
         if not chosen:
             what = f"stage {name!r} in {rel!r}" if name else repr(rel)
@@ -142,6 +149,12 @@ class Reproducer:
         chosen = self.resolve(graph, targets)
         plan = graph.plan(chosen, single_item=single_item)
         forced = {node_key(n) for n in chosen} if run else set()
+        if self.pull and self.run_cache:
+            self._pull_run_cache()
+        for node in plan:  # symlinked folders too, before any command runs
+            if isinstance(node, Stage):
+                for out in node.outs:
+                    self._out_full(node, out.path)
         self.hasher.placer.clean_stale()
         try:
             busy = False
@@ -162,13 +175,14 @@ class Reproducer:
         )
 
     def _data_source(self, dvcfile: DvcFile) -> bool:
-        """A ``.dvc`` file in the graph: re-added when its data changed, as dvc does."""
+        """A ``.dvc`` file in the graph: added again when its data changed (or with
+        ``force``), as dvc does."""
         changes = self.repo.workspace_status([self.repo.full_path(dvcfile.path)]).changes
-        if not changes:
-            self.log(f"'{dvcfile.path}' didn't change, skipping")
+        if not (changes or self.force):
+            self.log(f"'{self._rel(dvcfile.path)}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
-        self.log(f"Verifying data sources in stage: '{dvcfile.path}'")
+        self.log(f"Verifying data sources in stage: '{self._rel(dvcfile.path)}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)
         return True
@@ -176,18 +190,27 @@ class Reproducer:
     def _stage(self, stage: Stage, run: bool) -> bool:
         if stage.frozen:
             self.log(
-                f"WARNING: stage: '{stage.addressing}' is frozen. Its dependencies are"
+                f"WARNING: stage: '{self._addr(stage)}' is frozen. Its dependencies are"
                 " not going to be reproduced."
             )
         locked = read_entries(self.repo.root, stage.lock_path).get(stage.name)
         locked = locked if isinstance(locked, dict) else None
         if not (self.force or run or self.changed(stage, locked)):
-            self.log(f"Stage '{stage.addressing}' didn't change, skipping")
+            self.log(f"Stage '{self._addr(stage)}' didn't change, skipping")
             self.skipped.append(stage.addressing)
             return False
+        if (
+            self.pull
+            and not (self.force or run)
+            and not self.changed(stage, locked, allow_missing=True)
+            and self._pull_stage(stage)
+        ):
+            return False
+        if self.pull and not self.force:
+            self._pull_missing_deps(stage)
         deps, params = self._hash_deps(stage)
         if stage.frozen:
-            self.log(f"Verifying outputs in frozen stage: '{stage.addressing}'")
+            self.log(f"Verifying outputs in frozen stage: '{self._addr(stage)}'")
             self._check_outs_exist(stage)
             restored = False
         else:
@@ -202,31 +225,57 @@ class Reproducer:
             self._save_run(stage, entry)
         self._ignore_outs(stage)
         if write_entry(
-            self.repo.root, self.repo.dvc_dir, stage.lock_path, stage.name, entry, self.log
+            self.repo.root,
+            self.repo.dvc_dir,
+            stage.lock_path,
+            stage.name,
+            entry,
+            self.log,
+            shown=self._rel(stage.lock_path),
         ):
             self.locks.append(stage.lock_path)
         (self.restored if restored else self.ran).append(stage.addressing)
         return True
 
+    def _rel(self, path: str) -> str:
+        """A repo path as dvc shows it: relative to the current folder."""
+        return posixpath.relpath(path, self.here or ".") if self.here else path
+
+    def _addr(self, stage: Stage) -> str:
+        """dvc's ``addressing`` from the current folder: ``name`` for the ``dvc.yaml``
+        there, else ``path/dvc.yaml:name`` (messages and ``DVC_STAGE``)."""
+        shown = self._rel(stage.pipeline)
+        return stage.name if shown == PIPELINE else f"{shown}:{stage.name}"
+
     # -- deciding ------------------------------------------------------------------------
-    def changed(self, stage: Stage, locked: Mapping[str, Any] | None) -> bool:
-        """dvc's order: command, then deps and params, then outputs."""
+    def changed(
+        self, stage: Stage, locked: Mapping[str, Any] | None, *, allow_missing: bool = False
+    ) -> bool:
+        """dvc's order: command, then deps and params, then outputs. ``allow_missing``:
+        a dep or output that is absent (an output also not in the cache) is no change
+        (``repro --pull`` then pulls the stage's data instead of running it)."""
         if locked is None:
             return True
         if locked.get("cmd") != stage.cmd:
             return True
         if not stage.frozen and (
-            stage.is_callback or stage.always_changed or self._deps_changed(stage, locked)
+            stage.is_callback
+            or stage.always_changed
+            or self._deps_changed(stage, locked, allow_missing)
         ):
             return True
-        return self._outs_changed(stage, locked)
+        return self._outs_changed(stage, locked, allow_missing)
 
-    def _deps_changed(self, stage: Stage, locked: Mapping[str, Any]) -> bool:
+    def _deps_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("deps"))
         for dep in stage.deps:
             rel = stage.repo_path(dep)
             item = recorded.get(dep)
-            if item is None or not os.path.lexists(self.repo.full_path(rel)):
+            if item is None:
+                return True
+            if not os.path.lexists(self.repo.full_path(rel)):
+                if missing_ok:
+                    continue
                 return True
             if self._oid(rel) != item.get("md5"):
                 return True
@@ -240,17 +289,23 @@ class Reproducer:
                 return True
         return False
 
-    def _outs_changed(self, stage: Stage, locked: Mapping[str, Any]) -> bool:
+    def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
             item = recorded.get(out.path)
             if item is None or not isinstance(item.get("md5"), str):
                 return True
             obj = Obj(item["md5"])
-            if out.use_cache and not self.repo._cached(obj, None):
-                return True
             rel = stage.repo_path(out.path)
-            if not os.path.lexists(self.repo.full_path(rel)) or self._oid(rel) != obj.oid:
+            if out.use_cache and not self.repo._cached(obj, None):
+                if missing_ok:
+                    continue
+                return True
+            if not os.path.lexists(self.repo.full_path(rel)):
+                if missing_ok:
+                    continue
+                return True
+            if self._oid(rel) != obj.oid:
                 return True
         return False
 
@@ -270,7 +325,7 @@ class Reproducer:
                 deps[dep] = hashed(self.hasher.stage(rel, commit=False))
             except FileNotFoundError:
                 raise PipelineError(
-                    f"failed to reproduce {stage.addressing!r}: dependency '{rel}' does not exist"
+                    f"failed to reproduce {self._addr(stage)!r}: dependency '{rel}' does not exist"
                 ) from None
         params = {
             file: read_values(self.repo.root, stage.repo_path(file), keys)
@@ -303,7 +358,7 @@ class Reproducer:
         ]
         if missing:
             raise PipelineError(
-                f"failed to reproduce {stage.addressing!r}:"
+                f"failed to reproduce {self._addr(stage)!r}:"
                 f" missing data 'source': {', '.join(missing)}"
             )
 
@@ -361,17 +416,50 @@ class Reproducer:
                 copier.stage(stage.repo_path(out.path), commit=True)
         RunCache(self.repo.cache.root).save(entry)
 
+    def _pull_run_cache(self) -> None:
+        """``--pull``: the default remote's run-cache entries first, as dvc; a remote
+        that keeps none (version-aware, worktree, http) is warned about, not an error."""
+        summary = self.repo.fetch_run_cache()
+        if summary.runs_skipped:
+            self.log(f"WARNING: Failed to pull run cache: {summary.runs_skipped}")
+
+    def _pull_stage(self, stage: Stage) -> bool:
+        """``--pull`` for a stage changed only by absent data: its lock outputs pulled
+        from their remote and checked out instead of a run (dvc's "Pulling data for")."""
+        self.log(f"Pulling data for stage: '{self._addr(stage)}'")
+        target = f"{self.repo.full_path(stage.pipeline)}:{stage.name}"
+        try:
+            result = self.repo.pull([target])
+        except DvcRemoteError as exc:
+            self.log(f"Unable to pull data for stage: '{self._addr(stage)}' ({exc})")
+            return False
+        if not result.ok:
+            self.log(f"Unable to pull data for stage: '{self._addr(stage)}'")
+            return False
+        return True
+
+    def _pull_missing_deps(self, stage: Stage) -> None:
+        """``--pull``: deps absent from the workspace that a ``.dvc`` file or another
+        stage's lock tracks are pulled first (dvc's ``_pull_missing_deps``)."""
+        for dep in stage.deps:
+            full = self.repo.full_path(stage.repo_path(dep))
+            if os.path.lexists(full):
+                continue
+            try:
+                self.repo.pull([full])
+            except TargetNotFound:
+                continue  # not tracked: _hash_deps reports it missing
+
     def _pull_objects(self, items: Sequence[Mapping[str, Any]]) -> None:
-        """``--pull``: the objects an entry's outputs name, from the default remote."""
-        fetch = getattr(self.repo, "fetch_run_outputs", None)
-        if fetch is not None:
-            fetch({"outs": list(items)})
+        """``--pull``: the objects an entry's outputs name, from the default remote
+        (those it lacks are left out; the restore then finds them missing and runs)."""
+        self.repo.fetch_run_outputs({"outs": list(items)})
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
         if not all(self.repo._cached(Obj(str(i["md5"])), None) for i in items):
             return False
-        self.log(f"Stage '{stage.addressing}' is cached - skipping run, checking out outputs")
+        self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
 
         outputs = [Output(dict(i), stage.work_dir) for i in items]
@@ -380,23 +468,23 @@ class Reproducer:
         result = checkout_outputs(self.repo, outputs, force=True)
         if result.failed:
             path, why = sorted(result.failed.items())[0]
-            raise PipelineError(f"failed to reproduce {stage.addressing!r}: {path}: {why}")
+            raise PipelineError(f"failed to reproduce {self._addr(stage)!r}: {path}: {why}")
         return True
 
     def _run(self, stage: Stage) -> None:
-        self.log(f"Running stage '{stage.addressing}':")
+        self.log(f"Running stage '{self._addr(stage)}':")
         lines = stage.cmd if isinstance(stage.cmd, list) else stage.cmd.splitlines()
         shell = os.environ.get("SHELL") or "/bin/sh"
         opts = _SHELL_OPTS.get(os.path.basename(shell).lower(), [])
         env = dict(os.environ)
         env.setdefault("DVC_ROOT", self.repo.root)
-        env["DVC_STAGE"] = stage.addressing
+        env["DVC_STAGE"] = self._addr(stage)
         cwd = self.repo.full_path(stage.work_dir)
         for line in lines:
             self.log(f"> {line}")
             code = _call([shell, *opts, "-c", line], cwd, env)
             if code != 0:
-                raise StageCommandFailed(line, code, stage.addressing)
+                raise StageCommandFailed(line, code, self._addr(stage))
 
     def _save_outs(self, stage: Stage) -> dict[str, Hashed]:
         """Hash every output (all must exist), then store the cached ones."""

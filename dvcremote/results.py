@@ -33,12 +33,13 @@ class StatusResult:
         return not (self.new or self.deleted or self.missing)
 
     def changed(self) -> dict[str, str]:
-        """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape)."""
+        """Paths not ``ok``: what ``status -c --json`` prints (DVC's shape, relative to
+        the current folder there)."""
         return {p: s for p, s in self.paths.items() if s != OK}
 
     def to_json(self) -> dict[str, object]:
-        """What ``status -c --json`` prints: sorted id lists per state, and under
-        ``paths`` DVC's own ``{path: state}`` for the paths not ``ok``."""
+        """What ``status -c --json-objects`` prints: sorted id lists per state, and
+        under ``paths`` DVC's own ``{path: state}`` for the paths not ``ok``."""
         return {
             "remote": self.remote,
             OK: sorted(self.ok),
@@ -68,6 +69,12 @@ class TransferSummary:
     ``deleted``: remote paths a worktree push removed because the workspace no
     longer has them (on versioned storage: hidden, older versions stay), and
     ``delete_failed``: remote path -> the error, for those it could not remove.
+
+    With ``run_cache`` (see :mod:`dvcremote.runcache_transfer`): ``runs`` are the
+    run-cache files copied (``runs/<k2>/<key>/<value>``), ``runs_failed`` those that
+    could not be (an invalid entry is never copied), and ``runs_skipped`` says why
+    the run cache was not moved at all (a version-aware, worktree or read-only
+    remote), else None.
     """
 
     remote: str
@@ -77,10 +84,18 @@ class TransferSummary:
     up_to_date: int = 0
     deleted: frozenset[str] = frozenset()
     delete_failed: Mapping[str, Exception] = field(default_factory=dict)
+    runs: frozenset[str] = frozenset()
+    runs_failed: Mapping[str, Exception] = field(default_factory=dict)
+    runs_skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.missing and not self.delete_failed
+        return (
+            not self.failed
+            and not self.missing
+            and not self.delete_failed
+            and not self.runs_failed
+        )
 
     def merge(self, other: TransferSummary) -> TransferSummary:
         return TransferSummary(
@@ -91,6 +106,9 @@ class TransferSummary:
             self.up_to_date + other.up_to_date,
             self.deleted | other.deleted,
             {**self.delete_failed, **other.delete_failed},
+            self.runs | other.runs,
+            {**self.runs_failed, **other.runs_failed},
+            self.runs_skipped or other.runs_skipped,
         )
 
 
@@ -221,9 +239,15 @@ class GCResult:
 
 @dataclass(frozen=True)
 class WorkspaceStatus:
-    """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``."""
+    """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``.
+
+    ``by_file`` groups the same changes per file that records them, as ``dvc status``
+    does: a ``.dvc`` file's repo path (``data.dvc``), or for a pipeline stage its
+    ``dvc.yaml`` and name (``dvc.yaml:train``, ``sub/dvc.yaml:report``).
+    """
 
     changes: Mapping[str, str] = field(default_factory=dict)
+    by_file: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:

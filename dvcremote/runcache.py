@@ -207,24 +207,29 @@ class RunCache:
 
     def write(self, relpath: str, data: bytes) -> str:
         """Put ``data`` at ``relpath`` (a run-cache layout path) whole, mode 0644."""
-        if split_relpath(relpath) is None:
-            raise _bad(relpath, "is not a run-cache path (runs/<k2>/<key>/<value>)")
-        final = os.path.join(self.root, *relpath.split("/"))
-        tmp_dir = os.path.join(self.root, TMP_DIR)
-        os.makedirs(tmp_dir, exist_ok=True)
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        tmp = os.path.join(tmp_dir, f"run{TMP_MARK}{self._token}.{next(self._counter)}")
+        tmp = self.tmp_path()
         try:
             with open(tmp, "wb") as f:
                 f.write(data)
-            os.chmod(tmp, ENTRY_MODE)
-            os.replace(tmp, final)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+            return self.adopt(relpath, tmp)
+        finally:
+            _unlink_quiet(tmp)
+
+    def tmp_path(self) -> str:
+        """A fresh temp name in the cache's temp folder (same file system as ``runs/``,
+        outside it: dvc pushes every file under ``runs/``, a half-written one too)."""
+        tmp_dir = os.path.join(self.root, TMP_DIR)
+        os.makedirs(tmp_dir, exist_ok=True)
+        return os.path.join(tmp_dir, f"run{TMP_MARK}{self._token}.{next(self._counter)}")
+
+    def adopt(self, relpath: str, tmp: str) -> str:
+        """Rename the complete file ``tmp`` to ``relpath`` (mode 0644); its full path."""
+        if split_relpath(relpath) is None:
+            raise _bad(relpath, "is not a run-cache path (runs/<k2>/<key>/<value>)")
+        final = os.path.join(self.root, *relpath.split("/"))
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.chmod(tmp, ENTRY_MODE)
+        os.replace(tmp, final)
         return final
 
     def load(self, relpath: str) -> dict[str, Any]:
@@ -310,6 +315,13 @@ class RunCache:
                 bad.append(exc)
                 continue
             yield rel, entry
+
+
+def _unlink_quiet(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 __all__ = [

@@ -143,10 +143,13 @@ class Stage:
                 raise UnsafePath(
                     self.wdir, f"(wdir of stage {self.name!r}) {problem}", source=self.pipeline
                 )
-        for path in [*self.deps, *self.params_files(), *(o.path for o in self.outs)]:
+        read = [*self.deps, *self.params_files()]
+        for path in [*read, *(o.path for o in self.outs)]:
             if path.startswith("/") or "\\" in path or "\x00" in path:
                 raise UnsafePath(path, "is not a relative posix path", source=self.pipeline)
             problem = path_problem(self.repo_path(path))
+            if problem == "is a DVC file" and path in read:
+                continue  # a stage may read a .dvc file or dvc.yaml; it never writes one
             if problem is not None:
                 raise UnsafePath(path, f"(stage {self.name!r}) {problem}", source=self.pipeline)
 
@@ -230,7 +233,7 @@ class Stage:
         if "foreach" in body or "matrix" in body:
             raise InvalidStage(
                 pipeline,
-                f"stage {name!r}: foreach/matrix stages are not supported by dvcremote yet",
+                f"stage {name!r}: a foreach/matrix stage must be expanded first",
             )
         extra = sorted(set(map(str, body)) - _STAGE_KEYS)
         if extra:
@@ -243,9 +246,7 @@ class Stage:
                 pipeline, f"stage {name!r}: 'cmd' must be a string or a list of strings"
             )
         if _templated(body):
-            raise InvalidStage(
-                pipeline, f"stage {name!r}: ${{...}} templating is not supported by dvcremote yet"
-            )
+            raise InvalidStage(pipeline, f"stage {name!r}: ${{...}} must be expanded first")
         wdir = body.get("wdir", ".")
         if not isinstance(wdir, str):
             raise InvalidStage(pipeline, f"stage {name!r}: 'wdir' must be a path")

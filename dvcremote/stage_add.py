@@ -126,7 +126,7 @@ def add_stage(repo: Repo, stage: Stage, *, force: bool = False) -> StageAdded:
     check_stage(stage)
     existing = {s.name: s for s in load_pipeline(repo.root, stage.pipeline)}
     old = existing.get(stage.name)
-    if old is not None and not force:
+    if (old is not None or stage.name in _raw_names(repo, stage.pipeline)) and not force:
         raise DuplicateStageName(
             f"Stage '{stage.name}' already exists in '{stage.pipeline}'."
             " Use '--force' to overwrite."
@@ -145,6 +145,15 @@ def add_stage(repo: Repo, stage: Stage, *, force: bool = False) -> StageAdded:
                 if changed:
                     gitignores.append(os.path.relpath(changed, repo.root).replace(os.sep, "/"))
     return StageAdded(stage.name, stage.pipeline, tuple(sorted(set(gitignores))))
+
+
+def _raw_names(repo: Repo, pipeline: str) -> set[str]:
+    """Stage names as written in ``dvc.yaml`` (a ``foreach``/``matrix`` group's own name
+    too, which expansion replaces with ``name@...``)."""
+    from dvcremote.pipeline import _parse, _read, _stages
+
+    data = _read(repo.full_path(pipeline), pipeline)
+    return set() if data is None else {str(n) for n in _stages(_parse(data, pipeline), pipeline)}
 
 
 def _restore_fields(stage: Stage, old: Stage) -> None:

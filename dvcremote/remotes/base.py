@@ -95,9 +95,16 @@ class Remote(ABC):
             )
 
     def gc(
-        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+        self,
+        outputs: Sequence[Output],
+        *,
+        jobs: int | None = None,
+        dry: bool = False,
+        also_keep: Sequence[Output] = (),
     ) -> GCResult:
-        """Delete from the remote what ``outputs`` do not use (``dry``: only report it)."""
+        """Delete from the remote what ``outputs`` do not use (``dry``: only report it).
+        ``also_keep``: outputs whose objects are kept where they can be found (run-cache
+        entries': one whose directory manifest is nowhere is no reason to refuse)."""
         self.check_gc()
         raise NotImplementedError
 

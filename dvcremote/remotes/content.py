@@ -250,7 +250,12 @@ class ContentRemote(Remote):
 
     # -- gc ------------------------------------------------------------------------------
     def gc(
-        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+        self,
+        outputs: Sequence[Output],
+        *,
+        jobs: int | None = None,
+        dry: bool = False,
+        also_keep: Sequence[Output] = (),
     ) -> GCResult:
         used, _, errors = self._used(outputs, remote_manifests="memory", jobs=jobs)
         if used.unavailable:
@@ -262,8 +267,14 @@ class ContentRemote(Remote):
             )
         if errors:
             raise next(iter(errors.values()))
+        keep = set(used.objs)
+        if also_keep:
+            extra, _, extra_errors = self._used(also_keep, remote_manifests="memory", jobs=jobs)
+            if extra_errors:
+                raise next(iter(extra_errors.values()))
+            keep |= extra.objs
         on_remote = self.odb.all()
-        garbage = sorted(on_remote - used.objs)
+        garbage = sorted(on_remote - keep)
         if garbage and not dry:
             with ThreadPoolExecutor(max_workers=min(self.jobs(jobs) or 8, len(garbage))) as pool:
                 list(pool.map(self.odb.delete, garbage))

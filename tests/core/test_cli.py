@@ -51,7 +51,7 @@ def test_scenario_through_the_cli(workspace: Path, tmp_path: Path) -> None:
     status = run(workspace, "status", "-c")
     assert status.returncode == 1
     assert "deleted:" in status.stdout and "data/b/c" in status.stdout
-    report = json.loads(run(workspace, "status", "-c", "--json").stdout)
+    report = json.loads(run(workspace, "status", "-c", "--json-objects").stdout)
     assert report["deleted"] == sorted(report["deleted"]) and md5("alpha") in report["deleted"]
     assert report["paths"] == {
         "data": "deleted",
@@ -69,7 +69,9 @@ def test_scenario_through_the_cli(workspace: Path, tmp_path: Path) -> None:
     assert run(workspace, "status").returncode == 0
     (workspace / "model.bin").write_bytes(b"changed")
     changed = run(workspace, "status", "--json")
-    assert changed.returncode == 1 and json.loads(changed.stdout) == {"model.bin": "modified"}
+    assert changed.returncode == 1 and json.loads(changed.stdout) == {
+        "model.bin.dvc": [{"changed outs": {"model.bin": "modified"}}]
+    }
 
 
 def test_exit_codes_and_errors(workspace: Path) -> None:

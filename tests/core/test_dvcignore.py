@@ -12,7 +12,7 @@ import pytest
 from core_helpers import write_tree
 
 from dvcremote.dvcignore import DvcIgnore
-from dvcremote.errors import DvcIgnoreError
+from dvcremote.errors import DvcIgnoreError, IgnoredOutput
 from dvcremote.index import find_dvcfiles
 from dvcremote.repo import Repo
 from dvcremote_testing.dvc import run_dvcremote
@@ -125,3 +125,17 @@ def test_check_ignore(workspace: Path) -> None:
     assert every.stdout.splitlines() == [".dvcignore:2:!keep.log\tkeep.log"]
     assert run_dvcremote("check-ignore", "a.txt", cwd=workspace, check=False).returncode == 1
     assert run_dvcremote("check-ignore", "-a", "a.txt", cwd=workspace, check=False).returncode == 2
+
+
+def test_an_ignored_output_is_a_typed_error_naming_the_file(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    write_tree(workspace, {"keep.log": "k", "drop.log": "d"})
+    dvcrepo.add(["keep.log", "drop.log"])
+    (workspace / ".dvcignore").write_text("*.log\n!keep.log\n")  # keep.log re-included
+    with pytest.raises(IgnoredOutput) as caught:
+        dvcrepo.status()
+    assert caught.value.path == "drop.log.dvc"
+    assert caught.value.rule == ".dvcignore:1:*.log"
+    assert caught.value.target == str(workspace / "drop.log")
+    assert dvcrepo.status(["keep.log"]).clean

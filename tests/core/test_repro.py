@@ -175,6 +175,7 @@ def test_force_always_changed_and_callback(dvcrepo: Repo, workspace: Path) -> No
     assert ran == ["Running stage 'tick':", "Running stage 'always':"]
     assert (workspace / "ticks.txt").read_text() == "x\nx\n"
     lines, _ = _messages(dvcrepo, force=True)
+    assert lines[:2] == ["Verifying data sources in stage: 'foo.dvc'", ""]
     assert "Running stage 'copy':" in lines
 
 
@@ -302,6 +303,23 @@ def test_hostile_pipeline_refused_before_anything_runs(dvcrepo: Repo, workspace:
         with pytest.raises(error):
             dvcrepo.reproduce()
         assert snapshot(workspace) == before
+
+
+def test_output_through_a_symlink_out_of_the_repo_refused(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep")
+    (workspace / "link").symlink_to(outside)
+    (workspace / "dvc.yaml").write_text(
+        "stages:\n  first:\n    cmd: touch ran\n    outs:\n    - ran\n"
+        "  evil:\n    cmd: echo x\n    deps:\n    - ran\n    outs:\n    - link/victim\n"
+    )
+    with pytest.raises(UnsafePath, match="symlink"):
+        dvcrepo.reproduce()
+    assert not (workspace / "ran").exists()
+    assert (outside / "victim").read_text() == "keep"
 
 
 def test_graph_errors(dvcrepo: Repo, workspace: Path) -> None:
@@ -438,3 +456,111 @@ def test_corrupt_run_cache_entry_is_not_used(dvcrepo: Repo, workspace: Path) -> 
     assert any(line.startswith("WARNING: corrupted cache file") for line in lines)
     assert "Running stage 'copy':" in lines
     assert not (workspace / ".git").exists()
+
+
+@pytest.mark.parametrize("link", ["copy", "hardlink", "symlink"])
+def test_outputs_linked_back_with_the_cache_type(workspace: Path, link: str) -> None:
+    repo = Repo.init(workspace, no_scm=True)
+    repo.config.set("cache", "type", link)
+    repo = Repo(workspace)
+    write_tree(workspace, {"in": "i"})
+    repo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    repo.stage_add("p", "echo x >> log", deps=["in"], outs_persist=["log"])
+    repo.reproduce()
+    out, obj = workspace / "out", cache_file(workspace, md5("made\n"))
+    assert out.is_symlink() == (link == "symlink")
+    assert out.samefile(obj) == (link != "copy")
+    repo.reproduce(["p"], force=True)
+    assert (workspace / "log").read_text() == "x\nx\n"
+    assert cache_file(workspace, md5("x\n")).read_text() == "x\n"
+    repo.close()
+
+
+def test_pull_brings_data_of_an_unchanged_stage(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    dvcrepo.push()
+    (workspace / "out").unlink()
+    obj = cache_file(workspace, md5("made\n"))
+    os.chmod(obj, 0o644)
+    obj.unlink()
+    lines, result = _messages(dvcrepo, pull=True)
+    assert lines == ["Pulling data for stage: 's'"]
+    assert (workspace / "out").read_text() == "made\n"
+    assert result.ran == () and result.restored == ()  # type: ignore[attr-defined]
+
+
+def test_foreach_and_matrix_stages_run_expanded(dvcrepo: Repo, workspace: Path) -> None:
+    (workspace / "dvc.yaml").write_text(
+        "vars:\n- suffix: txt\nstages:\n  fe:\n    foreach: [a, b]\n    do:\n"
+        "      cmd: echo ${item} > ${item}.${suffix}\n      outs:\n      - ${item}.${suffix}\n"
+        "  mx:\n    matrix:\n      x: [1, 2]\n    cmd: cat a.txt > m${item.x}\n"
+        "    deps:\n    - a.txt\n    outs:\n    - m${item.x}\n"
+    )
+    lines, _ = _messages(dvcrepo)
+    assert [line for line in lines if line.startswith(">")] == [
+        "> echo a > a.txt",
+        "> echo b > b.txt",
+        "> cat a.txt > m1",
+        "> cat a.txt > m2",
+    ]
+    assert (workspace / "m2").read_text() == "a\n"
+    lock = (workspace / "dvc.lock").read_text()
+    assert "  fe@a:\n    cmd: echo a > a.txt\n" in lock and "  mx@2:\n" in lock
+    lines, _ = _messages(dvcrepo, ["fe"])
+    assert lines == ["Stage 'fe@a' didn't change, skipping", "Stage 'fe@b' didn't change, skipping"]
+
+
+def test_pull_restores_from_a_remote_run_cache(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path, tmp_path: Path
+) -> None:
+    write_tree(workspace, {"in": "one"})
+    dvcrepo.stage_add("s", "cp in out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    dvcrepo.push(run_cache=True)
+    clone = tmp_path / "clone"
+    write_tree(clone, {"in": "one", "dvc.yaml": (workspace / "dvc.yaml").read_text()})
+    Repo.init(clone, no_scm=True).close()
+    (clone / ".dvc" / "config").write_bytes((workspace / ".dvc" / "config").read_bytes())
+    other = Repo(clone)
+    lines, _ = _messages(other, run_cache=True)
+    assert "Running stage 's':" in lines  # without --pull nothing is known here
+    (clone / "out").unlink()
+    (clone / "dvc.lock").unlink()
+    for p in sorted((clone / ".dvc" / "cache").rglob("*"), reverse=True):
+        if p.is_file():
+            os.chmod(p, 0o644)
+            p.unlink()
+    lines, result = _messages(other, pull=True)
+    assert lines[0] == "Stage 's' is cached - skipping run, checking out outputs"
+    assert result.restored == ("s",)  # type: ignore[attr-defined]
+    assert (clone / "out").read_text() == "one"
+    assert (clone / "dvc.lock").read_bytes() == (workspace / "dvc.lock").read_bytes()
+    other.close()
+
+
+def test_stages_named_from_the_current_folder(
+    dvcrepo: Repo,
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (workspace / "sub").mkdir()
+    (workspace / "sub" / "dvc.yaml").write_text(
+        "stages:\n  x:\n    cmd: echo $DVC_STAGE > name\n    outs:\n    - name\n"
+    )
+    monkeypatch.chdir(workspace / "sub")
+    assert main(["repro"]) == 0
+    out = capsys.readouterr().out
+    assert "Running stage 'x':" in out and "Updating lock file 'dvc.lock'" in out
+    assert (workspace / "sub" / "name").read_text() == "x\n"
+    monkeypatch.chdir(workspace)
+    assert main(["repro", "-f", "sub/dvc.yaml:x"]) == 0
+    out = capsys.readouterr().out
+    assert "Running stage 'sub/dvc.yaml:x':" in out
+    assert (workspace / "sub" / "name").read_text() == "sub/dvc.yaml:x\n"

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from core_helpers import md5
 
 from dvcremote import yamlio
+from dvcremote.backend.base import Backend
 from dvcremote.errors import InvalidRunCacheEntry
+from dvcremote.objects import Obj
+from dvcremote.repo import Repo
 from dvcremote.runcache import (
     RunCache,
     entry_relpath,
@@ -23,6 +28,7 @@ from dvcremote.runcache import (
     run_value,
     split_relpath,
 )
+from dvcremote_testing.dvc import run_dvcremote
 
 FOO = "acbd18db4cc2f85cedef654fccc4a4d8"
 #: The copy stage of dvc-pipelines.md (§2, §4): ``cp foo bar`` after ``dvc repro``.
@@ -262,3 +268,202 @@ def test_save_refuses_an_entry_it_could_never_restore(tmp_path: Path) -> None:
     with pytest.raises(InvalidRunCacheEntry, match="no md5"):
         runs.save(_variant(outs=[{"path": "bar", "hash": "md5"}]))
     assert not (tmp_path / "runs").exists()
+
+
+# ----------------------------------------------------------------- push / fetch / gc
+def _entry_only_object(repo: Repo, ws: Path) -> tuple[dict[str, Any], str]:
+    """A run-cache entry whose output object is in the cache but named by no ``.dvc``
+    file or lock (as after ``repro`` ran the stage on other inputs since)."""
+    (ws / "result").write_text("result")
+    repo.add("result")
+    (ws / "result.dvc").unlink()
+    oid = md5("result")
+    entry = _variant(outs=[{"path": "bar", "hash": "md5", "md5": oid, "size": 6}])
+    repo.run_cache.save(entry)
+    return entry, oid
+
+
+def _pushed_entry(repo: Repo, ws: Path, remote_dir: Path) -> tuple[dict[str, Any], str]:
+    """:func:`_entry_only_object`, pushed with its object to a new default remote."""
+    repo.remote_add("store", str(remote_dir), default=True)
+    entry, oid = _entry_only_object(repo, ws)
+    repo.push(run_cache=True)
+    return entry, oid
+
+
+def _backend(repo: Repo, name: str | None = None) -> Backend:
+    return repo.open_remote_backend(repo.config.remote(name))
+
+
+def _remote_files(repo: Repo, name: str | None = None) -> dict[str, bytes]:
+    with _backend(repo, name) as backend:
+        return {
+            info.path: backend.read_bytes(info.path)
+            for info in backend.list_files("", recursive=True)
+        }
+
+
+def _local_runs(repo: Repo) -> dict[str, bytes]:
+    runs = repo.run_cache
+    return {rel: Path(runs.root, rel).read_bytes() for rel in runs.relpaths()}
+
+
+def test_push_run_cache_sends_the_entries_and_the_objects_they_name(
+    dvcrepo: Repo, workspace: Path, any_remote: str
+) -> None:
+    dvcrepo.remote_add("store", any_remote, default=True)
+    entry, oid = _entry_only_object(dvcrepo, workspace)
+    relpath = entry_relpath(run_key(entry), run_value(entry))
+    object_path = f"files/md5/{oid[:2]}/{oid[2:]}"
+
+    plain = dvcrepo.push()
+    assert plain.runs == frozenset() and plain.runs_skipped is None
+    assert object_path not in _remote_files(dvcrepo), "dvc's push sends no run-cache object"
+
+    summary = dvcrepo.push(run_cache=True)
+    assert summary.ok and summary.runs == {relpath}
+    assert summary.transferred == {oid}
+    remote = _remote_files(dvcrepo)
+    assert remote[relpath] == _local_runs(dvcrepo)[relpath]
+    assert remote[object_path] == b"result"
+
+    again = dvcrepo.push(run_cache=True)
+    assert again.runs == {relpath}, "entries are copied on every push, as dvc"
+    assert again.transferred == frozenset() and again.up_to_date == 1
+
+
+def test_fetch_run_cache_brings_the_remote_entries_back(
+    dvcrepo: Repo, workspace: Path, any_remote: str
+) -> None:
+    dvcrepo.remote_add("store", any_remote, default=True)
+    entry, _ = _entry_only_object(dvcrepo, workspace)
+    dvcrepo.run_cache.save(COPY)
+    dvcrepo.push(run_cache=True)
+    pushed = _local_runs(dvcrepo)
+    shutil.rmtree(workspace / ".dvc" / "cache" / "runs")
+
+    summary = dvcrepo.fetch(run_cache=True)
+    assert summary.ok and summary.runs == set(pushed)
+    assert _local_runs(dvcrepo) == pushed
+    assert dvcrepo.run_cache.lookup(entry) in (entry, COPY)  # both results of one stage
+    mode = stat.S_IMODE(os.stat(Path(dvcrepo.run_cache.root, sorted(pushed)[0])).st_mode)
+    assert mode == 0o644
+
+    assert dvcrepo.fetch(run_cache=True).runs == frozenset(), "valid entries stay as they are"
+    assert dvcrepo.pull(run_cache=True).fetch.runs == frozenset()
+
+
+def test_fetch_run_cache_never_takes_an_invalid_remote_entry(
+    dvcrepo: Repo, workspace: Path, any_remote: str
+) -> None:
+    dvcrepo.remote_add("store", any_remote, default=True)
+    hostile = _variant(outs=[{"path": "../.bashrc", "hash": "md5", "md5": FOO}])
+    swapped = entry_relpath(COPY_KEY, run_value(hostile))  # under the copy stage's key
+    broken = entry_relpath(COPY_KEY, "e" * 64)
+    good = entry_relpath(COPY_KEY, COPY_VALUE)
+    with _backend(dvcrepo) as backend:
+        backend.write(swapped, _dump(hostile).encode())
+        backend.write(broken, b"cmd: [\n")
+        backend.write(good, _dump(COPY).encode())
+        backend.write("runs/zz/stray", b"not an entry")
+
+    summary = dvcrepo.fetch(run_cache=True)
+    assert summary.runs == {good}
+    assert set(summary.runs_failed) == {swapped, broken} and not summary.ok
+    assert all(isinstance(e, InvalidRunCacheEntry) for e in summary.runs_failed.values())
+    assert "stored under key" in str(summary.runs_failed[swapped])
+    assert f"{swapped} on remote store" in str(summary.runs_failed[swapped])
+    assert list(_local_runs(dvcrepo)) == [good]
+    assert os.listdir(workspace / ".dvc" / "cache" / ".dvcremote-tmp") == []
+
+    proc = run_dvcremote("fetch", "--run-cache", cwd=workspace, check=False)
+    assert proc.returncode == 3
+    assert f"ERROR: {broken}: cannot use '{broken} on remote store'" in proc.stderr
+    assert "0 run-cache entries fetched" in proc.stdout
+
+
+def test_push_run_cache_reports_an_invalid_local_entry_and_sends_the_rest(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    dvcrepo.remote_add("store", str(remote_dir), default=True)
+    dvcrepo.run_cache.save(COPY)
+    broken = _store(workspace / ".dvc" / "cache", "cmd: [\n", COPY_KEY, "e" * 64)
+    summary = dvcrepo.push(run_cache=True)
+    good = entry_relpath(COPY_KEY, COPY_VALUE)
+    assert summary.runs == {good}
+    assert list(summary.runs_failed) == [entry_relpath(COPY_KEY, "e" * 64)]
+    assert not (remote_dir / "runs" / COPY_KEY[:2] / COPY_KEY / broken.name).exists()
+    proc = run_dvcremote("push", "--run-cache", cwd=workspace, check=False)
+    assert proc.returncode == 3 and "not valid YAML" in proc.stderr
+    assert "1 file pushed" in proc.stdout, "dvc counts run-cache files among files pushed"
+
+
+@pytest.mark.parametrize("kind", ["version_aware", "worktree"])
+def test_a_version_aware_remote_keeps_no_run_cache_and_says_so(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path, kind: str
+) -> None:
+    store = tmp_path / "versioned"
+    store.mkdir()
+    dvcrepo.remote_add("va", str(store), default=True, versioning=True, **{kind: True})
+    _entry_only_object(dvcrepo, workspace)
+    said = f"remote 'va' is {kind.replace('_', '-')}"
+
+    summary = dvcrepo.push(run_cache=True)
+    assert summary.runs == frozenset() and summary.ok
+    assert summary.runs_skipped is not None and said in summary.runs_skipped
+    assert _remote_files(dvcrepo) == {}, "no runs/, and no entry object at a workspace path"
+    fetched = dvcrepo.fetch(run_cache=True)
+    assert fetched.runs_skipped == summary.runs_skipped
+
+    proc = run_dvcremote("push", "--run-cache", cwd=workspace)
+    assert f"WARNING: run cache not pushed: {said}" in proc.stderr
+    proc = run_dvcremote("pull", "--run-cache", cwd=workspace)
+    assert f"WARNING: run cache not fetched: {said}" in proc.stderr
+
+
+def test_gc_run_cache_keeps_the_objects_entries_name(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    _, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
+    runs_before = _local_runs(dvcrepo)
+    remote_runs = sorted(
+        p.relative_to(remote_dir).as_posix()
+        for p in (remote_dir / "runs").rglob("*")
+        if p.is_file()
+    )
+    obj = Obj(oid)
+
+    kept = dvcrepo.gc(workspace=True, cloud=True, force=True, run_cache=True)
+    assert [r.removed for r in kept] == [frozenset(), frozenset()]
+    assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
+    proc = run_dvcremote("gc", "-w", "-c", "-f", "--run-cache", cwd=workspace)
+    assert "Removed 0 objects from the cache" in proc.stdout
+    assert dvcrepo.cache.exists(obj) and (remote_dir / obj.relpath()).exists()
+
+    proc = run_dvcremote("gc", "-w", "-c", "-f", cwd=workspace)
+    assert "Removed 1 object from the cache" in proc.stdout
+    assert not dvcrepo.cache.exists(obj) and not (remote_dir / obj.relpath()).exists()
+    assert _local_runs(dvcrepo) == runs_before, "gc never touches runs/"
+    assert (
+        sorted(
+            p.relative_to(remote_dir).as_posix()
+            for p in (remote_dir / "runs").rglob("*")
+            if p.is_file()
+        )
+        == remote_runs
+    )
+
+
+def test_fetch_run_outputs_brings_the_objects_a_found_entry_names(
+    dvcrepo: Repo, workspace: Path, remote_dir: Path
+) -> None:
+    """What ``repro --pull`` needs: the entries first, then a found entry's data."""
+    entry, oid = _pushed_entry(dvcrepo, workspace, remote_dir)
+    shutil.rmtree(workspace / ".dvc" / "cache")
+
+    assert dvcrepo.fetch_run_cache().runs == {entry_relpath(run_key(entry), run_value(entry))}
+    found = dvcrepo.run_cache.lookup(entry)
+    assert found == entry and not dvcrepo.cache.exists(Obj(oid))
+    summary = dvcrepo.fetch_run_outputs(found)
+    assert summary.ok and summary.transferred == {oid}
+    assert Path(dvcrepo.cache.path(Obj(oid))).read_text() == "result"

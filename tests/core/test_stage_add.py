@@ -217,3 +217,26 @@ def test_stage_round_trips_through_dvc_yaml_form() -> None:
     assert list(again) == list(body)
     assert list(again["outs"][0]["o"]) == ["desc", "cache", "remote", "push"]
     assert list(again["plots"][0]["p.csv"]) == ["x", "template"]
+
+
+def test_a_dvc_file_may_be_a_dep_but_not_an_output(dvcrepo: Repo, workspace: Path) -> None:
+    dvcrepo.stage_add("reads", "wc -l dvc.yaml > n", deps=["dvc.yaml"], outs=["n"])
+    with pytest.raises(UnsafePath, match="is a DVC file"):
+        dvcrepo.stage_add("writes", "echo > x.dvc", outs=["x.dvc"])
+
+
+def test_templated_dvc_yaml(dvcrepo: Repo, workspace: Path) -> None:
+    original = (
+        "vars:\n- n: 2\nstages:\n  fe:\n    foreach: [a, b]\n    do:\n"
+        "      cmd: echo ${item} > ${item}.txt\n      outs:\n      - ${item}.txt\n"
+    )
+    (workspace / "dvc.yaml").write_text(original)
+    with pytest.raises(DuplicateStageName):
+        dvcrepo.stage_add("fe", "echo", outs=["z"])
+    with pytest.raises(OutputDuplication, match=r"stage: 'fe@a'"):
+        dvcrepo.stage_add("other", "echo", outs=["a.txt"])
+    dvcrepo.stage_add("after", "cat a.txt b.txt > ab", deps=["a.txt", "b.txt"], outs=["ab"])
+    assert (workspace / "dvc.yaml").read_text() == original + (
+        "  after:\n    cmd: cat a.txt b.txt > ab\n    deps:\n    - a.txt\n    - b.txt\n"
+        "    outs:\n    - ab\n"
+    )

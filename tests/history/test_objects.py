@@ -172,7 +172,7 @@ def test_status_cli_json(
     mixed_state: dict[str, set[str]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["status", "-c", "--json", *cli_args(flag)]) == EXIT_NOT_IN_SYNC
+    assert main(["status", "-c", "--json-objects", *cli_args(flag)]) == EXIT_NOT_IN_SYNC
     printed = json.loads(capsys.readouterr().out)
     expected = _expected_status(hist, flag, mixed_state)
     assert {k: set(printed[k]) for k in expected} == expected

@@ -92,7 +92,7 @@ def test_system_and_global_config_are_read_as_dvc_reads_them(
     assert any(p.is_file() for p in store.rglob("*"))
 
     assert run_dvcremote("remote", "default", cwd=ws).stdout.strip() == "mine"
-    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     listed = run_dvcremote("remote", "list", cwd=ws).stdout
     assert f"shared\t{tmp_path / 'other'}" in listed  # the local file wins over the system one
     refused = run_dvcremote("remote", "remove", "mine", cwd=ws, check=False)

@@ -29,7 +29,7 @@ def test_dvcremote_pulls_what_dvc_pushed(tmp_path: Path, real_dvc: DvcRunner) ->
 
     assert workspace_data(clone) == flatten(sample_tree())
     assert dvcfiles(clone) == written, "dvcremote rewrote dvc's .dvc files"
-    status = run_dvcremote("status", "-c", "--json", cwd=clone).json()
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=clone).json()
     assert status["paths"] == {} and status["new"] == status["missing"] == status["deleted"] == []
     assert real_dvc.json("status", "-c", cwd=clone) == {}
     # dvc accepts the cache and the workspace dvcremote restored as its own.
@@ -71,7 +71,7 @@ def test_status_cloud_agrees_with_dvc(tmp_path: Path, real_dvc: DvcRunner) -> No
         "crlf.txt": "missing",
     }
     assert real_dvc.json("status", "-c", cwd=clone) == expected
-    ours = run_dvcremote("status", "-c", "--json", cwd=clone, check=False)
+    ours = run_dvcremote("status", "-c", "--json-objects", cwd=clone, check=False)
     assert ours.returncode == 1, ours.describe()  # documented: not in sync
     assert ours.json()["paths"] == expected
 

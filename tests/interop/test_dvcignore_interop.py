@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interop_helpers import write_tree
+import pytest
+from interop_helpers import read_files, write_tree
 
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
 
@@ -76,3 +77,48 @@ def test_checkout_force_leaves_the_same_files(tmp_path: Path, real_dvc: DvcRunne
 
     assert files(ours) == files(theirs)
     assert files(ours)["new.log"] == b"ignored" and "extra.txt" not in files(ours)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "output"),
+    [("foo", "foo"), ("d/", "d/x"), ("model.*", "model.bin")],
+    ids=["dvc-file", "folder-above", "stage-output"],
+)
+def test_an_ignored_output_is_refused_as_dvc(
+    tmp_path: Path, real_dvc: DvcRunner, pattern: str, output: str
+) -> None:
+    """dvc refuses to load an output whose own path (or a folder above it) .dvcignore
+    matches: "Path '<abs path>' is ignored by .dvcignore:LINE:PATTERN", for every
+    command, before any work. So does dvcremote (exit 3), and nothing is changed."""
+    ws = tmp_path / "ws"
+    write_tree(ws, {"foo": "foo", "d": {"x": "x"}})
+    real_dvc("init", "--no-scm", cwd=ws)
+    real_dvc("add", "foo", "d/x", cwd=ws)
+    # a root .dvc file for d/x, so that ignoring d/ does not hide the file itself
+    (ws / "dx.dvc").write_text((ws / "d" / "x.dvc").read_text().replace("path: x", "path: d/x"))
+    (ws / "d" / "x.dvc").unlink()
+    (ws / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: echo m > model.bin\n    outs:\n    - model.bin\n"
+    )
+    real_dvc("repro", cwd=ws)
+    real_dvc("remote", "add", "-d", "store", "../remote", cwd=ws)
+    with (ws / ".dvcignore").open("a") as f:
+        f.write(f"{pattern}\n")
+    expected = f"Path {str(ws / output)!r} is ignored by .dvcignore:4:{pattern}"
+    def files() -> tuple[dict[str, bytes], dict[str, bytes]]:
+        return read_files(ws), read_files(ws / ".dvc" / "cache", skip=())
+
+    before = files()
+    for command in (
+        ("status",),
+        ("status", "-c"),
+        ("push",),
+        ("checkout", "-f"),
+        ("gc", "-w", "-f"),
+    ):
+        theirs = real_dvc(*command, cwd=ws, check=False)
+        assert theirs.returncode != 0 and expected in theirs.stderr, theirs.describe()
+        ours = run_dvcremote(*command, cwd=ws, check=False)
+        assert ours.returncode == 3 and expected in ours.stderr, ours.describe()
+        assert files() == before, command
+    assert not (tmp_path / "remote").exists()

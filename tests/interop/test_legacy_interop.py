@@ -77,7 +77,7 @@ def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: DvcRunn
     ws, remote = tmp_path / "ws", tmp_path / "remote"
     ids = _legacy_repo(ws, remote)
     written = dvcfiles(ws)
-    before = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    before = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert before.returncode == 1, before.describe()
     assert set(before.json()["deleted"]) == set(ids.values())
 
@@ -85,7 +85,7 @@ def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: DvcRunn
 
     assert workspace_data(ws) == _expected_data()  # the original bytes: CRLF kept
     assert dvcfiles(ws) == written, "dvcremote rewrote the 2.x .dvc files"
-    status = run_dvcremote("status", "-c", "--json", cwd=ws).json()
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()
     assert set(status["ok"]) == set(ids.values()) and status["paths"] == {}
     assert run_dvcremote("status", "--json", cwd=ws).json() == {}
     # dvc 3 agrees: the cache (2.x layout, .dvc/cache/xx/...) and the workspace are in order.
@@ -101,7 +101,7 @@ def test_dvcremote_pulls_and_reports_dvc2_data(tmp_path: Path, real_dvc: DvcRunn
     object_path(remote, ids["data"], legacy=True).unlink()
     expected = {"text": "new", "data": "new", "data/caf\u00e9.txt": "new"}
     assert real_dvc.json("status", "-c", cwd=ws) == expected
-    ours = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    ours = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert ours.returncode == 1 and ours.json()["paths"] == expected, ours.describe()
 
 

@@ -90,13 +90,13 @@ def test_status_cloud_leaves_out_push_false(tmp_path: Path, real_dvc: DvcRunner)
     dvcremote checks it against its own remote (on purpose: a CI check must see it)."""
     ws = _project(tmp_path, real_dvc)
     assert real_dvc.json("status", "-c", cwd=ws) == {"a": "new"}
-    ours = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    ours = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert ours.returncode == 1
     assert ours.json()["paths"] == {"a": "new", "c": "new"}
     run_dvcremote("push", cwd=ws)
-    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     # -r follows dvc's push/fetch rules: an output pinned to another remote is left out
-    assert run_dvcremote("status", "-c", "-r", "rb", "--json", cwd=ws, check=False).json()[
+    assert run_dvcremote("status", "-c", "-r", "rb", "--json-objects", cwd=ws, check=False).json()[
         "paths"
     ] == {"a": "new"}
 
@@ -120,13 +120,15 @@ def test_workspace_status_states_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> 
     (ws / "b").unlink()  # b: cached, gone from the workspace
     (ws / "d").write_text("changed")  # d: cache: false
     expected = {"a": "not in cache", "b": "deleted", "d": "modified"}
-    assert _dvc_states(real_dvc.json("status", cwd=ws)) == expected
+    theirs = real_dvc.json("status", cwd=ws)
+    assert _dvc_states(theirs) == expected
     ours = run_dvcremote("status", "--json", cwd=ws, check=False)
     assert ours.returncode == 1
-    assert ours.json() == expected
+    assert ours.json() == theirs
     (ws / "d").unlink()
-    assert _dvc_states(real_dvc.json("status", cwd=ws))["d"] == "deleted"
-    assert run_dvcremote("status", "--json", cwd=ws, check=False).json()["d"] == "deleted"
+    theirs = real_dvc.json("status", cwd=ws)
+    assert _dvc_states(theirs)["d"] == "deleted"
+    assert run_dvcremote("status", "--json", cwd=ws, check=False).json() == theirs
 
 
 def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
@@ -152,5 +154,57 @@ def test_repo_import_outputs_are_not_pushed_nor_in_status_cloud(
         tool("push", cwd=ws)
         remotes[name] = _objects(ws.parent / "store")
         assert real_dvc.json("status", "-c", cwd=ws) == {}
-        assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+        assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
     assert remotes["ours"] == remotes["dvc"] == {md5(b"plain")}
+
+
+def _garbage_everywhere(ws: Path) -> None:
+    """Both remotes hold every cached object (a, b, c) plus an old version of a and c:
+    what is garbage where depends on which outputs name which remote."""
+    cache = ws / ".dvc" / "cache"
+    for data in (b"old a", b"old c"):
+        folder = cache / "files" / "md5" / md5(data)[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / md5(data)[2:]).write_bytes(data)
+    for remote in ("ra", "rb"):
+        shutil.copytree(cache, ws.parent / remote, dirs_exist_ok=True)
+
+
+@pytest.mark.parametrize("args", [(), ("-r", "rb")], ids=["default", "r-rb"])
+def test_gc_cloud_collects_per_output_remotes_as_dvc(
+    tmp_path: Path, real_dvc: DvcRunner, args: tuple[str, ...]
+) -> None:
+    """``gc -c`` also collects every ``remote:`` remote, keeping there only the objects
+    of the outputs naming it; the ``-r``/default remote keeps only the others'."""
+
+    def steps(tool: Tool, ws: Path) -> None:
+        _garbage_everywhere(ws)
+        tool("gc", "-w", "-c", "-f", *args, cwd=ws)
+
+    _both(tmp_path, real_dvc, steps)
+    kept = _state(tmp_path / "ours")
+    if not args:
+        assert kept["ra"] == {md5(b"a"), md5(b"b")}  # c's object goes: c is rb's
+        assert kept["rb"] == {md5(b"c")}
+    else:
+        assert kept["rb"] == {md5(b"a"), md5(b"b"), md5(b"c")}
+        assert md5(b"old a") in kept["ra"], "ra is not collected with -r rb"
+
+
+def test_gc_cloud_unknown_output_remote_removes_nothing(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """An output naming a remote the config lacks stops gc before anything is removed
+    (dvc: "config file error: remote 'nosuch' doesn't exist")."""
+    for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
+        root = tmp_path / name
+        ws = _project(root, real_dvc)
+        _garbage_everywhere(ws)
+        (ws / "c.dvc").write_text(_dvcfile("c", {"remote": "nosuch"}))
+        before = _state(root)
+        run = tool("gc", "-w", "-c", "-f", cwd=ws, check=False)
+        assert run.returncode != 0
+        assert "nosuch" in run.stderr
+        if name == "ours":
+            assert "c.dvc: output 'c': remote 'nosuch' does not exist" in run.stderr
+        assert _state(root) == before

@@ -102,7 +102,7 @@ def test_dvcremote_pulls_a_pipeline_dvc_pushed(tmp_path: Path, real_dvc: DvcRunn
         "eval/plots/roc.json", "results/report.txt",
     }
 
-    before = run_dvcremote("status", "-c", "--json", cwd=other, check=False).json()["paths"]
+    before = run_dvcremote("status", "-c", "--json-objects", cwd=other, check=False).json()["paths"]
     theirs = real_dvc.json("status", "-c", cwd=other)
     assert "model.pkl" in theirs and theirs.items() <= before.items()
     assert set(before.values()) == {"deleted"}
@@ -110,7 +110,7 @@ def test_dvcremote_pulls_a_pipeline_dvc_pushed(tmp_path: Path, real_dvc: DvcRunn
     run_dvcremote("pull", cwd=other)
 
     assert tracked_data(other) == expected
-    status = run_dvcremote("status", "-c", "--json", cwd=other).json()
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=other).json()
     assert status["paths"] == {} and len(status["ok"]) == 8  # 6 files, 2 directory manifests
     assert real_dvc.json("status", "-c", cwd=other) == {}
     assert real_dvc.json("status", cwd=other) == {}, "dvc sees the restored workspace as its own"
@@ -124,7 +124,7 @@ def test_status_cloud_agrees_on_a_pipeline_out_of_sync(
     gone = [p for p in objects if p.is_file()][:3]  # the first in name order
     for path in gone:
         path.unlink()
-    ours = run_dvcremote("status", "-c", "--json", cwd=ws, check=False).json()
+    ours = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False).json()
     theirs = real_dvc.json("status", "-c", cwd=ws)
     assert set(ours["new"]) == {p.parent.name + p.name for p in gone}
     assert not ours["deleted"] and not ours["missing"]

@@ -159,3 +159,25 @@ def test_run_cache_made_by_dvcremote_restores_in_dvc(tmp_path: Path, real_dvc: D
     assert "Stage 'copy' is cached - skipping run, checking out outputs" in run.stdout
     assert "Running stage" not in run.stdout
     assert (ws / "out").read_text() == "one"
+
+
+TEMPLATED = (
+    "vars:\n- suffix: txt\n  n: 3\nstages:\n  fe:\n    foreach: [a, b]\n    do:\n"
+    "      cmd: echo ${item} ${n} > ${item}.${suffix}\n      outs:\n      - ${item}.${suffix}\n"
+    "  mx:\n    matrix:\n      x: [1, 2]\n      y: [p, q]\n"
+    "    cmd: cat a.txt > m${item.x}${item.y}\n    deps:\n    - a.txt\n    params:\n    - lr\n"
+    "    outs:\n    - m${item.x}${item.y}\n"
+)
+
+
+def test_templated_pipeline_same_lock(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    for name, tool in (("dvc", _dvc(real_dvc)), ("ours", _dvcremote)):
+        ws = tmp_path / name
+        write_tree(ws, {"dvc.yaml": TEMPLATED, "params.yaml": "lr: 1\n"})
+        subprocess.run(["git", "init", "-q", str(ws)], check=True)
+        tool("init", "-q", cwd=ws)
+        tool("repro", cwd=ws)
+    assert _files(tmp_path / "ours") == _files(tmp_path / "dvc")
+    assert "mx@2-q:" in (tmp_path / "ours" / "dvc.lock").read_text()
+    again = real_dvc("repro", cwd=tmp_path / "ours").stdout
+    assert "Running stage" not in again

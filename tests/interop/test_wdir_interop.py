@@ -53,7 +53,7 @@ def test_pull_resolves_paths_through_wdir(tmp_path: Path, real_dvc: DvcRunner) -
     shutil.rmtree(ws / ".dvc" / "cache")
     (ws / "sub" / "foo").unlink()
     assert run_dvcremote("status", "--json", cwd=ws, check=False).json() == {
-        "sub/foo": "not in cache"
+        "meta/foo.dvc": [{"changed outs": {"sub/foo": "not in cache"}}]
     }
     run_dvcremote("pull", cwd=ws)
     assert (ws / "sub" / "foo").read_text() == "hello\n"

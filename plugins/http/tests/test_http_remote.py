@@ -50,13 +50,13 @@ def test_status_and_pull_over_http(tmp_path: Path, http_store: Published) -> Non
     ws = _published(tmp_path, http_store.path)
     _use_http(ws, http_store.url)
 
-    status = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert status.returncode == 1, status.describe()  # not in the cache yet: "deleted"
     assert set(status.json()["paths"].values()) == {"deleted"}
 
     run_dvcremote("pull", cwd=ws)
     assert _data(ws) == DATA
-    assert run_dvcremote("status", "-c", "--json", cwd=ws).json()["paths"] == {}
+    assert run_dvcremote("status", "-c", "--json-objects", cwd=ws).json()["paths"] == {}
 
 
 def test_an_object_missing_on_the_server_is_new_not_an_error(
@@ -68,7 +68,7 @@ def test_an_object_missing_on_the_server_is_new_not_an_error(
     oid = hashlib.md5(DATA["model.bin"]).hexdigest()
     (http_store.path / "files" / "md5" / oid[:2] / oid[2:]).unlink()
 
-    status = run_dvcremote("status", "-c", "--json", cwd=ws, check=False)
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=ws, check=False)
     assert status.returncode == 1
     assert status.json()["paths"] == {"model.bin": "new"}
 
@@ -102,6 +102,23 @@ def test_push_and_gc_are_refused_and_write_nothing(tmp_path: Path, http_store: P
     assert collected.returncode == 3, collected.describe()
     assert "is not supported (backend 'http'" in collected.stderr, collected.describe()
     assert sorted(p for p in http_store.path.rglob("*")) == before
+
+
+def test_the_run_cache_is_not_read_over_http_and_it_says_so(
+    tmp_path: Path, http_store: Published
+) -> None:
+    """HTTP cannot list ``runs/`` (dvc skips it silently): a warning, and the data
+    still comes."""
+    ws = _published(tmp_path, http_store.path)
+    entry = http_store.path / "runs" / "01" / ("01" + "0" * 62) / ("6e" + "0" * 62)
+    entry.parent.mkdir(parents=True)
+    entry.write_text("cmd: cp foo bar\n")
+    _use_http(ws, http_store.url)
+
+    pulled = run_dvcremote("pull", "--run-cache", cwd=ws)
+    assert "WARNING: run cache not fetched: remote 'origin' cannot be listed" in pulled.stderr
+    assert _data(ws) == DATA
+    assert not (ws / ".dvc" / "cache" / "runs").exists()
 
 
 def test_basic_auth_password_from_config_local(
@@ -149,4 +166,4 @@ def test_interop_with_dvc_over_http(
         tool("pull", cwd=clone)
         assert _data(clone) == DATA, name
         assert real_dvc.json("status", "-c", cwd=clone) == {}
-        assert run_dvcremote("status", "-c", "--json", cwd=clone).json()["paths"] == {}
+        assert run_dvcremote("status", "-c", "--json-objects", cwd=clone).json()["paths"] == {}

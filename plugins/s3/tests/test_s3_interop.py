@@ -203,7 +203,7 @@ def test_s3_dvcremote_pulls_what_dvc_pushed(
 
     assert workspace_data(ours) == TREE
     assert dvcfiles(ours) == dvcfiles(ws)
-    status = run_dvcremote("status", "-c", "--json", cwd=ours).json()
+    status = run_dvcremote("status", "-c", "--json-objects", cwd=ours).json()
     assert status["paths"] == {} and len(status["ok"]) == len(content_layout())
     assert dvc.json("status", "-c", cwd=ours) == {}
 

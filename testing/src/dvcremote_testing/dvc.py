@@ -12,6 +12,7 @@ land in the test report when a step fails. Both give a :class:`Run`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.metadata
 import io
 import json
@@ -98,7 +99,11 @@ class DvcRunner:
     """``dvc("add", "foo", cwd=ws)``: the real ``dvc``, writing nothing outside ``home``.
 
     ``env`` adds variables (credentials, say) on top of the isolated environment.
+    ``module`` is what ``python -m`` runs: ``dvcremote`` runs dvcremote's CLI as a
+    process in the same environment (when the process itself matters: its umask, say).
     """
+
+    module = "dvc"
 
     def __init__(
         self,
@@ -116,7 +121,7 @@ class DvcRunner:
         """Run ``dvc ARGS`` in ``cwd``; with ``check``, a non-zero exit fails the test
         with both outputs in the message."""
         proc = subprocess.run(
-            [sys.executable, "-m", "dvc", *args],
+            [sys.executable, "-m", self.module, *args],
             cwd=cwd,
             env=self.env,
             capture_output=True,
@@ -124,13 +129,19 @@ class DvcRunner:
             timeout=self.timeout,
             check=False,
         )
-        run = Run("dvc", args, cwd, proc.returncode, proc.stdout, proc.stderr)
+        run = Run(self.module, args, cwd, proc.returncode, proc.stdout, proc.stderr)
         if check:
             assert run.returncode == 0, run.describe()
         return run
 
     def json(self, *args: str, cwd: Path) -> Any:
         return self(*args, "--json", cwd=cwd).json()
+
+    def running(self, module: str) -> DvcRunner:
+        """The same runner (environment, timeout) for ``python -m module``."""
+        other = copy.copy(self)
+        other.module = module
+        return other
 
 
 def isolated_env(home: Path, pycache: Path, extra: Mapping[str, str]) -> dict[str, str]:
