@@ -166,6 +166,7 @@ def test_missing_rev_lock_is_an_error_naming_the_dvc_file(
     _replace_in_dvcfiles(copy, sha, "dead" * 10, "renamed.txt.dvc")
     stderr = _pull_fails(copy, "renamed.txt", "own")
     assert "renamed.txt.dvc" in stderr and "dead" * 10 in stderr
+    assert stderr.count("renamed.txt.dvc: cannot import from") == 1  # reported once
 
 
 def test_gc_removes_exactly_what_dvc_gc_removes(
