@@ -30,7 +30,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -368,6 +368,12 @@ def fetch_imports(
                     except DvcRemoteError as exc:
                         failed[obj.oid] = _error(imp, exc)
                         continue
+                    if part.missing:  # named by the .dvc file that needs them
+                        gone = ImportSourceError(
+                            imp.dvcfile, imp.shown, f"not on its remote {adapter.name!r}"
+                        )
+                        failed.update(dict.fromkeys(part.missing, gone))
+                        part = replace(part, missing=frozenset())
                     summary = part if summary is None else summary.merge(part)
         except DvcRemoteError as exc:
             for imp, _, obj in items:

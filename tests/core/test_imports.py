@@ -122,3 +122,25 @@ def test_import_commands_refuse_unsafe_targets(tmp_path: Path, dvcrepo: Repo) ->
     result = dvcrepo.import_repo(str(src), "data.txt", out=ws / "sub" / "in.txt")
     assert (ws / "sub" / "in.txt").read_bytes() == DATA
     assert result.outputs[0].dvcfile == "sub/in.txt.dvc"
+
+
+def test_fetch_of_a_revision_brings_an_import_only_history_holds(
+    tmp_path: Path, git_repo: Repo
+) -> None:
+    """``fetch --rev`` reads the import's ``.dvc`` file from the commit and fetches
+    from the source as for the workspace; the error names the file at that revision."""
+    src, sha = _source(tmp_path)
+    shutil.rmtree(src / ".dvc" / "cache")
+    ws = Path(git_repo.root)
+    _import(ws, str(src), sha)
+    with hidden_git_config(tmp_path / "no-git-config"), Git.open(ws) as git:
+        git.add(["data.txt.dvc"])
+        first = git.commit("import")
+        git.remove(["data.txt.dvc"])
+        git.commit("no import")
+    fetched = git_repo.fetch(revs=first)
+    assert fetched.ok and len(fetched.transferred) == 1
+    shutil.rmtree(ws / ".dvc" / "cache")
+    shutil.rmtree(tmp_path / "src-store")
+    failed = git_repo.fetch(revs=first)
+    assert "data.txt.dvc at revision" in str(next(iter(failed.failed.values()), failed))
