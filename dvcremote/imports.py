@@ -152,7 +152,7 @@ class Source:
         self.project = project
         self.subdir = git.relpath(project)
         self.local = local
-        self._outputs: dict[str, list[Output]] = {}
+        self._all: list[Output] | None = None
 
     @classmethod
     @contextmanager
@@ -217,17 +217,14 @@ class Source:
     # -- what is at the import's path --------------------------------------------------------
     def outputs(self, path: str) -> list[Output]:
         """The source's outputs (``.dvc`` files, ``dvc.lock``) at ``path``, holding it,
-        or under it."""
-        found = self._outputs.get(path)
-        if found is None:
+        or under it. The commit's are read once, however many imports use it."""
+        if self._all is None:
             from dvcremote.history import read_outputs
             from dvcremote.scm import Revision
 
             revision = Revision(self.sha, (self.sha,))
-            outs, _ = read_outputs(self.git, self.project, [revision], targets=[path])
-            found = [o for o in outs if _covers(o.repo_path, path) or _covers(path, o.repo_path)]
-            self._outputs[path] = found
-        return found
+            self._all, _ = read_outputs(self.git, self.project, [revision])
+        return [o for o in self._all if _covers(o.repo_path, path) or _covers(path, o.repo_path)]
 
     def fetch_manifests(self, adapter: Remote, path: str, jobs: int | None) -> TransferSummary:
         """Bring into the cache the manifests of the directories at, holding or under
