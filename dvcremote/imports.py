@@ -41,6 +41,7 @@ from dvcremote.errors import (
     DvcRemoteError,
     ImportSourceError,
     ObjectMissing,
+    ScmError,
     ScmPathError,
     TargetNotFound,
 )
@@ -135,6 +136,15 @@ def _without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
+def _scrubbed(text: str, url: str) -> str:
+    """``text`` (a git error) without the user name or password ``url`` carries."""
+    parts = urlsplit(url) if "://" in url else None
+    for secret in (parts.username, parts.password) if parts else ():
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def _local_path(url: str, root: str) -> str | None:
     """``url`` as a local path (relative ones relative to ``root``), or None for a URL."""
     if "://" in url or (":" in url.split("/", 1)[0] and not os.path.exists(url)):
@@ -174,7 +184,10 @@ class Source:
                 if local is not None and not os.path.exists(local):
                     raise ScmPathError(local, "does not exist")
                 clone = tempfile.mkdtemp(prefix="dvcremote-import-")
-                git = Git.clone(local or imp.url, clone)
+                try:
+                    git = Git.clone(local or imp.url, clone)
+                except ScmError as exc:
+                    raise ScmError(_scrubbed(str(exc), imp.url)) from None
                 project = git.root
             else:
                 assert local is not None
@@ -212,6 +225,12 @@ class Source:
             if not url:
                 raise DvcFileError(imp.dvcfile, "the import's 'remote' has no 'url'")
             return RemoteConfig("import", config._resolve_url(url, dvc_dir), options)
+        if imp.remote is None and config.default_remote is None:
+            raise ImportSourceError(
+                imp.dvcfile,
+                imp.shown,
+                "the source has no default remote (give the import a 'remote:' in its repo: entry)",
+            )
         return config.remote(imp.remote)
 
     # -- what is at the import's path --------------------------------------------------------
@@ -356,9 +375,10 @@ def fetch_imports(
     for items in groups.values():
         first = items[0][0]
         try:
-            with Source.open(first, repo.root) as source, source_remote(
-                repo, source, first
-            ) as adapter:
+            with (
+                Source.open(first, repo.root) as source,
+                source_remote(repo, source, first) as adapter,
+            ):
                 for imp, _, obj in items:
                     try:
                         part = fetch_one(repo, source, adapter, imp, obj, jobs, progress)

@@ -144,3 +144,17 @@ def test_fetch_of_a_revision_brings_an_import_only_history_holds(
     shutil.rmtree(tmp_path / "src-store")
     failed = git_repo.fetch(revs=first)
     assert "data.txt.dvc at revision" in str(next(iter(failed.failed.values()), failed))
+
+
+def test_source_problems_name_the_dvc_file_and_no_credential(tmp_path: Path, dvcrepo: Repo) -> None:
+    """A cloned source without a default remote, and a URL carrying a password that
+    cannot be reached: each a failure of its ``.dvc`` file, the password never shown."""
+    src, sha = _source(tmp_path, push=False)
+    ws = Path(dvcrepo.root)
+    _import(ws, f"file://{src}", sha)
+    (error,) = dvcrepo.fetch().failed.values()
+    assert "data.txt.dvc" in str(error) and "no default remote" in str(error)
+    _import(ws, "https://someone:s3cr3t-t0ken@127.0.0.1:1/source.git", sha)
+    (error,) = dvcrepo.fetch().failed.values()
+    assert "data.txt.dvc" in str(error) and "cannot clone" in str(error)
+    assert "s3cr3t-t0ken" not in str(error), error
