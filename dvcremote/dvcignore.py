@@ -12,8 +12,7 @@ directory is an error, as in DVC: its rules would change the directory's hash.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
