@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 KEPT = "local changes kept (their content is not in the cache; use force to overwrite)"
 UNTRACKED_KEPT = "untracked file kept (its content is not in the cache; use force to delete)"
+NO_HASH = "no hash recorded in its .dvc file"
+#: dvc downloads an ``import-url --no-download`` output from its source into
+#: ``.dvc/cache/fs/``; dvcremote reads no import source but a repo import's.
+PARTIAL_IMPORT = (
+    "partial import (import-url --no-download): dvcremote does not download from"
+    " import-url sources; use dvc pull or dvc update"
+)
 
 
 class _Checkout:
@@ -67,7 +74,7 @@ class _Checkout:
         path = out.repo_path
         obj, manifest = output_obj(out)
         if obj is None:
-            self.failed[path] = "no hash recorded in its .dvc file"
+            self.failed[path] = PARTIAL_IMPORT if out.is_partial_import else NO_HASH
             return
         unsafe = self.paths.problem(path)
         if unsafe is not None:

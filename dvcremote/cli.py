@@ -105,7 +105,130 @@ def cmd_add(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
-def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
+def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.stage_add import parse_cmd
+
+    if not args.command:
+        out.warn("ERROR: a command is required: dvcremote stage add -n NAME [options] CMD")
+        return EXIT_USAGE
+    repo = _repo(args)
+    with repo:
+        wdir = os.path.relpath(os.path.abspath(args.wdir)) if args.wdir else None
+        result = repo.stage_add(
+            args.name, parse_cmd(args.command), deps=args.deps, params=args.params,
+            outs=args.outs, outs_no_cache=args.outs_no_cache, outs_persist=args.outs_persist,
+            outs_persist_no_cache=args.outs_persist_no_cache, metrics=args.metrics,
+            metrics_no_cache=args.metrics_no_cache, plots=args.plots,
+            plots_no_cache=args.plots_no_cache,
+            wdir=wdir.replace(os.sep, "/") if wdir else None,
+            always_changed=args.always_changed, desc=args.desc, force=args.force,
+            pipeline=os.path.join(os.getcwd(), "dvc.yaml"),
+        )
+        pipeline = os.path.relpath(repo.full_path(result.pipeline))
+        out.info(f"Added stage {result.name!r} in {pipeline!r}")
+        if args.run:
+            repro = repo.reproduce(
+                [f"{repo.full_path(result.pipeline)}:{result.name}"],
+                single_item=True, run=True, log=out.info, cwd=os.getcwd(),
+            )
+            _repro_hint(out, repro)
+        if repo.git is not None:
+            files = [pipeline, *(os.path.relpath(repo.full_path(g)) for g in result.gitignores)]
+            out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
+    return EXIT_OK
+
+
+def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
+    repo = _repo(args)
+    with repo:
+        result = repo.reproduce(
+            _stage_targets(args.targets),
+            force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
+            pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
+        )
+    _repro_hint(out, result)
+    return EXIT_OK
+
+
+def _stage_targets(targets: Sequence[str]) -> list[str]:
+    """Repro targets made absolute from the current folder, as dvc reads them: a
+    ``path:name``, an existing path, else a stage name of ``./dvc.yaml`` (the default)."""
+    here = os.path.join(os.getcwd(), "dvc.yaml")
+    found: list[str] = []
+    for t in targets:
+        head, sep, name = t.rpartition(":")
+        if sep and head and "/" not in name:
+            found.append(f"{os.path.abspath(head)}:{name}")
+        elif os.path.exists(t):
+            found.append(os.path.abspath(t))
+        else:
+            found.append(f"{here}:{t}")
+    return found or [here]
+
+
+def _repro_hint(out: _Out, result: Any) -> None:
+    if not (result.ran or result.restored):
+        out.info("Data and pipelines are up to date.")
+    elif result.locks:
+        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.locks)}")
+        out.info("\nTo push the outputs to a remote: dvcremote push")
+
+
+def _run_entries(n: int) -> str:
+    return f"{n} run-cache {'entry' if n == 1 else 'entries'}"
+
+
+def _runs_report(out: _Out, summary: Any, verb: str, asked: bool) -> None:
+    """The run cache's part of a push/fetch: why it was skipped, its failures, and (for
+    a fetch, where dvc does not count them as files) how many entries came."""
+    if not asked:
+        return
+    if summary.runs_skipped:
+        out.warn(f"WARNING: run cache not {verb}: {summary.runs_skipped}")
+    _report_failures(out, dict(summary.runs_failed), "run-cache entries")
+    if verb != "pushed" and not summary.runs_skipped:
+        out.info(f"{_run_entries(len(summary.runs))} {verb}")
+
+
+def _imported(out: _Out, result: Any) -> int:
+    added = result.outputs[0]
+    files = _plural(added.nfiles or 1, "file")
+    out.info(f"Imported {added.path!r} ({files}); its .dvc file is {added.dvcfile}")
+    if result.gitignores:
+        out.info(f"To track the changes with git: git add {added.dvcfile} "
+                 + " ".join(result.gitignores))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        result = repo.import_repo(
+            args.url,
+            args.path,
+            out=os.path.abspath(args.out or os.path.basename(args.path.rstrip("/"))),
+            rev=args.rev,
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
+
+
+def cmd_import_url(args: argparse.Namespace, out: _Out) -> int:
+    with _repo(args) as repo:
+        source = args.url
+        if "://" not in source and not os.path.isabs(source):
+            source = os.path.relpath(os.path.abspath(source), repo.root)
+        result = repo.import_url(
+            source,
+            os.path.abspath(args.out or os.path.basename(args.url.rstrip("/"))),
+            jobs=args.jobs,
+            progress=_progress(args),
+        )
+    return _imported(out, result)
+
+
+def _transfer_exit(out: _Out, summary: Any, verb: str, run_cache: bool = False) -> int:
+    _runs_report(out, summary, verb, run_cache)
     _report_failures(out, dict(summary.failed), "objects")
     if summary.missing:
         listed = sorted(summary.missing)
@@ -113,7 +236,9 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         where = "the cache" if verb == "pushed" else f"remote {summary.remote!r}"
         out.warn(f"ERROR: {_plural(len(listed), 'object')} not in {where}: {shown}")
     _report_failures(out, dict(summary.delete_failed), "deletions")
-    parts = [f"{_plural(len(summary.transferred), 'file')} {verb}"]
+    # dvc counts the run-cache files it pushes among the files pushed (not those fetched).
+    files = len(summary.transferred) + (len(summary.runs) if verb == "pushed" else 0)
+    parts = [f"{_plural(files, 'file')} {verb}"]
     if summary.deleted:
         parts.append(f"{len(summary.deleted)} deleted from the remote")
     if summary.up_to_date:
@@ -124,6 +249,8 @@ def _transfer_exit(out: _Out, summary: Any, verb: str) -> int:
         parts.append(f"{len(summary.delete_failed)} not deleted")
     if summary.missing:
         parts.append(f"{len(summary.missing)} missing")
+    if summary.runs_failed:
+        parts.append(f"{_run_entries(len(summary.runs_failed))} failed")
     out.info(", ".join(parts))
     return EXIT_OK if summary.ok else EXIT_FAILED
 
@@ -135,9 +262,10 @@ def cmd_push(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "pushed")
+    return _transfer_exit(out, summary, "pushed", args.run_cache)
 
 
 def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
@@ -147,9 +275,10 @@ def cmd_fetch(args: argparse.Namespace, out: _Out) -> int:
             remote=args.remote,
             jobs=args.jobs,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
-    return _transfer_exit(out, summary, "fetched")
+    return _transfer_exit(out, summary, "fetched", args.run_cache)
 
 
 def _checkout_exit(out: _Out, result: Any, prefix: str = "") -> int:
@@ -171,9 +300,11 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=_progress(args),
+            run_cache=args.run_cache,
             **_revisions(args),
         )
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
+    _runs_report(out, result.fetch, "fetched", args.run_cache)
     _report_failures(out, dict(result.fetch.failed), "objects")
     if result.fetch.missing:
         out.warn(
@@ -337,6 +468,7 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
                 jobs=args.jobs,
                 dry=args.dry,
                 not_in_remote=args.not_in_remote,
+                run_cache=args.run_cache,
                 **_revisions(args),
             )
         except InvalidArgument as exc:
@@ -642,6 +774,13 @@ def build_parser() -> argparse.ArgumentParser:
         _jobs(p)
         _wait(p)
         _history(p, name)
+        p.add_argument(
+            "--run-cache",
+            action="store_true",
+            help="also the run cache (runs/): entries"
+            + (" and the objects they name" if name == "push" else "")
+            + " (content-addressed remotes)",
+        )
         if name == "pull":
             p.add_argument(
                 "-f",
@@ -671,6 +810,20 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs(p)
     _wait(p)
 
+    p = command("import", cmd_import, "track data of another DVC repository (dvc import)")
+    p.add_argument("url", metavar="URL", help="the source's git repository: a path or a URL")
+    p.add_argument("path", metavar="PATH", help="the path in the source repository")
+    p.add_argument("-o", "--out", metavar="OUT", help="where to put it (default: its name)")
+    p.add_argument("--rev", metavar="REV", help="the source's branch, tag or commit")
+    _jobs(p)
+    _wait(p)
+
+    p = command("import-url", cmd_import_url, "copy and track a local file or directory")
+    p.add_argument("url", metavar="PATH", help="a local file or directory outside the workspace")
+    p.add_argument("out", nargs="?", metavar="OUT", help="where to put it (default: its name)")
+    _jobs(p)
+    _wait(p)
+
     p = command("update", cmd_update, "bring changes made on a worktree remote into .dvc files")
     p.add_argument("targets", nargs="*", metavar="TARGET", help=".dvc files or tracked paths")
     p.add_argument("-r", "--remote", metavar="NAME", help="worktree remote (default: recorded)")
@@ -694,9 +847,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry", action="store_true", help="only list what would be removed (no prompt)"
     )
+    p.add_argument(
+        "--run-cache",
+        action="store_true",
+        help="also keep the objects the run cache's entries name (not in dvc)",
+    )
     _jobs(p)
     _wait(p)
     _history(p, "keep")
+
+    p = command("stage", cmd_stage_add, "manage pipeline stages (dvc.yaml)")
+    ssub = p.add_subparsers(dest="stage_command", metavar="ACTION", required=True)
+    s = ssub.add_parser("add", parents=[common], help="add a stage to dvc.yaml here")
+    s.set_defaults(func=cmd_stage_add)
+    s.add_argument("-n", "--name", required=True, help="the stage's name")
+    for flags, dest, text in (
+        (("-d", "--deps"), "deps", "a dependency"),
+        (("-p", "--params"), "params", "params keys: [file:]key1,key2"),
+        (("-o", "--outs"), "outs", "an output (cached)"),
+        (("-O", "--outs-no-cache"), "outs_no_cache", "an output not cached"),
+        (("--outs-persist",), "outs_persist", "an output kept between runs"),
+        (("--outs-persist-no-cache",), "outs_persist_no_cache", "persist, not cached"),
+        (("-m", "--metrics"), "metrics", "a metrics file (cached)"),
+        (("-M", "--metrics-no-cache"), "metrics_no_cache", "a metrics file not cached"),
+        (("--plots",), "plots", "a plots file or folder (cached)"),
+        (("--plots-no-cache",), "plots_no_cache", "plots not cached"),
+    ):
+        s.add_argument(*flags, dest=dest, action="append", default=[], metavar="PATH",
+                       help=f"{text}; repeatable")
+    s.add_argument("-w", "--wdir", help="where the command runs (paths are relative to it)")
+    s.add_argument("--always-changed", action="store_true", help="run on every repro")
+    s.add_argument("--desc", help="a description of the stage")
+    s.add_argument("-f", "--force", action="store_true", help="replace a stage of that name")
+    s.add_argument("--run", action="store_true", help="run the stage once added")
+    s.add_argument("command", nargs=argparse.REMAINDER, help="the command to run")
+    _wait(s)
+
+    p = command("repro", cmd_repro, "run the stages whose deps, params, outs or cmd changed")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="stages ([path/dvc.yaml:]name) or dvc.yaml files (default: ./dvc.yaml)")
+    p.add_argument("-f", "--force", action="store_true", help="run even unchanged stages")
+    p.add_argument("-s", "--single-item", action="store_true",
+                   help="only the targets, not what they depend on")
+    p.add_argument("--no-run-cache", action="store_true", help="do not restore from the run cache")
+    p.add_argument("--pull", action="store_true",
+                   help="pull the run cache and missing data from the default remote")
+    p.add_argument("--no-commit", action="store_true",
+                   help="do not store outputs in the cache (nor save the run cache)")
+    _wait(p)
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
     p.add_argument("targets", nargs="*", metavar="PATH")

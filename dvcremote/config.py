@@ -138,7 +138,11 @@ class RemoteConfig:
 class Config:
     """The two config files of one repository."""
 
-    def __init__(self, dvc_dir: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, dvc_dir: str | os.PathLike[str], *, repo_level: dict[str, Any] | None = None
+    ) -> None:
+        """``repo_level``: the repository file's parsed contents, read elsewhere (a repo
+        import's source, from git); its folder's other files are then not read."""
         self.dvc_dir = os.path.abspath(os.fspath(dvc_dir))
         self.files = {
             **outer_config_files(),
@@ -146,9 +150,13 @@ class Config:
             DVCREMOTE: os.path.join(self.dvc_dir, "config.dvcremote"),
             LOCAL: os.path.join(self.dvc_dir, "config.local"),
         }
-        self._levels: dict[str, dict[str, Any]] = {
-            lvl: self._read(lvl) for lvl in READ_LEVELS
-        }
+        if repo_level is None:
+            self._levels: dict[str, dict[str, Any]] = {
+                lvl: self._read(lvl) for lvl in READ_LEVELS
+            }
+        else:
+            self._levels = {lvl: self._read(lvl) for lvl in (SYSTEM, GLOBAL)}
+            self._levels.update({REPO: repo_level, DVCREMOTE: {}, LOCAL: {}})
 
     # -- files ---------------------------------------------------------------------------
     def _read(self, level: str) -> dict[str, Any]:
@@ -160,17 +168,7 @@ class Config:
             return {}
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-        from configobj import ConfigObj, ConfigObjError
-
-        try:
-            parsed = ConfigObj(io.BytesIO(data))
-        except ConfigObjError as exc:
-            raise ConfigError(f"cannot parse {path}: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"cannot parse {path}: not valid UTF-8 (bad byte at offset {exc.start})"
-            ) from None
-        return _unpack(parsed.dict(), path)
+        return parse(data, path)
 
     def _write(self, level: str) -> None:
         from configobj import ConfigObj
@@ -456,6 +454,22 @@ class Config:
     def _write_if_exists_or(self, level: str, force: bool) -> None:
         if force or os.path.exists(self.files[level]):
             self._write(level)
+
+
+def parse(data: bytes, path: str) -> dict[str, Any]:
+    """A config file's bytes as sections -> keys (remotes under ``remote``); ``path``
+    names it in errors."""
+    from configobj import ConfigObj, ConfigObjError
+
+    try:
+        parsed = ConfigObj(io.BytesIO(data))
+    except ConfigObjError as exc:
+        raise ConfigError(f"cannot parse {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot parse {path}: not valid UTF-8 (bad byte at offset {exc.start})"
+        ) from None
+    return _unpack(parsed.dict(), path)
 
 
 def _unpack(raw: dict[str, Any], path: str) -> dict[str, Any]:

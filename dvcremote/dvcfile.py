@@ -155,11 +155,21 @@ class Output:
         return self.raw.get("cache", True) is not False
 
     @property
+    def is_repo_import(self) -> bool:
+        """Whether a repo import (``dvc import``) brings this output in."""
+        return self.dvcfile is not None and self.dvcfile.is_repo_import
+
+    @property
+    def is_partial_import(self) -> bool:
+        """An ``import-url --no-download`` output: no hash yet, its data only at the source."""
+        return self.dvcfile is not None and self.dvcfile.is_import and self.oid is None
+
+    @property
     def can_push(self) -> bool:
         """``push: false`` outputs, and those a repo import (``dvc import``) brings in,
         are never pushed nor compared by ``status -c``, as in dvc: the data belongs to
         the source repository's remote."""
-        if self.dvcfile is not None and self.dvcfile.is_repo_import:
+        if self.is_repo_import:
             return False
         return self.raw.get("push", True) is not False
 
@@ -329,6 +339,12 @@ class DvcFile:
         return self.path
 
     @property
+    def is_import(self) -> bool:
+        """Written by ``dvc import`` or ``dvc import-url``: one dependency, no command."""
+        deps = self.raw.get("deps")
+        return isinstance(deps, list) and len(deps) == 1 and "cmd" not in self.raw
+
+    @property
     def wdir(self) -> str:
         """The folder outputs are relative to: the file's own, joined with its ``wdir``
         key when it has one (relative to the file, as in dvc)."""
@@ -397,15 +413,7 @@ def loads(data: bytes | str, path: str = "") -> DvcFile:
     """Parse ``.dvc`` file contents; any problem is a DvcFileError naming ``path``."""
     name = path or "<.dvc file>"
     raw_bytes = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        parsed = yamlio.loads(raw_bytes)
-    except yamlio.YamlTooComplex as exc:
-        raise DvcFileError(name, f"refused: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise DvcFileError(name, f"not valid YAML{where}: {problem}") from None
+    parsed = yamlio.load_named(raw_bytes, name, DvcFileError)
     if not isinstance(parsed, dict):
         raise DvcFileError(name, "expected a mapping with an 'outs' list")
     outs = parsed.get("outs")

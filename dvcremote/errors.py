@@ -256,6 +256,12 @@ class UnsafePath(DvcFileError):
         )
 
 
+class InvalidRunCacheEntry(DvcFileError):
+    """A run-cache entry (``runs/<k2>/<key>/<value>``, local or on a remote) is not a
+    lock entry dvc would write under that name; it is never restored, pushed or pulled.
+    ``path`` names the entry file."""
+
+
 class InvalidManifest(RepoError):
     """A directory manifest (``.dir`` object) is malformed or names an unsafe path."""
 
@@ -361,3 +367,65 @@ class InvalidHistoricDvcfile(HistoricDvcfileError):
         super().__init__(path, revision, others)
         self.reason = reason
         self.args = (f"{self.args[0]}: {reason}",)
+
+
+# ------------------------------------------------------------------ pipelines (issue 13)
+class PipelineError(RepoError):
+    """A stage or the pipeline graph is not usable as asked; messages follow dvc's."""
+
+
+class InvalidStage(PipelineError):
+    """A stage definition (from ``stage add`` or a ``dvc.yaml``) is malformed; names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class DuplicateStageName(PipelineError):
+    """``stage add`` of a name the ``dvc.yaml`` already has, without ``force``."""
+
+
+class OutputDuplication(PipelineError):
+    """Two stages (or a stage and a ``.dvc`` file) name the same output."""
+
+
+class OverlappingOutputs(PipelineError):
+    """One output lies inside another stage's (or ``.dvc`` file's) output directory."""
+
+
+class CyclicPipeline(PipelineError):
+    """The stages' deps and outs form a cycle, or a stage depends on its own output."""
+
+
+class StageNotFound(PipelineError):
+    """A repro target names no stage."""
+
+
+class StageCommandFailed(PipelineError):
+    """A stage's command exited nonzero; its previous lock entry and the cache are kept."""
+
+    def __init__(self, cmd: str, returncode: int, stage: str) -> None:
+        self.cmd = cmd
+        self.returncode = returncode
+        self.stage = stage
+        super().__init__(
+            f"failed to reproduce {stage!r}: failed to run: {cmd}, exited with {returncode}"
+        )
+
+
+class MissingParams(PipelineError):
+    """A params file or key a stage tracks is absent or unreadable."""
+
+
+# ------------------------------------------------------------------- imports (issue 12)
+class ImportSourceError(RepoError):
+    """A repo import's data could not be brought from its source repository (gone,
+    no such revision, no remote, data not matching); names the ``.dvc`` file."""
+
+    def __init__(self, dvcfile: str, source: str, reason: str) -> None:
+        self.dvcfile = dvcfile
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{dvcfile}: cannot import from {source}: {reason}")

@@ -2,13 +2,16 @@
 
 What is kept is every object any output in scope uses: the workspace's ``.dvc``
 files and locked pipeline stages, plus those of the chosen git revisions (a
-``push: false`` output and an output pinned to another remote are kept too). With
-``-c`` each remote keeps what dvc keeps there (:func:`remote_scopes`): every remote an
-output names with ``remote:`` is collected too.
+``push: false`` output, an output pinned to another remote and an ``import-url``
+output are kept too; a repo import's, whose data its source repository holds, is
+not, as in dvc). With ``-c`` each remote keeps what dvc keeps there
+(:func:`remote_scopes`): every remote an output names with ``remote:`` is collected too.
 The whole keep-set is known before anything is deleted, and nothing is deleted
 without ``force`` or a ``confirm`` that says yes, as the CLI's prompt does for
 the local cache too. Only object folders are listed, so the run cache
 (``runs/``) and partial imports (``fs/``) are never touched, here or on a remote.
+With ``run_cache`` (beyond dvc) the objects the local run-cache entries name are
+kept too, so a stage can still be restored from them.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ def collect_garbage(
     jobs: int | None = None,
     dry: bool = False,
     not_in_remote: bool = False,
+    run_cache: bool = False,
 ) -> list[GCResult]:
     """See :meth:`dvcremote.repo.Repo.gc`."""
     from dvcremote.history import manifest_missing_detail
@@ -119,7 +123,8 @@ def collect_garbage(
         all_tags=scope.all_tags,
         all_commits=scope.all_commits,
     )
-    outputs = collected.outputs
+    # A repo import's data belongs to its source repository: dvc does not keep it.
+    outputs = [o for o in collected.outputs if not o.is_repo_import]
     used = repo.used_objects(outputs)
     if used.unavailable:
         first = sorted(used.unavailable)[0]
@@ -127,7 +132,10 @@ def collect_garbage(
     keep = set(used.objs)
     if not_in_remote:
         keep -= _on_remotes(repo, outputs, used, remote, jobs)
+    kept_runs = _run_cache_outputs(repo) if run_cache else []
+    keep |= repo.used_objects(kept_runs).objs
     adapters: list[tuple[Remote, list[Output]]] = []
+    main: str | None = None
     try:
         if cloud:
             # Every remote is opened and checked before anything is deleted anywhere:
@@ -154,11 +162,21 @@ def collect_garbage(
             cache.clean_tmp()
         results = [GCResult("cache", frozenset(o.oid for o in garbage), len(keep), dry=dry)]
         for adapter, outs in adapters:
-            results.append(adapter.gc(outs, jobs=jobs, dry=dry))
+            # Run-cache objects go up with ``push --run-cache`` to the -r/default remote.
+            also = kept_runs if adapter.name == main else []
+            results.append(adapter.gc(outs, jobs=jobs, dry=dry, also_keep=also))
         return results
     finally:
         for adapter, _ in adapters:
             adapter.close()
+
+
+def _run_cache_outputs(repo: Repo) -> list[Output]:
+    """The outputs the valid local run-cache entries record (``gc --run-cache``). An
+    invalid entry is never restored, so what it names is not kept for it."""
+    from dvcremote.runcache_transfer import entry_outputs
+
+    return entry_outputs(entry for _, entry in repo.run_cache.entries(bad=[]))
 
 
 def _open_named(repo: Repo, name: str, outs: Sequence[Output], main: str) -> Remote:

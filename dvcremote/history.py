@@ -34,6 +34,7 @@ from dvcremote.index import collect_dvcfiles, outputs_of, to_repo_path
 from dvcremote.pipeline import LOCKFILE, PIPELINE, StageFile, is_pipeline_name, load_stages
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import DELETED, MISSING, NEW, OK, StatusResult, TransferSummary
+from dvcremote.templating import ReadFile
 
 if TYPE_CHECKING:
     from dvcremote.objects import Obj
@@ -263,15 +264,30 @@ def read_outputs(
             dvcfile.outs = [Output(o.raw, dvcfile.wdir, dvcfile) for o in parsed.outs]
             keep(dvcfile, revision)
     for (lock_path, lock_sha, yaml_sha), revision in pipelines.items():
+        assert revision.sha is not None
         try:
             stages = load_stages(
-                reader.read_blob(lock_sha), reader.read_blob(yaml_sha), lock_path
+                reader.read_blob(lock_sha),
+                reader.read_blob(yaml_sha),
+                lock_path,
+                _files_at(reader, revision.sha),
             )
         except DvcFileError as exc:
-            raise InvalidHistoricDvcfile(lock_path, revision.label, exc.reason) from exc
+            raise InvalidHistoricDvcfile(exc.path, revision.label, exc.reason) from exc
         for stage in stages:
             keep(HistoricStageFile.of(stage, revision), revision)
     return outputs, matched
+
+
+def _files_at(reader: DvcfileReader, sha: str) -> ReadFile:
+    """Vars files (``params.yaml``...) as commit ``sha`` holds them. A pipeline is read
+    once per (dvc.lock, dvc.yaml) pair, with the vars of the first revision holding it."""
+
+    def read(path: str) -> bytes | None:
+        oid = reader.blob_at(sha, path)
+        return None if oid is None else reader.read_blob(oid)
+
+    return read
 
 
 def _pair(

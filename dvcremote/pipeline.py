@@ -13,6 +13,11 @@ Paths in both files are relative to the stage's ``wdir`` (relative to the folder
 ``dvc.yaml``). As in DVC, only stages ``dvc.yaml`` declares count: a lock entry
 whose stage was deleted from ``dvc.yaml`` is ignored, and a ``dvc.lock`` without a
 ``dvc.yaml`` beside it tracks nothing.
+
+A stage body is only ever read through :func:`pipeline_stages`: ``dvc.yaml`` may be
+templated (``vars``, ``${...}``, ``foreach``, ``matrix``) and the lock names and
+records the expanded stages, so flags and wdirs come from the expansion
+(:mod:`dvcremote.templating`), never from the raw text.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from typing import Any
 from dvcremote import yamlio
 from dvcremote.dvcfile import DvcFile, Output, _check_out
 from dvcremote.errors import DvcFileError
+from dvcremote.templating import ParsingOptions as Parsing
+from dvcremote.templating import ReadFile, expand_stages
+from dvcremote.workspace_paths import protected_part
 
 LOCKFILE = "dvc.lock"
 PIPELINE = "dvc.yaml"
@@ -130,14 +138,32 @@ def _stages(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     return stages
 
 
-def _definition(stages: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
-    """The ``dvc.yaml`` body of stage ``name`` (``fe@x`` is the ``do:`` of ``fe``)."""
-    body = stages.get(name)
-    if body is None and "@" in name:
-        base = stages.get(name.split("@", 1)[0])
-        if isinstance(base, Mapping):
-            body = base.get("do", base)
-    return body if isinstance(body, Mapping) else None
+def pipeline_stages(
+    data: Mapping[str, Any], folder: str, read_file: ReadFile, options: Parsing | None = None
+) -> dict[str, Mapping[str, Any]]:
+    """The concrete stages ``{name: body}`` of the parsed ``dvc.yaml`` in repo folder
+    ``folder`` ("" for the root), as dvc expands them: ``fe@x`` / ``mx@a-b`` names,
+    every ``${...}`` resolved, ``vars`` gone. ``read_file`` gives a vars file's bytes
+    by repo-relative path (None when absent); ``options`` is dvc's ``[parsing]``
+    config (it only changes how a dict renders in ``cmd``). Bodies may share values
+    with each other: copy one before changing it."""
+    path = posixpath.join(folder, PIPELINE)
+    return dict(expand_stages(data, path=path, read_file=read_file, options=options))
+
+
+def workspace_reader(root: str) -> ReadFile:
+    """A :data:`ReadFile` over the files under ``root`` (None for a missing file); a
+    symlink leading out of the workspace or into ``.git``/``.dvc`` is refused."""
+    real_root = os.path.realpath(root)
+
+    def read(rel: str) -> bytes | None:
+        full = os.path.join(root, *rel.split("/"))
+        inside = os.path.relpath(os.path.realpath(full), real_root).replace(os.sep, "/")
+        if inside == ".." or inside.startswith("../") or protected_part(inside):
+            raise DvcFileError(rel, "leads outside the workspace or into .git/.dvc")
+        return _read(full, rel)
+
+    return read
 
 
 def _wdir(body: Mapping[str, Any], folder: str, path: str, name: str) -> str:
@@ -164,15 +190,16 @@ def declared_outputs(body: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str
 
 
 def load_stages(
-    lock: bytes | None, pipeline: bytes | None, lock_path: str
+    lock: bytes | None, pipeline: bytes | None, lock_path: str, read_file: ReadFile
 ) -> list[StageFile]:
     """The stages of one ``dvc.lock`` (repo-relative ``lock_path``) that ``dvc.yaml``
-    (``pipeline``, the bytes beside it) declares; any problem is a DvcFileError."""
+    (``pipeline``, the bytes beside it; vars files through ``read_file``) declares;
+    any problem is a DvcFileError."""
     if lock is None or pipeline is None:
         return []
     folder = posixpath.dirname(lock_path)
     yaml_path = posixpath.join(folder, PIPELINE)
-    declared = _stages(_parse(pipeline, yaml_path), yaml_path)
+    declared = pipeline_stages(_parse(pipeline, yaml_path), folder, read_file)
     data = _parse(lock, lock_path)
     if not data:
         return []
@@ -180,7 +207,7 @@ def load_stages(
         raise DvcFileError(lock_path, f"invalid schema version {data.get('schema')!r}")
     result: list[StageFile] = []
     for name, entry in _stages(data, lock_path).items():
-        body = _definition(declared, str(name))
+        body = declared.get(str(name))
         if body is None:
             continue  # DVC ignores entries of stages dvc.yaml no longer has
         if not isinstance(entry, dict):
@@ -208,7 +235,8 @@ def load_stages(
 def load_workspace_stages(root: str, lock_path: str) -> list[StageFile]:
     """:func:`load_stages` for the ``dvc.lock`` at ``lock_path`` under ``root``."""
     full = os.path.join(root, *lock_path.split("/"))
-    return load_stages(_read(full, lock_path), _read(_beside(full), lock_path), lock_path)
+    lock, pipeline = _read(full, lock_path), _read(_beside(full), lock_path)
+    return load_stages(lock, pipeline, lock_path, workspace_reader(root))
 
 
 def _beside(full_lock: str) -> str:
@@ -225,14 +253,26 @@ def _read(full: str, name: str) -> bytes | None:
         raise DvcFileError(name, exc.strerror or str(exc)) from None
 
 
-def declares_stage(root: str, pipeline_path: str, name: str) -> bool:
-    """Whether the ``dvc.yaml`` at ``pipeline_path`` declares stage ``name`` (or, for a
-    foreach / matrix stage, ``name`` is it or one of its ``name@...`` expansions)."""
+def _read_pipeline(root: str, pipeline_path: str) -> dict[str, Any] | None:
+    """The parsed ``dvc.yaml`` at ``pipeline_path`` under ``root``, None if absent."""
     data = _read(os.path.join(root, *pipeline_path.split("/")), pipeline_path)
-    if data is None:
+    return None if data is None else _parse(data, pipeline_path)
+
+
+def _expanded(root: str, pipeline_path: str, parsed: Mapping[str, Any]) -> dict[str, Any]:
+    folder = posixpath.dirname(pipeline_path)
+    return pipeline_stages(parsed, folder, workspace_reader(root))
+
+
+def declares_stage(root: str, pipeline_path: str, name: str) -> bool:
+    """Whether the ``dvc.yaml`` at ``pipeline_path`` declares stage ``name``: one of its
+    stages as expanded (``fe@x``), or a foreach / matrix group (``fe``)."""
+    parsed = _read_pipeline(root, pipeline_path)
+    if parsed is None:
         return False
-    stages = _stages(_parse(data, pipeline_path), pipeline_path)
-    return name in stages or ("@" in name and name.split("@", 1)[0] in stages)
+    if name in _stages(parsed, pipeline_path):
+        return True
+    return name in _expanded(root, pipeline_path, parsed)
 
 
 @dataclass(frozen=True)
@@ -246,21 +286,17 @@ class DeclaredOutput:
 
 def declared_in(root: str, pipeline_path: str) -> list[DeclaredOutput]:
     """Every output the ``dvc.yaml`` at ``pipeline_path`` declares, by repo path."""
-    data = _read(os.path.join(root, *pipeline_path.split("/")), pipeline_path)
-    if data is None:
+    parsed = _read_pipeline(root, pipeline_path)
+    if parsed is None:
         return []
+    stages = _expanded(root, pipeline_path, parsed)
     folder = posixpath.dirname(pipeline_path)
     found: list[DeclaredOutput] = []
-    for name, body in _stages(_parse(data, pipeline_path), pipeline_path).items():
-        if not isinstance(body, Mapping):
-            continue
-        body = body.get("do", body) if "foreach" in body or "matrix" in body else body
-        if not isinstance(body, Mapping):
-            continue
-        wdir = _wdir(body, folder, pipeline_path, str(name))
+    for name, body in stages.items():
+        wdir = _wdir(body, folder, pipeline_path, name)
         for out_path, _flags in declared_outputs(body):
             rel = posixpath.normpath(posixpath.join(wdir, out_path))
-            found.append(DeclaredOutput(rel, str(name), pipeline_path))
+            found.append(DeclaredOutput(rel, name, pipeline_path))
     return found
 
 
@@ -276,4 +312,6 @@ __all__ = [
     "is_pipeline_name",
     "load_stages",
     "load_workspace_stages",
+    "pipeline_stages",
+    "workspace_reader",
 ]

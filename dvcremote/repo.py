@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from dvcremote import dvcfile as dvcfile_mod
 from dvcremote import dvcignore, gitops
@@ -47,6 +47,8 @@ from dvcremote.results import (
     CheckoutResult,
     GCResult,
     PullResult,
+    ReproResult,
+    StageAdded,
     StatusResult,
     TransferSummary,
     WorkspaceStatus,
@@ -64,6 +66,8 @@ if TYPE_CHECKING:
     from dvcremote.pipeline import DeclaredOutput
     from dvcremote.remotes.base import Remote
     from dvcremote.results import UpdateResult
+    from dvcremote.runcache import RunCache
+    from dvcremote.runcache_transfer import RunsPush
     from dvcremote.scm import Git
     from dvcremote.state import StateDB
 
@@ -526,6 +530,67 @@ class Repo:
             return existing
         return DvcFile.new(dvcfile_rel, [{"path": posixpath.basename(rel)}])
 
+    # -- pipelines -----------------------------------------------------------------------
+    @_writes
+    def stage_add(
+        self,
+        name: str,
+        cmd: str | list[str],
+        *,
+        force: bool = False,
+        pipeline: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> StageAdded:
+        """Add stage ``name`` to ``pipeline`` (a ``dvc.yaml``; default the root one), as
+        ``dvc stage add``. ``options`` are those of
+        :func:`dvcremote.stage_add.build_stage`, one per dvc flag: ``deps``, ``params``
+        (``key1,key2`` or ``file:keys`` items), ``outs``, ``outs_no_cache``,
+        ``outs_persist``, ``outs_persist_no_cache``, ``metrics``, ``metrics_no_cache``,
+        ``plots``, ``plots_no_cache`` (lists of paths), ``wdir``, ``always_changed``,
+        ``desc``. Paths are relative to ``wdir``, itself relative to the ``dvc.yaml``'s
+        folder. Refusals (name taken without ``force``, an output another stage or
+        ``.dvc`` file owns, a cycle, a path outside the repo) are typed errors, raised
+        before anything is written. Nothing runs: see :meth:`reproduce`."""
+        from dvcremote.stage import PIPELINE
+        from dvcremote.stage_add import add_stage, build_stage
+
+        where = self.repo_path(pipeline) if pipeline is not None else PIPELINE
+        if posixpath.basename(where) != PIPELINE:
+            where = posixpath.join(where, PIPELINE) if where else PIPELINE
+        return add_stage(self, build_stage(name, cmd, pipeline=where, **options), force=force)
+
+    @_writes
+    def reproduce(
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        single_item: bool = False,
+        run_cache: bool = True,
+        pull: bool = False,
+        commit: bool = True,
+        run: bool = False,
+        log: Callable[[str], None] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> ReproResult:
+        """Run the stages that changed, as ``dvc repro`` (see :mod:`dvcremote.repro`).
+
+        ``targets``: ``[path/]dvc.yaml`` (all its stages), ``path/dvc.yaml:name``, a
+        stage name of the root ``dvc.yaml``, or a ``.dvc`` file; None: the root
+        ``dvc.yaml``. Their upstream stages run first unless ``single_item``. ``force``
+        runs every stage; ``commit=False`` hashes outputs without caching them; ``run``
+        runs the targets even when unchanged. ``log`` receives dvc's progress lines;
+        ``cwd`` is the folder they (and ``DVC_STAGE``) name stages from, as dvc names
+        them from the current directory (default: the root).
+        A failing command raises StageCommandFailed with its lock entry untouched."""
+        from dvcremote.repro import Reproducer
+
+        job = Reproducer(
+            self, force=force, run_cache=run_cache, pull=pull, commit=commit,
+            log=log or (lambda _m: None), cwd=None if cwd is None else os.fspath(cwd),
+        )
+        return job.reproduce(targets, single_item=single_item, run=run)
+
     # -- status --------------------------------------------------------------------------
     @overload
     def status(
@@ -704,9 +769,12 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Upload every object the targets use that the remote lacks; with ``revs`` /
-        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`)."""
+        ``all_*``, those of the chosen git revisions too (see :mod:`dvcremote.history`).
+        ``run_cache``: also the run cache's entries, and the objects they name that the
+        cache holds, to ``remote`` (see :mod:`dvcremote.runcache_transfer`)."""
         from dvcremote import history
 
         collected = self._collect_outputs(
@@ -714,13 +782,76 @@ class Repo:
         )
         dvcfiles = collected.dvcfiles
         outputs = collected.outputs
+        runs = self._runs_push(remote) if run_cache else None
+        if runs is not None:
+            outputs = [*outputs, *self._runs_outputs(runs.outputs)]
         try:
-            return self._per_remote(
+            summary = self._per_remote(
                 outputs, remote,
                 lambda adapter, outs: history.push(adapter, outs, jobs=jobs, progress=progress),
             )
+            if runs is not None:  # after the objects: an entry never arrives before its data
+                with self.open_remote(remote) as adapter:
+                    summary = summary.merge(runs.upload(adapter, jobs=jobs))
+            return summary
         finally:
             self.write_dvcfiles(dvcfiles)  # adapters may have recorded version ids
+
+    @property
+    def run_cache(self) -> RunCache:
+        """The run cache (``runs/`` in the cache folder)."""
+        from dvcremote.runcache import RunCache
+
+        return RunCache(self.cache.root)
+
+    def _runs_push(self, remote: str | None) -> RunsPush:
+        from dvcremote.remotes import CONTENT, adapter_kind
+        from dvcremote.runcache_transfer import RunsPush
+
+        # A version-aware or worktree remote keeps no run cache (upload() says why):
+        # no object only an entry names may go to a workspace path there.
+        content = adapter_kind(self.config.remote(remote)) == CONTENT
+        return RunsPush(self.run_cache, objects=content)
+
+    def _runs_outputs(self, outputs: Sequence[Output]) -> list[Output]:
+        """The run-cache outputs whose data the cache holds whole (others are left out:
+        dvc pushes none of them, and their absence is no error)."""
+        from dvcremote.index import output_obj
+
+        kept = []
+        for out in outputs:
+            obj, manifest = output_obj(out)
+            if obj is not None and self._cached(obj, manifest):
+                kept.append(out)
+        return kept
+
+    @_writes
+    def fetch_run_cache(
+        self, *, remote: str | None = None, jobs: int | None = None
+    ) -> TransferSummary:
+        """Only the run-cache entries of ``remote`` the cache lacks (what ``fetch
+        --run-cache`` adds, and ``repro --pull`` does first)."""
+        from dvcremote.runcache_transfer import fetch_runs
+
+        with self.open_remote(remote) as adapter:
+            return fetch_runs(self.run_cache, adapter, jobs=jobs)
+
+    @_writes
+    def fetch_run_outputs(
+        self,
+        entry: Mapping[str, Any],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> TransferSummary:
+        """The objects a run-cache entry's outputs name, into the cache (``repro --pull``
+        restoring a stage from an entry whose data is only on ``remote``)."""
+        from dvcremote.runcache_transfer import entry_outputs
+
+        return self._fetch_outputs(
+            entry_outputs([entry]), remote=remote, jobs=jobs, progress=progress
+        )
 
     @_writes
     def fetch(
@@ -734,22 +865,36 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> TransferSummary:
         """Download into the cache every object the targets use that it lacks (verified);
         with ``revs`` / ``all_*``, those of the chosen git revisions too, at the
-        versions those revisions recorded."""
+        versions those revisions recorded. ``run_cache``: first the run-cache entries
+        of ``remote`` the cache lacks (each checked; their objects are not fetched)."""
         outputs = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         ).outputs
-        return self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
+        fetched = self._fetch_outputs(outputs, remote=remote, jobs=jobs, progress=progress)
+        return fetched if runs is None else runs.merge(fetched)
 
     def _fetch_outputs(
         self, outputs: Sequence[Output], *, remote: str | None, jobs: int | None, progress: Progress
     ) -> TransferSummary:
-        return self._per_remote(
-            outputs, remote,
+        """Fetch from the remotes, and repo imports from their source repositories."""
+        from dvcremote.imports import fetch_imports
+
+        own = [o for o in outputs if not o.is_repo_import]
+        imported = fetch_imports(
+            self, [o for o in outputs if o.is_repo_import], jobs=jobs, progress=progress
+        )
+        if imported is not None and not own:
+            return imported
+        summary = self._per_remote(
+            own, remote,
             lambda adapter, outs: adapter.fetch(outs, jobs=jobs, progress=progress),
         )
+        return summary if imported is None else summary.merge(imported)
 
     def _per_remote(
         self,
@@ -778,21 +923,61 @@ class Repo:
         all_branches: bool = False,
         all_tags: bool = False,
         all_commits: bool = False,
+        run_cache: bool = False,
     ) -> PullResult:
         """``fetch`` then ``checkout`` of the same targets. With ``revs`` / ``all_*`` the
         chosen revisions' data is fetched into the cache too; only the workspace is
-        checked out (a target only history tracks is fetched, not checked out)."""
+        checked out (a target only history tracks is fetched, not checked out).
+        ``run_cache``: the run-cache entries too, as in :meth:`fetch`."""
         collected = self._collect_outputs(
             targets, revs, all_branches=all_branches, all_tags=all_tags, all_commits=all_commits
         )
+        runs = self.fetch_run_cache(remote=remote, jobs=jobs) if run_cache else None
         fetched = self._fetch_outputs(
             collected.outputs, remote=remote, jobs=jobs, progress=progress
         )
+        fetched = fetched if runs is None else runs.merge(fetched)
         in_workspace = collected.workspace_targets
         if in_workspace is not None and not in_workspace:
             return PullResult(fetched, CheckoutResult())
         checked = self.checkout(in_workspace, force=force, jobs=jobs, progress=progress)
         return PullResult(fetched, checked)
+
+    # -- imports -------------------------------------------------------------------------
+    @_writes
+    def import_repo(
+        self,
+        url: str,
+        path: str,
+        *,
+        out: str | os.PathLike[str] | None = None,
+        rev: str | None = None,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import``: bring ``path`` of the DVC repository at ``url`` (a git path or
+        URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
+        the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
+        commit as ``rev_lock``. The data comes from the source's remote (verified)."""
+        from dvcremote.importing import ImportOptions, import_repo
+
+        return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
+
+    @_writes
+    def import_url(
+        self,
+        source: str | os.PathLike[str],
+        out: str | os.PathLike[str] | None = None,
+        *,
+        jobs: int | None = None,
+        progress: Progress = NULL,
+    ) -> AddResult:
+        """``dvc import-url`` of a local file or directory outside the workspace
+        (``source``: absolute, or relative to the root): copy it to ``out`` (default:
+        its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
+        from dvcremote.importing import import_url
+
+        return import_url(self, source, out, jobs=jobs, progress=progress)
 
     @_writes
     def update(
@@ -843,6 +1028,7 @@ class Repo:
         all_commits: bool = False,
         dry: bool = False,
         not_in_remote: bool = False,
+        run_cache: bool = False,
     ) -> list[GCResult]:
         """Remove cache objects that no output in scope uses; with ``cloud``, the same on
         the remote. As in DVC a scope is required (else :class:`InvalidArgument`):
@@ -851,6 +1037,8 @@ class Repo:
         unless ``force`` or ``confirm(warning)`` returns True (else
         :class:`ConfirmationRequired`); ``dry`` deletes nothing and reports what would
         go. ``not_in_remote`` also removes used objects the remote already has.
+        ``run_cache`` (beyond dvc) also keeps the objects the local run-cache entries
+        name, here and with ``cloud`` on the remote; ``runs/`` itself is never touched.
 
         Refuses (deleting nothing) when a used directory's manifest cannot be read,
         since the files it names would then look unused; the whole keep-set (every
@@ -870,6 +1058,7 @@ class Repo:
             jobs=jobs,
             dry=dry,
             not_in_remote=not_in_remote,
+            run_cache=run_cache,
         )
 
 

@@ -69,6 +69,12 @@ class TransferSummary:
     ``deleted``: remote paths a worktree push removed because the workspace no
     longer has them (on versioned storage: hidden, older versions stay), and
     ``delete_failed``: remote path -> the error, for those it could not remove.
+
+    With ``run_cache`` (see :mod:`dvcremote.runcache_transfer`): ``runs`` are the
+    run-cache files copied (``runs/<k2>/<key>/<value>``), ``runs_failed`` those that
+    could not be (an invalid entry is never copied), and ``runs_skipped`` says why
+    the run cache was not moved at all (a version-aware, worktree or read-only
+    remote), else None.
     """
 
     remote: str
@@ -78,10 +84,18 @@ class TransferSummary:
     up_to_date: int = 0
     deleted: frozenset[str] = frozenset()
     delete_failed: Mapping[str, Exception] = field(default_factory=dict)
+    runs: frozenset[str] = frozenset()
+    runs_failed: Mapping[str, Exception] = field(default_factory=dict)
+    runs_skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.missing and not self.delete_failed
+        return (
+            not self.failed
+            and not self.missing
+            and not self.delete_failed
+            and not self.runs_failed
+        )
 
     def merge(self, other: TransferSummary) -> TransferSummary:
         return TransferSummary(
@@ -92,6 +106,9 @@ class TransferSummary:
             self.up_to_date + other.up_to_date,
             self.deleted | other.deleted,
             {**self.delete_failed, **other.delete_failed},
+            self.runs | other.runs,
+            {**self.runs_failed, **other.runs_failed},
+            self.runs_skipped or other.runs_skipped,
         )
 
 
@@ -253,3 +270,24 @@ class WorkspaceStatus:
     @property
     def clean(self) -> bool:
         return not self.changes and not self.stages
+
+
+@dataclass(frozen=True)
+class StageAdded:
+    """``stage add``: the stage's name, its ``dvc.yaml`` and the ``.gitignore`` files
+    changed (repo-relative)."""
+
+    name: str
+    pipeline: str
+    gitignores: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReproResult:
+    """``repro``: stages (by dvc's addressing) that ran, were restored from the run
+    cache, or were skipped as unchanged; lock files written."""
+
+    ran: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    locks: tuple[str, ...] = ()

@@ -13,9 +13,9 @@ import hashlib
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dvcremote import manifest as manifest_mod
 from dvcremote.backend import paths
@@ -66,11 +66,11 @@ def upload(
             jobs=jobs,
             progress=progress,
         )
-    _raise_storage_wide(failed)
+    raise_storage_wide(failed)
     return done, failed
 
 
-def _raise_storage_wide(failed: dict[Obj, Exception]) -> None:
+def raise_storage_wide(failed: Mapping[Any, Exception]) -> None:
     """A missing bucket or an unreachable server fails every object alike: raise it
     once, not once per object (a plugin's bulk method may return it per item)."""
     for error in failed.values():
@@ -144,7 +144,7 @@ def download(
         # No bulk path of the backend's own to preserve: stream each object and hash
         # it on the way in (one read of the source, no second pass over the file).
         streamed = _download_streaming(backend, cache, items, jobs=jobs, progress=progress)
-        _raise_storage_wide(streamed[1])
+        raise_storage_wide(streamed[1])
         return streamed
     done: set[Obj] = set()
     failed: dict[Obj, Exception] = {}
@@ -196,7 +196,7 @@ def download(
     finally:
         for tmp in tmps.keys() - committed:  # an interrupted or failed one must not linger
             _unlink_quiet(tmp)
-    _raise_storage_wide(failed)
+    raise_storage_wide(failed)
     return done, failed
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -163,6 +164,20 @@ def loads(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+def load_named(data: bytes, name: str, error: Callable[[str, str], Exception]) -> Any:
+    """:func:`loads` for the file ``name``: bad syntax or a crossed bound is raised as
+    ``error(name, reason)`` (a typed error naming the file, no parser traceback)."""
+    try:
+        return loads(data)
+    except YamlTooComplex as exc:
+        raise error(name, f"refused: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any YAML failure is a parse error
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise error(name, f"not valid YAML{where}: {problem}") from None
+
+
 def dumps(data: Any) -> str:
     """Serialise plain dicts/lists/scalars byte for byte as DVC does."""
     from ruamel.yaml import YAML
@@ -217,3 +232,27 @@ def _same_container(a: Any, b: Any) -> bool:
     return (isinstance(a, dict) and isinstance(b, dict)) or (
         isinstance(a, list) and isinstance(b, list)
     )
+
+
+def modify(original: bytes | None, change: Callable[[Any], None]) -> str:
+    """What dvc's ``modify_yaml`` writes: ``original`` (None: no file yet) loaded with
+    ruamel's round trip (comments, key order and styles kept; an empty file is ``{}``),
+    changed in place by ``change``, and dumped again."""
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.default_flow_style = False
+    data: Any = {}
+    if original is not None:
+        check_bounds(original)
+        data = rt.load(original) or {}
+    change(data)
+    buf = io.StringIO()
+    rt.dump(data, buf)
+    return buf.getvalue()
+
+
+def apply_diff(src: Any, dest: Any) -> None:
+    """Make the round-trip node ``dest`` equal ``src`` in place (dvc's ``apply_diff``):
+    keys and items that stay keep their comments and place."""
+    _apply_diff(src, dest)

@@ -75,6 +75,14 @@ class Remote(ABC):
     ) -> TransferSummary:
         """Download what the cache lacks, verified, into the cache (not the workspace)."""
 
+    def fetch_manifests(
+        self, outputs: Sequence[Output], *, jobs: int | None = None
+    ) -> TransferSummary:
+        """Bring the directory manifests of ``outputs`` into the cache, so a caller can
+        choose some of their files (a repo import of a folder inside a tracked
+        directory). An adapter that cannot fetch a manifest alone fetches it all."""
+        return self.fetch(outputs, jobs=jobs)
+
     def check_gc(self) -> None:
         """Raise ConfigError, before any deletion, if this adapter cannot gc."""
         if not self.supports_gc:
@@ -87,9 +95,16 @@ class Remote(ABC):
             )
 
     def gc(
-        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+        self,
+        outputs: Sequence[Output],
+        *,
+        jobs: int | None = None,
+        dry: bool = False,
+        also_keep: Sequence[Output] = (),
     ) -> GCResult:
-        """Delete from the remote what ``outputs`` do not use (``dry``: only report it)."""
+        """Delete from the remote what ``outputs`` do not use (``dry``: only report it).
+        ``also_keep``: outputs whose objects are kept where they can be found (run-cache
+        entries': one whose directory manifest is nowhere is no reason to refuse)."""
         self.check_gc()
         raise NotImplementedError
 

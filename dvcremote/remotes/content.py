@@ -236,9 +236,26 @@ class ContentRemote(Remote):
             up_to_date=len(present - fetched),
         )
 
+    def fetch_manifests(
+        self, outputs: Sequence[Output], *, jobs: int | None = None
+    ) -> TransferSummary:
+        jobs = self.jobs(jobs)
+        used, fetched, errors = self._used(outputs, remote_manifests="cache", jobs=jobs)
+        return TransferSummary(
+            remote=self.name,
+            transferred=frozenset(o.oid for o in fetched),
+            failed={o.oid: e for o, e in errors.items()},
+            missing=frozenset(o.oid for o in used.unavailable - set(errors)),
+        )
+
     # -- gc ------------------------------------------------------------------------------
     def gc(
-        self, outputs: Sequence[Output], *, jobs: int | None = None, dry: bool = False
+        self,
+        outputs: Sequence[Output],
+        *,
+        jobs: int | None = None,
+        dry: bool = False,
+        also_keep: Sequence[Output] = (),
     ) -> GCResult:
         used, _, errors = self._used(outputs, remote_manifests="memory", jobs=jobs)
         if used.unavailable:
@@ -250,8 +267,14 @@ class ContentRemote(Remote):
             )
         if errors:
             raise next(iter(errors.values()))
+        keep = set(used.objs)
+        if also_keep:
+            extra, _, extra_errors = self._used(also_keep, remote_manifests="memory", jobs=jobs)
+            if extra_errors:
+                raise next(iter(extra_errors.values()))
+            keep |= extra.objs
         on_remote = self.odb.all()
-        garbage = sorted(on_remote - used.objs)
+        garbage = sorted(on_remote - keep)
         if garbage and not dry:
             with ThreadPoolExecutor(max_workers=min(self.jobs(jobs) or 8, len(garbage))) as pool:
                 list(pool.map(self.odb.delete, garbage))

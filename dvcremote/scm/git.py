@@ -97,6 +97,15 @@ class Git:
         return cls(repo)
 
     @classmethod
+    def clone(cls, url: str, path: str | os.PathLike[str]) -> Git:
+        """Clone ``url`` (a path, ``file://`` or a remote git URL) into ``path``, with
+        every branch and tag, for reading commits (a repo import's source)."""
+        try:
+            return cls(pygit2.clone_repository(url, os.fspath(path)))
+        except (pygit2.GitError, KeyError, ValueError) as exc:
+            raise ScmError(f"cannot clone the git repository: {exc}") from exc
+
+    @classmethod
     def open(cls, path: str | os.PathLike[str] = ".") -> Git:
         """Like :meth:`discover`, but outside git is an error."""
         git = cls.discover(path)
@@ -515,6 +524,36 @@ class Git:
         return gitignore
 
     # -- reading history -------------------------------------------------------------------
+
+    def files_under(self, rev: str, path: str) -> list[tuple[str, str]]:
+        """(path relative to ``path``, blob sha) of every file git tracks at or under
+        ``path`` at a revision: ``[("", sha)]`` for a file, [] when nothing is there."""
+        tree = self._commit(rev).tree
+        rel = posixpath.normpath(path).strip("/")
+        try:
+            entry = tree[rel] if rel not in ("", ".") else tree
+        except KeyError:
+            return []
+        if isinstance(entry, pygit2.Tree) or entry.type == ObjectType.TREE:
+            found: list[tuple[str, str]] = []
+            stack: list[tuple[str, pygit2.Tree]] = [("", self.repo[entry.id])]  # type: ignore[list-item]
+            while stack:
+                prefix, node = stack.pop()
+                for child in node:
+                    name = f"{prefix}{child.name}"
+                    if child.type == ObjectType.TREE:
+                        stack.append((name + "/", self.repo[child.id]))  # type: ignore[arg-type]
+                    elif child.filemode in _BLOB_MODES:
+                        found.append((name, str(child.id)))
+            return sorted(found)
+        return [("", str(entry.id))] if entry.filemode in _BLOB_MODES else []
+
+    def read_blob(self, sha: str) -> bytes:
+        """A blob's bytes by sha."""
+        blob = self.repo.get(sha)
+        if not isinstance(blob, pygit2.Blob):
+            raise ScmError(f"git object {sha} is not a file in {self.repo.path!r}")
+        return blob.data
 
     def read_file(self, rev: str, path: str) -> bytes:
         """A file's contents at a revision, without checking anything out."""

@@ -274,5 +274,5 @@ def test_plugin_is_opt_in(tmp_path):
 
     with_plugin = _run_pytest(tmp_path, "-p", "dvcremote_testing.plugin")
     assert with_plugin.returncode == 0, with_plugin.stdout + with_plugin.stderr
-    assert "1 passed, 3 skipped" in with_plugin.stdout
+    assert "1 passed, 6 skipped" in with_plugin.stdout
     assert with_plugin.stdout.count("backend 'local' lacks capability VERSIONING") >= 1

@@ -104,6 +104,23 @@ def test_push_and_gc_are_refused_and_write_nothing(tmp_path: Path, http_store: P
     assert sorted(p for p in http_store.path.rglob("*")) == before
 
 
+def test_the_run_cache_is_not_read_over_http_and_it_says_so(
+    tmp_path: Path, http_store: Published
+) -> None:
+    """HTTP cannot list ``runs/`` (dvc skips it silently): a warning, and the data
+    still comes."""
+    ws = _published(tmp_path, http_store.path)
+    entry = http_store.path / "runs" / "01" / ("01" + "0" * 62) / ("6e" + "0" * 62)
+    entry.parent.mkdir(parents=True)
+    entry.write_text("cmd: cp foo bar\n")
+    _use_http(ws, http_store.url)
+
+    pulled = run_dvcremote("pull", "--run-cache", cwd=ws)
+    assert "WARNING: run cache not fetched: remote 'origin' cannot be listed" in pulled.stderr
+    assert _data(ws) == DATA
+    assert not (ws / ".dvc" / "cache" / "runs").exists()
+
+
 def test_basic_auth_password_from_config_local(
     tmp_path: Path, http_auth_server: HTTPServer
 ) -> None:

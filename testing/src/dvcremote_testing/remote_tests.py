@@ -125,6 +125,38 @@ def _seed_unrelated_objects(cloud: Cloud, count: int) -> None:
         cloud.object(md5(data)).write_bytes(data)
 
 
+def files_under(folder: str | os.PathLike[str]) -> dict[str, bytes]:
+    """Every file below a local folder, keyed by posix path relative to it."""
+    found: dict[str, bytes] = {}
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            with open(full, "rb") as fobj:
+                found[os.path.relpath(full, folder).replace(os.sep, "/")] = fobj.read()
+    return found
+
+
+def cloud_files(cloud: Cloud) -> dict[str, bytes]:
+    """Every file below a remote path, keyed by posix path relative to it."""
+    if not cloud.exists():
+        return {}
+    return {rel: (cloud / rel).read_bytes() for rel in cloud.walk_files()}
+
+
+def clone(tmp_dir: TmpDir, where: Path, files: Collection[str]) -> Any:
+    """Another machine's checkout: the remote config (``config.local`` too: credentials)
+    and ``files`` copied, no cache; returns its Repo."""
+    from dvcremote.repo import Repo
+
+    (where / ".dvc").mkdir(parents=True)
+    for name in ("config", "config.local"):
+        if (tmp_dir / ".dvc" / name).exists():
+            shutil.copy2(tmp_dir / ".dvc" / name, where / ".dvc" / name)
+    for rel in files:
+        shutil.copy2(tmp_dir / rel, where / rel)
+    return Repo(where)
+
+
 class _SuiteBase:
     #: Name of the fixture giving this suite's remote.
     remote_fixture = "remote"
@@ -227,6 +259,73 @@ class TestRemote(_SuiteBase):
 
         check_status(dvc.status(["foo"], cloud=True), ok={foo})
         check_status(dvc.status(["data_dir"], cloud=True), ok=dir_ids)
+
+    def test_stage_cache_push_pull(
+        self, tmp_dir: TmpDir, dvc: Any, remote: Cloud, tmp_path_factory: Any
+    ) -> None:
+        """DVC's test: a reproduced copy stage; ``push --run-cache`` sends its output's
+        object and its run-cache entry (2 files); with ``runs/`` removed, ``pull
+        --run-cache`` brings the same files back. Then, on another machine with no
+        ``dvc.lock`` and no cache, ``repro --pull`` restores the stage from the remote's
+        run cache (its object too, which dvc would not have pushed) and runs nothing."""
+        tmp_dir.gen("foo", "foo")
+        dvc.stage_add("copy-foo-bar", "cp foo bar", deps=["foo"], outs=["bar"])
+        dvc.reproduce(["copy-foo-bar"])
+        summary = dvc.push(run_cache=True)
+        assert summary.ok and summary.runs_skipped is None, summary
+        assert len(summary.transferred) + len(summary.runs) == 2
+        assert remote.object(md5("foo")).read_bytes() == b"foo"
+
+        runs = cache_dir(tmp_dir) / "runs"
+        expected = files_under(runs)
+        assert len(expected) == 1
+        assert cloud_files(remote / "runs") == expected
+        expected = {f"runs/{rel}": data for rel, data in expected.items()}
+        shutil.rmtree(runs)
+        result = dvc.pull(run_cache=True)
+        assert result.ok and result.fetch.runs == set(expected)
+        assert {f"runs/{rel}": data for rel, data in files_under(runs).items()} == expected
+
+        other = clone(tmp_dir, tmp_path_factory.mktemp("clone"), ["dvc.yaml", "foo"])
+        with other:
+            assert other.pull(run_cache=True).fetch.runs == set(expected)
+            lines: list[str] = []
+            done = other.reproduce(pull=True, log=lines.append)
+        assert done.restored == ("copy-foo-bar",) and done.ran == (), lines
+        assert "Stage 'copy-foo-bar' is cached - skipping run, checking out outputs" in lines
+        assert (Path(other.root) / "bar").read_text() == "foo"
+        assert (Path(other.root) / "dvc.lock").read_bytes() == (tmp_dir / "dvc.lock").read_bytes()
+
+    def test_run_cache_entries_are_checked(self, tmp_dir: TmpDir, dvc: Any, remote: Cloud) -> None:
+        """Run-cache entries on this storage are hostile input: ``pull --run-cache``
+        brings the valid ones back byte for byte and refuses, by name, one filed under
+        another stage's key (it would write ``../.bashrc``); nothing of it is kept."""
+        from dvcremote import yamlio
+        from dvcremote.errors import InvalidRunCacheEntry
+        from dvcremote.runcache import entry_relpath, run_key, run_value
+
+        tmp_dir.dvc_gen("foo", "foo")
+        item = {"hash": "md5", "md5": md5("foo"), "size": 3}
+        entry = {
+            "cmd": "cp foo bar",
+            "deps": [{"path": "foo", **item}],
+            "outs": [{"path": "bar", **item}],
+        }
+        good = entry_relpath(run_key(entry), run_value(entry))
+        dvc.run_cache.save(entry)
+        summary = dvc.push(run_cache=True)
+        assert summary.ok and summary.runs == {good}, summary
+        hostile = {**entry, "outs": [{"path": "../.bashrc", **item}]}
+        bad = entry_relpath(run_key(entry), run_value(hostile))
+        (remote / bad).write_bytes(yamlio.dumps(hostile).encode())
+
+        runs = cache_dir(tmp_dir) / "runs"
+        saved = files_under(runs)
+        shutil.rmtree(runs)
+        summary = dvc.fetch(run_cache=True)
+        assert summary.runs == {good} and set(summary.runs_failed) == {bad}
+        assert isinstance(summary.runs_failed[bad], InvalidRunCacheEntry)
+        assert files_under(runs) == saved
 
     def _pull_prefix_case(
         self, tmp_dir: TmpDir, dvc: Any, contents: dict[str, str], monkeypatch: Any
@@ -397,11 +496,110 @@ def _version_checks(cloud: Cloud, relpath: str, entry: dict[str, Any], data: byt
     assert (cloud / relpath).read_version(entry["version_id"]) == data
 
 
+#: What ``run_copy`` stages run (dvc's ``copy_script``): a file or a folder, copied.
+COPY_SCRIPT = """\
+import os, shutil, sys
+src, dst = sys.argv[1:]
+(shutil.copytree if os.path.isdir(src) else shutil.copyfile)(src, dst)
+"""
+
+
 @requires(Capability.VERSIONING)
 class TestRemoteVersionAware(_SuiteBase):
-    """A version-aware remote: files at their workspace paths, versions in ``.dvc`` files."""
+    """A version-aware remote: files at their workspace paths, versions in ``.dvc`` files
+    and in ``dvc.lock``."""
 
     remote_fixture = "remote_version_aware"
+
+    @pytest.fixture
+    def run_copy(self, tmp_dir: TmpDir, dvc: Any) -> Any:
+        """``run_copy(src, dst, name=...)``: DVC's fixture, a stage copying ``src`` to
+        ``dst`` added and reproduced (``dvc run``)."""
+        import shlex
+        import sys
+
+        tmp_dir.gen("copy.py", COPY_SCRIPT)
+        python = shlex.quote(sys.executable)
+
+        def run_copy(src: str, dst: str, *, name: str) -> Any:
+            cmd = f"{python} copy.py {src} {dst}"
+            dvc.stage_add(name, cmd, deps=[src, "copy.py"], outs=[dst])
+            return dvc.reproduce([name])
+
+        return run_copy
+
+    def test_pipeline_file(
+        self, tmp_dir: TmpDir, dvc: Any, run_copy: Any, remote_version_aware: Cloud
+    ) -> None:
+        """DVC's ``test_file`` for a stage output: its version goes into ``dvc.lock``."""
+        cloud = remote_version_aware
+        tmp_dir.dvc_gen("foo", "foo")
+        run_copy("foo", "foo_copy", name="copy")
+        pushed = dvc.push()
+        assert pushed.ok and pushed.transferred == {md5("foo")}  # two files, one content
+        assert (cloud / "foo").read_bytes() == b"foo"
+        assert (cloud / "foo_copy").read_bytes() == b"foo"
+        foo_dvc = (tmp_dir / "foo.dvc").read_text()
+        lock = expect.load_dvcfile(tmp_dir / "dvc.lock")
+        (out,) = lock["stages"]["copy"]["outs"]
+        assert out["path"] == "foo_copy" and out["md5"] == md5("foo")
+        _version_checks(cloud, "foo_copy", expect.cloud_entry(out, REMOTE), b"foo")
+        dvc_lock = (tmp_dir / "dvc.lock").read_text()
+
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "foo")
+        remove(tmp_dir / "foo_copy")
+        assert dvc.pull().ok
+        assert (tmp_dir / "foo").read_text() == "foo"
+        assert (tmp_dir / "foo_copy").read_text() == "foo"
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+        assert (tmp_dir / "dvc.lock").read_text() == dvc_lock
+
+        assert moved(dvc.push()) == (0, 0)
+        assert (tmp_dir / "dvc.lock").read_text() == dvc_lock
+        dvc.reproduce()  # unchanged: skipped, the lock keeps its version records
+        assert moved(dvc.push()) == (0, 0)
+        assert (cloud / "foo_copy").read_bytes() == b"foo"
+        assert (tmp_dir / "foo.dvc").read_text() == foo_dvc
+        assert (tmp_dir / "dvc.lock").read_text() == dvc_lock
+
+    def test_pipeline_dir(
+        self, tmp_dir: TmpDir, dvc: Any, run_copy: Any, remote_version_aware: Cloud
+    ) -> None:
+        """DVC's ``test_dir`` for a stage output: the lock's directory switches to
+        ``files:`` with a version per file, and the recorded versions pull."""
+        cloud = remote_version_aware
+        tmp_dir.dvc_gen({"data_dir": DATA_DIR})
+        files = expect.flatten(DATA_DIR)
+        assert not dvc.push().failed
+        data_dir_dvc = (tmp_dir / "data_dir.dvc").read_text()
+
+        run_copy("data_dir", "data_dir_copy", name="copy")
+        dvc_lock = (tmp_dir / "dvc.lock").read_text()
+        assert not dvc.push().failed
+        assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+        assert (tmp_dir / "dvc.lock").read_text() != dvc_lock
+        dvc_lock = (tmp_dir / "dvc.lock").read_text()
+        (out,) = expect.load_dvcfile(tmp_dir / "dvc.lock")["stages"]["copy"]["outs"]
+        assert "md5" not in out and "nfiles" not in out, out
+        recorded = expect.files_by_relpath(out)
+        assert set(recorded) == set(files)
+        for relpath, data in files.items():
+            entry = expect.cloud_entry(recorded[relpath], REMOTE)
+            _version_checks(cloud, f"data_dir_copy/{relpath}", entry, data)
+
+        assert moved(dvc.push()) == (0, 0)
+        assert (tmp_dir / "dvc.lock").read_text() == dvc_lock
+
+        (cloud / "data_dir_copy" / "data").write_bytes(b"overwritten")
+        (cloud / "data_dir_copy" / "data_sub_dir" / "data_sub").unlink()
+        clear_cache(tmp_dir)
+        remove(tmp_dir / "data_dir")
+        remove(tmp_dir / "data_dir_copy")
+        assert dvc.pull().ok
+        assert _under(tmp_dir, "data_dir") == files
+        assert _under(tmp_dir, "data_dir_copy") == files
+        assert (tmp_dir / "dvc.lock").read_text() == dvc_lock
 
     def test_file(self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud) -> None:
         cloud = remote_version_aware
@@ -479,6 +677,25 @@ class TestRemoteVersionAware(_SuiteBase):
         assert (tmp_dir / "data_dir" / "data").read_text() == "data"
         assert (tmp_dir / "data_dir" / "data_sub_dir" / "data_sub").read_text() == "data_sub"
         assert (tmp_dir / "data_dir.dvc").read_text() == data_dir_dvc
+
+    def test_run_cache_is_skipped_and_said(
+        self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud
+    ) -> None:
+        """dvc skips the run cache on version-aware remotes silently; dvcremote says why,
+        still pushes the data, and puts no entry (and no object only an entry names)
+        at a workspace path."""
+        tmp_dir.dvc_gen("foo", "foo")
+        item = {"hash": "md5", "md5": md5("result"), "size": 6}
+        cache_object(tmp_dir, md5("result")).parent.mkdir(parents=True, exist_ok=True)
+        cache_object(tmp_dir, md5("result")).write_bytes(b"result")
+        entry = {"cmd": "make bar", "deps": [{"path": "foo", **item}]}
+        dvc.run_cache.save({**entry, "outs": [{"path": "bar", **item}]})
+        summary = dvc.push(run_cache=True)
+        assert summary.ok and summary.transferred == {md5("foo")}
+        assert summary.runs == frozenset() and summary.runs_failed == {}
+        assert summary.runs_skipped and "version-aware" in summary.runs_skipped
+        assert _current_view(remote_version_aware) == {"foo": b"foo"}
+        assert dvc.fetch(run_cache=True).runs_skipped == summary.runs_skipped
 
     def test_status(self, tmp_dir: TmpDir, dvc: Any, remote_version_aware: Cloud) -> None:
         """DVC refuses ``status -c`` here; the result has the same form as on any remote."""

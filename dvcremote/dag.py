@@ -1,0 +1,208 @@
+"""The pipeline graph: every ``dvc.yaml`` stage and ``.dvc`` file, joined by deps and outs.
+
+As in dvc (``dvc/repo/graph.py``, ``dvc/repo/trie.py``), a stage depends on every stage
+or ``.dvc`` file with an output that is one of its deps, lies inside one, or holds one.
+Two owners of the same output, an output inside another one, and a cycle are errors
+(with dvc's messages), raised before anything runs. ``repro`` walks the graph in
+post-order, so every stage runs after what it depends on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from dvcremote import dvcfile as dvcfile_mod
+from dvcremote.dvcfile import DvcFile, is_dvcfile_name
+from dvcremote.errors import CyclicPipeline, OutputDuplication, OverlappingOutputs
+from dvcremote.index import _find
+from dvcremote.pipeline import _parse, _read, pipeline_stages, workspace_reader
+from dvcremote.stage import PIPELINE, Stage
+
+#: A node: a pipeline stage, or a ``.dvc`` file (a data source).
+Node = Stage | DvcFile
+
+
+def addressing(node: Node) -> str:
+    """``name`` / ``sub/dvc.yaml:name`` for a stage, the path for a ``.dvc`` file."""
+    return node.addressing if isinstance(node, Stage) else node.path
+
+
+def node_key(node: Node) -> tuple[str, str]:
+    return (node.pipeline, node.name) if isinstance(node, Stage) else (node.path, "")
+
+
+def out_paths(node: Node) -> list[str]:
+    """The node's outputs, repo-relative."""
+    if isinstance(node, Stage):
+        return [node.repo_path(o.path) for o in node.outs]
+    return [o.repo_path for o in node.outs]
+
+
+def dep_paths(node: Node) -> list[str]:
+    """The node's local deps (params files included), repo-relative."""
+    if isinstance(node, Stage):
+        return [node.repo_path(p) for p in [*node.deps, *node.params_files()]]
+    return []
+
+
+def load_pipeline(root: str, path: str) -> list[Stage]:
+    """The stages of the ``dvc.yaml`` at repo-relative ``path`` as dvc expands them
+    (``vars``, ``foreach``, ``matrix``, ``${...}``: :func:`pipeline_stages`), paths
+    checked."""
+    data = _read(posixpath.join(root, path), path)
+    if data is None:
+        return []
+    bodies = pipeline_stages(_parse(data, path), posixpath.dirname(path), workspace_reader(root))
+    stages = [Stage.from_body(str(name), body, path) for name, body in bodies.items()]
+    for stage in stages:
+        stage.check_paths()
+    return stages
+
+
+def load_nodes(root: str) -> list[Node]:
+    """Every ``.dvc`` file and ``dvc.yaml`` stage of the workspace, in path order."""
+    nodes: list[Node] = []
+    for path in _find(root, "", lambda n: n == PIPELINE or is_dvcfile_name(n)):
+        if is_dvcfile_name(path):
+            nodes.append(dvcfile_mod.load(root, path))
+        else:
+            nodes.extend(load_pipeline(root, path))
+    return nodes
+
+
+def _covers(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer + "/")
+
+
+def _describe(node: Node) -> str:
+    return f"stage: '{node.addressing}'" if isinstance(node, Stage) else f"'{node.path}'"
+
+
+def check_outputs(nodes: Iterable[Node]) -> None:
+    """Refuse an output two nodes name, or one inside another's (dvc's messages)."""
+    seen: list[tuple[str, Node]] = []
+    for node in nodes:
+        for path in out_paths(node):
+            for other_path, other in seen:
+                if other_path == path:
+                    raise OutputDuplication(
+                        f"output '{path}' is already specified in {_describe(other)}.\n"
+                        f"Use `dvc remove {addressing(other)}` to stop tracking the"
+                        " overlapping output."
+                    )
+                if _covers(other_path, path) or _covers(path, other_path):
+                    parent, child = (
+                        ((other_path, other), (path, node))
+                        if _covers(other_path, path)
+                        else ((path, node), (other_path, other))
+                    )
+                    raise OverlappingOutputs(
+                        f"The output paths:\n'{parent[0]}'('{addressing(parent[1])}')\n"
+                        f"'{child[0]}'('{addressing(child[1])}')\n"
+                        "overlap and are thus in the same tracked directory.\n"
+                        "To keep reproducibility, outputs should be in separate tracked"
+                        " directories or tracked individually."
+                    )
+            seen.append((path, node))
+
+
+@dataclass
+class Graph:
+    """Nodes in load order; ``edges[key]`` the keys of what a node depends on."""
+
+    nodes: list[Node]
+    edges: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, nodes: Sequence[Node]) -> Graph:
+        check_outputs(nodes)
+        outs = [(path, node) for node in nodes for path in out_paths(node)]
+        graph = cls(list(nodes))
+        for node in nodes:
+            found: list[tuple[str, str]] = []
+            for dep in dep_paths(node):
+                for path, owner in outs:
+                    if (_covers(path, dep) or _covers(dep, path)) and owner is not node:
+                        key = node_key(owner)
+                        if key not in found:
+                            found.append(key)
+            graph.edges[node_key(node)] = found
+        graph._check_acyclic()
+        return graph
+
+    def node(self, key: tuple[str, str]) -> Node:
+        return next(n for n in self.nodes if node_key(n) == key)
+
+    def _active(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        """What ``key`` depends on, with a frozen stage cut off from its upstream."""
+        node = self.node(key)
+        if isinstance(node, Stage) and node.frozen:
+            return []
+        return self.edges.get(key, [])
+
+    def _check_acyclic(self) -> None:
+        state: dict[tuple[str, str], int] = {}
+        for start in (node_key(n) for n in self.nodes):
+            if start in state:
+                continue
+            stack: list[tuple[tuple[str, str], int]] = [(start, 0)]
+            path: list[tuple[str, str]] = []
+            while stack:
+                key, i = stack.pop()
+                if i == 0:
+                    state[key] = 1
+                    path.append(key)
+                succ = self.edges.get(key, [])
+                if i < len(succ):
+                    stack.append((key, i + 1))
+                    nxt = succ[i]
+                    if state.get(nxt) == 1:
+                        cycle = path[path.index(nxt) :]
+                        names = ", ".join(sorted(addressing(self.node(k)) for k in cycle))
+                        part = "stage" if len(cycle) == 1 else "stages"
+                        raise CyclicPipeline(
+                            "Same item(s) are defined as both a dependency and an output"
+                            f" in {part}: {names}."
+                        )
+                    if nxt not in state:
+                        stack.append((nxt, 0))
+                else:
+                    state[key] = 2
+                    path.pop()
+
+    def plan(self, targets: Sequence[Node] | None, *, single_item: bool = False) -> list[Node]:
+        """The nodes to reproduce, each after everything it depends on (post-order);
+        ``targets`` None: all; ``single_item``: the targets alone."""
+        if single_item and targets is not None:
+            return list(targets)
+        wanted = [node_key(n) for n in (targets if targets is not None else self.nodes)]
+        # The subgraph of the targets and everything upstream, walked in node order.
+        reach: set[tuple[str, str]] = set()
+        todo = list(wanted)
+        while todo:
+            key = todo.pop()
+            if key not in reach:
+                reach.add(key)
+                todo.extend(self._active(key))
+        order: list[tuple[str, str]] = []
+        done: set[tuple[str, str]] = set()
+        for start in (node_key(n) for n in self.nodes if node_key(n) in reach):
+            if start in done:
+                continue
+            done.add(start)
+            stack = [(start, iter(self._active(start)))]
+            while stack:
+                key, it = stack[-1]
+                nxt = next((k for k in it if k not in done), None)
+                if nxt is None:
+                    stack.pop()
+                    order.append(key)
+                else:
+                    done.add(nxt)
+                    stack.append((nxt, iter(self._active(nxt))))
+        return [self.node(k) for k in order]
+
+
+__all__ = ["Graph", "Node", "addressing", "check_outputs", "load_nodes", "load_pipeline"]

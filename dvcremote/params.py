@@ -1,0 +1,88 @@
+"""Parameter values a stage tracks, read from its params files as dvc reads them.
+
+``dvc/dependency/param.py``: a listed key is looked up as a dotted path
+(``train.epochs``; a digit picks a list item) and recorded under that dotted name,
+so a subtree is recorded whole; a file tracked without keys records all of it. YAML
+is read with YAML 1.2 rules, JSON and TOML with the standard library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import posixpath
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dvcremote import yamlio
+from dvcremote.errors import MissingParams
+
+_MISSING = object()
+
+
+def load_file(root: str, rel: str) -> dict[str, Any] | None:
+    """The parsed params file at repo-relative ``rel`` (None when it does not exist)."""
+    full = os.path.join(root, *rel.split("/"))
+    try:
+        with open(full, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise MissingParams(f"'{rel}' is a directory, expected a parameters file") from None
+    ext = posixpath.splitext(rel)[1].lower()
+    try:
+        if ext == ".json":
+            parsed = json.loads(data)
+        elif ext == ".toml":
+            parsed = importlib.import_module("tomllib").loads(data.decode("utf-8"))
+        elif ext in (".yaml", ".yml", ""):
+            parsed = yamlio.loads(data)
+        else:
+            raise MissingParams(
+                f"Unable to read parameters from '{rel}': {ext} files are not supported"
+            )
+    except MissingParams:
+        raise
+    except Exception:  # noqa: BLE001 - any parse failure names the file
+        raise MissingParams(f"Unable to read parameters from '{rel}'") from None
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise MissingParams(f"Unable to read parameters from '{rel}': not a mapping")
+    return parsed
+
+
+def lookup(config: Any, dotted: str) -> Any:
+    """``config`` at ``a.b.0`` (dpath with ``.`` as the separator), or _MISSING."""
+    node = config
+    for part in dotted.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def read_values(root: str, rel: str, keys: Sequence[str]) -> dict[str, Any]:
+    """The tracked values of params file ``rel``: ``{key: value}`` for listed keys
+    (every one must exist), the whole file for none. A missing file gives ``{}`` for
+    a whole-file dep, an error otherwise (as dvc)."""
+    config = load_file(root, rel)
+    if not keys:
+        return dict(config or {})
+    found: dict[str, Any] = {}
+    for key in keys:
+        value = lookup(config or {}, key)
+        if value is not _MISSING:
+            found[key] = value
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise MissingParams(f"Parameters '{', '.join(missing)}' are missing from '{rel}'.")
+    return found
+
+
+__all__ = ["load_file", "lookup", "read_values"]
