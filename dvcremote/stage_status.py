@@ -1,107 +1,95 @@
 """What ``dvc status`` says about a locked stage besides its outputs.
 
-dvcremote does not run pipelines, but ``status`` must tell what dvc tells (scripts
-read it): a dependency whose content differs from what ``dvc.lock`` recorded
-(``changed deps``), a parameter whose value differs, and ``always changed`` for a stage
-marked so. The rules are dvc's (``dvc/stage/__init__.py:status``,
-``dvc/dependency/param.py:workspace_status``): dependencies and parameters in
-``dvc.yaml`` order, a missing path ``deleted``, one without a recorded hash
-``modified``; a frozen stage's dependencies are not looked at. Paths that lead out of
-the repository or are URLs (external dependencies) are not looked at either.
+``status`` must tell what dvc tells (scripts read it): a dependency whose content
+differs from what ``dvc.lock`` recorded (``changed deps``), a parameter whose value
+differs, and ``always changed`` for a stage marked so. The rules are dvc's
+(``dvc/stage/__init__.py:status``, ``dvc/dependency/param.py:workspace_status``):
+dependencies, then parameters, in ``dvc.yaml`` order; a missing path is ``deleted``,
+one without a recorded hash ``modified``; a frozen stage's dependencies are not looked
+at. The stage is read with :class:`dvcremote.stage.Stage` and its parameters with
+:mod:`dvcremote.params`, as ``repro`` reads them. Not looked at: URLs and paths
+outside the repository (external dependencies) and Python params files.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import posixpath
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from dvcremote import yamlio
-from dvcremote.errors import DvcFileError
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
-from dvcremote.pipeline import StageFile
+from dvcremote.params import MISSING, load_file, lookup
+from dvcremote.pipeline import PIPELINE, StageFile
 from dvcremote.results import StageChanges
+from dvcremote.stage import Stage
 from dvcremote.workspace_paths import path_problem
-
-#: The params file a bare key in ``params:`` belongs to.
-DEFAULT_PARAMS = "params.yaml"
 
 #: (repo path, hash name) -> the object id of what is there now.
 Hasher = Callable[[str, str], str]
 
 
-def stage_changes(root: str, stage: StageFile, current_oid: Hasher) -> StageChanges:
-    body = stage.definition
-    deps: dict[str, str] = {}
-    params: dict[str, str | Mapping[str, str]] = {}
-    if body.get("frozen") is not True:
-        deps = _deps(root, stage, current_oid)
-        params = _params(root, stage)
-    return StageChanges(deps, params, body.get("always_changed") is True)
+def stage_changes(root: str, stage_file: StageFile, current_oid: Hasher) -> StageChanges:
+    """The ``changed deps`` and ``always changed`` of one locked stage."""
+    pipeline = posixpath.join(posixpath.dirname(stage_file.path), PIPELINE)
+    stage = Stage.from_body(stage_file.stage, stage_file.definition, pipeline)
+    if stage.frozen:
+        return StageChanges(always_changed=stage.always_changed)
+    return StageChanges(
+        _deps(root, stage, stage_file.raw, current_oid),
+        _params(root, stage, stage_file.raw),
+        stage.always_changed,
+    )
 
 
-def _in_repo(stage: StageFile, path: str) -> str | None:
+def _in_repo(stage: Stage, path: str) -> str | None:
     """The repo path of a ``dvc.yaml`` path, or None for a URL or a path outside."""
     if "://" in path or path.startswith("/"):
         return None
-    rel = posixpath.normpath(posixpath.join(stage.stage_wdir, path))
+    rel = stage.repo_path(path)
     problem = path_problem(rel)
     return None if problem is not None and "outside" in problem else rel
 
 
-def _deps(root: str, stage: StageFile, current_oid: Hasher) -> dict[str, str]:
-    recorded = {
-        str(d.get("path")): d for d in stage.raw.get("deps") or () if isinstance(d, Mapping)
-    }
+def _deps(
+    root: str, stage: Stage, locked: Mapping[str, Any], current_oid: Hasher
+) -> dict[str, str]:
+    recorded = {str(d.get("path")): d for d in locked.get("deps") or () if isinstance(d, Mapping)}
     found: dict[str, str] = {}
-    for path in stage.definition.get("deps") or ():
-        rel = _in_repo(stage, str(path))
+    for path in stage.deps:
+        rel = _in_repo(stage, path)
         if rel is None:
             continue
         if not os.path.exists(os.path.join(root, *rel.split("/"))):
             found[rel] = "deleted"
             continue
-        lock = recorded.get(str(path), {})
-        oid = lock.get("md5")
-        hash_name = MD5 if lock.get("hash") == MD5 else MD5_DOS2UNIX
+        item = recorded.get(path, {})
+        oid = item.get("md5")
+        hash_name = MD5 if item.get("hash") == MD5 else MD5_DOS2UNIX
         if oid is None or current_oid(rel, hash_name) != str(oid):
             found[rel] = "modified"
     return found
 
 
-def _declared_params(body: Mapping[str, Any]) -> Iterator[tuple[str, list[str]]]:
-    """(params file, keys; none = the whole file) in ``dvc.yaml`` order, one per file."""
-    files: dict[str, list[str]] = {}
-    for item in body.get("params") or ():
-        if isinstance(item, Mapping):
-            for name, keys in item.items():
-                files.setdefault(str(name), []).extend(str(k) for k in keys or ())
-        else:
-            files.setdefault(DEFAULT_PARAMS, []).append(str(item))
-    yield from files.items()
-
-
-def _params(root: str, stage: StageFile) -> dict[str, str | Mapping[str, str]]:
-    recorded = stage.raw.get("params") or {}
+def _params(
+    root: str, stage: Stage, locked: Mapping[str, Any]
+) -> dict[str, str | Mapping[str, str]]:
+    recorded = locked.get("params")
+    recorded = recorded if isinstance(recorded, Mapping) else {}
     found: dict[str, str | Mapping[str, str]] = {}
-    for name, keys in _declared_params(stage.definition):
+    for name, keys in stage.params_deps().items():
         rel = _in_repo(stage, name)
-        if rel is None:
-            continue
-        full = os.path.join(root, *rel.split("/"))
-        if not os.path.isfile(full):
+        if rel is None or posixpath.splitext(rel)[1].lower() == ".py":
+            continue  # dvc imports a Python params file; dvcremote does not run it
+        config = load_file(root, rel)
+        if config is None:
             found[rel] = "deleted"
             continue
-        info = recorded.get(name) if isinstance(recorded, Mapping) else None
-        if info is None:
+        info = recorded.get(name)
+        if not isinstance(info, Mapping):
             found[rel] = "new"
             continue
-        config = _read_params(full, rel)
-        if config is None:
-            continue  # a Python params file: not read (dvc imports it)
-        actual = {k: v for k in keys if (v := _lookup(config, k)) is not _MISSING}
+        actual = {k: v for k in keys if (v := lookup(config, k)) is not MISSING}
         if not keys:
             actual = dict(config)
         changes: dict[str, str] = {}
@@ -117,44 +105,4 @@ def _params(root: str, stage: StageFile) -> dict[str, str | Mapping[str, str]]:
     return found
 
 
-_MISSING = object()
-
-
-def _lookup(config: Any, key: str) -> Any:
-    """dvc's dotted key path (``train.lr``, ``layers.0``) in a params mapping."""
-    node = config
-    for part in key.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
-def _read_params(full: str, rel: str) -> Mapping[str, Any] | None:
-    suffix = os.path.splitext(rel)[1].lower()
-    if suffix == ".py":
-        return None
-    with open(full, "rb") as f:
-        data = f.read()
-    try:
-        if suffix == ".toml":
-            try:
-                toml = importlib.import_module("tomllib")
-            except ImportError:  # Python 3.10: not read
-                return None
-            parsed: Any = toml.loads(data.decode("utf-8"))
-        else:  # .yaml, .yml, .json: YAML 1.2 reads JSON too
-            parsed = yamlio.loads(data)
-    except Exception:  # noqa: BLE001 - any parse failure is the file's problem
-        raise DvcFileError(rel, "the parameters cannot be read") from None
-    if parsed is None:
-        return {}
-    if not isinstance(parsed, Mapping):
-        raise DvcFileError(rel, "parameters must be a mapping")
-    return parsed
-
-
-__all__ = ["DEFAULT_PARAMS", "stage_changes"]
+__all__ = ["stage_changes"]
