@@ -306,14 +306,10 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             run_cache=args.run_cache,
             **_revisions(args),
         )
+    # The fetch's failures and missing objects are reported once, here; its summary
+    # line gives way to the pull's.
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
     _runs_report(out, result.fetch, "fetched", args.run_cache)
-    _report_failures(out, dict(result.fetch.failed), "objects")
-    if result.fetch.missing:
-        out.warn(
-            f"ERROR: {_plural(len(result.fetch.missing), 'object')} not on remote"
-            f" {result.fetch.remote!r}"
-        )
     code = _checkout_exit(
         out, result.checkout, f"{_plural(len(result.fetch.transferred), 'file')} fetched; "
     )

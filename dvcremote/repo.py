@@ -694,13 +694,20 @@ class Repo:
         self, targets: Targets = None, *, jobs: int | None = None
     ) -> WorkspaceStatus:
         from dvcremote.index import output_obj
+        from dvcremote.pipeline import StageFile
+        from dvcremote.stage_status import stage_changes
         from dvcremote.staging import Stager
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
         changes: dict[str, str] = {}
         by_file: dict[str, dict[str, str]] = {}
+        outputs = self.outputs(targets)
+        stages: dict[int, StageFile] = {}
+        for out in outputs:
+            if isinstance(out.dvcfile, StageFile):
+                stages.setdefault(id(out.dvcfile), out.dvcfile)
         try:
-            for out in self.outputs(targets):
+            for out in outputs:
                 obj, manifest = output_obj(out)
                 path = out.repo_path
                 # dvc's order: a cached output whose data the cache lacks is "not in
@@ -718,9 +725,20 @@ class Repo:
                 changes[path] = state
                 address = out.dvcfile.address if out.dvcfile is not None else path
                 by_file.setdefault(address, {})[path] = state
+
+            def current_oid(rel: str, hash_name: str) -> str:
+                return stager.stage(rel, commit=False, hash_name=hash_name).obj.oid
+
+            stage_status = {
+                s.address: stage_changes(self.root, s, current_oid) for s in stages.values()
+            }
         finally:
             self.state.commit()
-        return WorkspaceStatus(dict(sorted(changes.items())), dict(sorted(by_file.items())))
+        return WorkspaceStatus(
+            dict(sorted(changes.items())),
+            dict(sorted(by_file.items())),
+            {a: c for a, c in sorted(stage_status.items()) if c},
+        )
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
