@@ -723,3 +723,18 @@ def test_shell_rc_files_are_skipped(
     dvcrepo.reproduce()
     assert (tmp_path / "args").read_text() == f"{opts} -c echo hi > out\n"
     assert (workspace / "out").read_text() == "hi\n"
+
+
+def test_frozen_stage_with_missing_output_fails_as_dvc(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"a": "a"})
+    dvcrepo.stage_add("s", "cp a b", deps=["a"], outs=["b"])
+    dvcrepo.reproduce()
+    (workspace / "dvc.yaml").write_text((workspace / "dvc.yaml").read_text() + "    frozen: true\n")
+    (workspace / "b").unlink()
+    lines: list[str] = []
+    with pytest.raises(PipelineError, match="failed to reproduce 's': missing data 'source': b"):
+        dvcrepo.reproduce(log=lines.append)
+    assert lines == [
+        "WARNING: stage: 's' is frozen. Its dependencies are not going to be reproduced.",
+        "Verifying outputs in frozen stage: 's'",
+    ]
