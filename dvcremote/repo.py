@@ -959,7 +959,7 @@ class Repo:
         URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
         the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
         commit as ``rev_lock``. The data comes from the source's remote (verified)."""
-        from dvcremote.importing import ImportOptions, import_repo
+        from dvcremote.import_commands import ImportOptions, import_repo
 
         return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
 
@@ -975,7 +975,7 @@ class Repo:
         """``dvc import-url`` of a local file or directory outside the workspace
         (``source``: absolute, or relative to the root): copy it to ``out`` (default:
         its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
-        from dvcremote.importing import import_url
+        from dvcremote.import_commands import import_url
 
         return import_url(self, source, out, jobs=jobs, progress=progress)
 
