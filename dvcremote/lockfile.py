@@ -82,7 +82,25 @@ def read_entries(root: str, lock_path: str) -> dict[str, Any]:
         return {}
     if str(parsed.get("schema")) != LOCK_SCHEMA:
         raise DvcFileError(lock_path, f"invalid schema version {parsed.get('schema')!r}")
-    return _stages(parsed, lock_path)
+    stages = _stages(parsed, lock_path)
+    for name, entry in stages.items():
+        _check_entry(lock_path, str(name), entry)
+    return stages
+
+
+def _check_entry(lock_path: str, name: str, entry: object) -> None:
+    """A lock entry is hostile input: its items must have a path and real md5 ids
+    (one like ``../../x`` would name a file outside the cache), else DvcFileError."""
+    from dvcremote.dvcfile import _check_out
+
+    if not isinstance(entry, dict):
+        raise DvcFileError(lock_path, f"stage {name!r} is not a mapping")
+    for key in ("deps", "outs"):
+        items = entry.get(key) or []
+        if not isinstance(items, list):
+            raise DvcFileError(lock_path, f"stage {name!r}: {key!r} must be a list")
+        for i, item in enumerate(items):
+            _check_out(f"{lock_path}:{name} {key}", i, item)
 
 
 def write_entry(

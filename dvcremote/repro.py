@@ -43,7 +43,10 @@ from dvcremote.errors import (
     TargetNotFound,
     UnsafePath,
 )
+from dvcremote.hashing import MD5, MD5_DOS2UNIX
+from dvcremote.index import output_obj
 from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
+from dvcremote.manifest import Manifest
 from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
@@ -90,6 +93,7 @@ class Reproducer:
         self.restored: list[str] = []
         self.skipped: list[str] = []
         self.locks: list[str] = []
+        self._lock_cache: dict[str, dict[str, Any]] = {}
 
     # -- targets -------------------------------------------------------------------------
     def resolve(self, graph: Graph, targets: Sequence[str] | None) -> list[Node]:
@@ -128,10 +132,12 @@ class Reproducer:
                 and (not name or n.name == name or n.name.startswith(f"{name}@"))
             ]
         if not chosen:
-            what = f"stage {name!r} in {rel!r}" if name else repr(rel)
+            if not os.path.exists(self.repo.full_path(rel)):
+                raise StageNotFound(f"'{self._rel(rel)}' does not exist")
             raise StageNotFound(
-                f"{target!r}: no {what}"
-                + ("" if os.path.exists(self.repo.full_path(rel)) else " (file does not exist)")
+                f"'{self._rel(rel)}' does not have a stage named {name!r}"
+                if name
+                else f"'{self._rel(rel)}' has no stages"
             )
         return chosen
 
@@ -182,6 +188,12 @@ class Reproducer:
             self.log(f"'{self._rel(dvcfile.path)}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
+        if dvcfile.raw.get("deps"):  # an import: its data comes from its source
+            self.log(
+                f"WARNING: '{self._rel(dvcfile.path)}' is an import whose data changed;"
+                " not added again (dvcremote does not update imports)"
+            )
+            return False
         self.log(f"Verifying data sources in stage: '{self._rel(dvcfile.path)}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)
@@ -193,7 +205,7 @@ class Reproducer:
                 f"WARNING: stage: '{self._addr(stage)}' is frozen. Its dependencies are"
                 " not going to be reproduced."
             )
-        locked = read_entries(self.repo.root, stage.lock_path).get(stage.name)
+        locked = self._entries(stage.lock_path).get(stage.name)
         locked = locked if isinstance(locked, dict) else None
         if not (self.force or run or self.changed(stage, locked)):
             self.log(f"Stage '{self._addr(stage)}' didn't change, skipping")
@@ -224,6 +236,7 @@ class Reproducer:
         if self.commit and stage.saves_run_cache and not stage.frozen:
             self._save_run(stage, entry)
         self._ignore_outs(stage)
+        _keep_cloud(entry, locked)
         if write_entry(
             self.repo.root,
             self.repo.dvc_dir,
@@ -234,8 +247,16 @@ class Reproducer:
             shown=self._rel(stage.lock_path),
         ):
             self.locks.append(stage.lock_path)
+        self._entries(stage.lock_path)[stage.name] = entry
         (self.restored if restored else self.ran).append(stage.addressing)
         return True
+
+    def _entries(self, lock_path: str) -> dict[str, Any]:
+        """The lock's entries, read once per run and kept up to date as entries are
+        written (a pipeline of thousands of stages would parse its lock each time)."""
+        if lock_path not in self._lock_cache:
+            self._lock_cache[lock_path] = dict(read_entries(self.repo.root, lock_path))
+        return self._lock_cache[lock_path]
 
     def _rel(self, path: str) -> str:
         """A repo path as dvc shows it: relative to the current folder."""
@@ -277,7 +298,8 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != item.get("md5"):
+            obj = _recorded(item)
+            if obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid:
                 return True
         values = locked.get("params") or {}
         for file, keys in stage.params_deps().items():
@@ -292,12 +314,12 @@ class Reproducer:
     def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
-            item = recorded.get(out.path)
-            if item is None or not isinstance(item.get("md5"), str):
+            found = _recorded(recorded.get(out.path))
+            if found is None:
                 return True
-            obj = Obj(item["md5"])
+            obj, manifest = found
             rel = stage.repo_path(out.path)
-            if out.use_cache and not self.repo._cached(obj, None):
+            if out.use_cache and not self.repo._cached(obj, manifest):
                 if missing_ok:
                     continue
                 return True
@@ -305,13 +327,16 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != obj.oid:
+            if self._oid(rel, obj.legacy) != obj.oid:
                 return True
         return False
 
-    def _oid(self, rel: str) -> str | None:
+    def _oid(self, rel: str, legacy: bool = False) -> str | None:
+        """What ``rel`` hashes to now (with DVC 2.x's md5-dos2unix for a legacy item)."""
         try:
-            return self.hasher.stage(rel, commit=False).obj.oid
+            return self.hasher.stage(
+                rel, commit=False, hash_name=MD5_DOS2UNIX if legacy else MD5
+            ).obj.oid
         except OSError:
             return None
 
@@ -403,7 +428,7 @@ class Reproducer:
             return None
         recorded = _items(locked.get("outs"))
         items = [recorded.get(o.path) for o in stage.outs]
-        if any(i is None or not isinstance(i.get("md5"), str) for i in items):
+        if any(_recorded(i) is None for i in items):
             return None
         return {"outs": items}
 
@@ -457,7 +482,8 @@ class Reproducer:
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
-        if not all(self.repo._cached(Obj(str(i["md5"])), None) for i in items):
+        found = [_recorded(i) for i in items]
+        if not all(f is not None and self.repo._cached(*f) for f in found):
             return False
         self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
@@ -510,6 +536,26 @@ class Reproducer:
         for out in stage.outs:
             if out.use_cache:
                 gitops.ignore(git, self.repo.full_path(stage.repo_path(out.path)))
+
+
+def _keep_cloud(entry: dict[str, Any], locked: Mapping[str, Any] | None) -> None:
+    """As dvc: a file output whose content did not change keeps the ``cloud:`` record a
+    version-aware push left in the lock (a directory goes back to md5/size/nfiles)."""
+    before = _items((locked or {}).get("outs"))
+    for item in entry.get("outs", []):
+        old = before.get(item["path"])
+        if old is not None and "cloud" in old and old.get("md5") == item.get("md5"):
+            item["cloud"] = old["cloud"]
+
+
+def _recorded(item: Mapping[str, Any] | None) -> tuple[Obj, Manifest | None] | None:
+    """The object a lock item records (and the manifest its ``files:`` form carries,
+    as a version-aware push leaves a directory), or None when it records none. A DVC
+    2.x item (no ``hash: md5``) names an md5-dos2unix object, as dvc reads it."""
+    if item is None:
+        return None
+    obj, manifest = output_obj(Output(dict(item)))
+    return None if obj is None else (obj, manifest)
 
 
 def _items(value: object) -> dict[str, Mapping[str, Any]]:
