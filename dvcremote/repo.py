@@ -695,7 +695,7 @@ class Repo:
     ) -> WorkspaceStatus:
         from dvcremote.index import output_obj
         from dvcremote.pipeline import StageFile
-        from dvcremote.stage_status import stage_changes
+        from dvcremote.stage_status import stage_changes, unlocked_stages
         from dvcremote.staging import Stager
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
@@ -732,6 +732,13 @@ class Repo:
             stage_status = {
                 s.address: stage_changes(self.root, s, current_oid) for s in stages.values()
             }
+            if not targets:  # stages never run (no lock entry) are not targets' outputs
+                locked = {d.address for d in self.dvcfiles() if isinstance(d, StageFile)}
+                for address, outs, rest in unlocked_stages(self.root, locked, current_oid):
+                    for path, state in outs.items():
+                        changes[path] = state
+                        by_file.setdefault(address, {})[path] = state
+                    stage_status[address] = rest
         finally:
             self.state.commit()
         return WorkspaceStatus(
