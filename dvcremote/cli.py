@@ -126,14 +126,15 @@ def cmd_stage_add(args: argparse.Namespace, out: _Out) -> int:
         )
         pipeline = os.path.relpath(repo.full_path(result.pipeline))
         out.info(f"Added stage {result.name!r} in {pipeline!r}")
+        changed = [result.pipeline, *result.gitignores]
         if args.run:
             repro = repo.reproduce(
                 [f"{repo.full_path(result.pipeline)}:{result.name}"],
                 single_item=True, run=True, log=out.info, cwd=os.getcwd(),
             )
-            _repro_hint(out, repro)
-        if repo.git is not None:
-            files = [pipeline, *(os.path.relpath(repo.full_path(g)) for g in result.gitignores)]
+            changed += repro.locks
+        if repo.git is not None:  # dvc lists them sorted
+            files = sorted({os.path.relpath(repo.full_path(f)) for f in changed})
             out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
     return EXIT_OK
 
@@ -146,7 +147,7 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
             force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
             pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
         )
-    _repro_hint(out, result)
+        _repro_hint(out, result, repo)
     return EXIT_OK
 
 
@@ -166,12 +167,14 @@ def _stage_targets(targets: Sequence[str]) -> list[str]:
     return found or [here]
 
 
-def _repro_hint(out: _Out, result: Any) -> None:
+def _repro_hint(out: _Out, result: Any, repo: Any) -> None:
     if not (result.ran or result.restored):
         out.info("Data and pipelines are up to date.")
-    elif result.locks:
-        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(result.locks)}")
-        out.info("\nTo push the outputs to a remote: dvcremote push")
+        return
+    if result.locks and repo.git is not None:
+        locks = " ".join(os.path.relpath(repo.full_path(p)) for p in result.locks)
+        out.info(f"\nTo track the changes with git, run:\n\n\tgit add {locks}")
+    out.info("\nTo push the outputs to a remote: dvcremote push")
 
 
 def _run_entries(n: int) -> str:
@@ -303,14 +306,10 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
             run_cache=args.run_cache,
             **_revisions(args),
         )
+    # The fetch's failures and missing objects are reported once, here; its summary
+    # line gives way to the pull's.
     fetch_code = _transfer_exit(_Out(True), result.fetch, "fetched")
     _runs_report(out, result.fetch, "fetched", args.run_cache)
-    _report_failures(out, dict(result.fetch.failed), "objects")
-    if result.fetch.missing:
-        out.warn(
-            f"ERROR: {_plural(len(result.fetch.missing), 'object')} not on remote"
-            f" {result.fetch.remote!r}"
-        )
     code = _checkout_exit(
         out, result.checkout, f"{_plural(len(result.fetch.transferred), 'file')} fetched; "
     )

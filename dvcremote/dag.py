@@ -9,8 +9,9 @@ post-order, so every stage runs after what it depends on.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dvcremote import dvcfile as dvcfile_mod
@@ -72,40 +73,74 @@ def load_nodes(root: str) -> list[Node]:
     return nodes
 
 
-def _covers(outer: str, inner: str) -> bool:
-    return inner == outer or inner.startswith(outer + "/")
+class _Outs:
+    """Output paths by path, kept sorted too: the outputs at, above and below a path
+    are found in a few lookups (a templated pipeline may have thousands of stages)."""
+
+    def __init__(self) -> None:
+        self.owner: dict[str, Node] = {}
+        self.paths: list[str] = []
+
+    def add(self, path: str, node: Node) -> None:
+        self.owner[path] = node
+        bisect.insort(self.paths, path)
+
+    def above(self, path: str) -> Iterator[str]:
+        """Outputs that hold ``path`` (not ``path`` itself)."""
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in self.owner:
+                yield prefix
+
+    def below(self, path: str) -> Iterator[str]:
+        """Outputs inside ``path``."""
+        start = path + "/"
+        for i in range(bisect.bisect_left(self.paths, start), len(self.paths)):
+            if not self.paths[i].startswith(start):
+                break
+            yield self.paths[i]
+
+    def overlapping(self, path: str) -> list[str]:
+        """Outputs that are ``path``, hold it, or lie inside it."""
+        found = [path] if path in self.owner else []
+        return [*found, *self.above(path), *self.below(path)]
 
 
 def _describe(node: Node) -> str:
     return f"stage: '{node.addressing}'" if isinstance(node, Stage) else f"'{node.path}'"
 
 
-def check_outputs(nodes: Iterable[Node]) -> None:
-    """Refuse an output two nodes name, or one inside another's (dvc's messages)."""
-    seen: list[tuple[str, Node]] = []
+def check_outputs(nodes: Iterable[Node]) -> _Outs:
+    """Refuse an output two nodes name, or one inside another's (dvc's messages);
+    returns the outputs indexed."""
+    outs = _Outs()
     for node in nodes:
         for path in out_paths(node):
-            for other_path, other in seen:
-                if other_path == path:
-                    raise OutputDuplication(
-                        f"output '{path}' is already specified in {_describe(other)}.\n"
-                        f"Use `dvc remove {addressing(other)}` to stop tracking the"
-                        " overlapping output."
-                    )
-                if _covers(other_path, path) or _covers(path, other_path):
-                    parent, child = (
-                        ((other_path, other), (path, node))
-                        if _covers(other_path, path)
-                        else ((path, node), (other_path, other))
-                    )
-                    raise OverlappingOutputs(
-                        f"The output paths:\n'{parent[0]}'('{addressing(parent[1])}')\n"
-                        f"'{child[0]}'('{addressing(child[1])}')\n"
-                        "overlap and are thus in the same tracked directory.\n"
-                        "To keep reproducibility, outputs should be in separate tracked"
-                        " directories or tracked individually."
-                    )
-            seen.append((path, node))
+            other = outs.owner.get(path)
+            if other is not None:
+                raise OutputDuplication(
+                    f"output '{path}' is already specified in {_describe(other)}.\n"
+                    f"Use `dvc remove {addressing(other)}` to stop tracking the"
+                    " overlapping output."
+                )
+            parent = next(outs.above(path), None)
+            child = next(outs.below(path), None)
+            if parent is not None or child is not None:
+                pair = (
+                    ((parent, outs.owner[parent]), (path, node))
+                    if parent is not None
+                    else ((path, node), (child, outs.owner[str(child)]))
+                )
+                raise OverlappingOutputs(
+                    f"The output paths:\n'{pair[0][0]}'('{addressing(pair[0][1])}')\n"
+                    f"'{pair[1][0]}'('{addressing(pair[1][1])}')\n"
+                    "overlap and are thus in the same tracked directory.\n"
+                    "To keep reproducibility, outputs should be in separate tracked"
+                    " directories or tracked individually."
+                )
+            outs.add(path, node)
+    return outs
 
 
 @dataclass
@@ -114,26 +149,27 @@ class Graph:
 
     nodes: list[Node]
     edges: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    _by_key: dict[tuple[str, str], Node] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, nodes: Sequence[Node]) -> Graph:
-        check_outputs(nodes)
-        outs = [(path, node) for node in nodes for path in out_paths(node)]
+        outs = check_outputs(nodes)
         graph = cls(list(nodes))
         for node in nodes:
             found: list[tuple[str, str]] = []
             for dep in dep_paths(node):
-                for path, owner in outs:
-                    if (_covers(path, dep) or _covers(dep, path)) and owner is not node:
-                        key = node_key(owner)
-                        if key not in found:
-                            found.append(key)
+                for path in outs.overlapping(dep):
+                    owner = outs.owner[path]
+                    key = node_key(owner)
+                    if owner is not node and key not in found:
+                        found.append(key)
             graph.edges[node_key(node)] = found
+        graph._by_key = {node_key(n): n for n in nodes}
         graph._check_acyclic()
         return graph
 
     def node(self, key: tuple[str, str]) -> Node:
-        return next(n for n in self.nodes if node_key(n) == key)
+        return self._by_key[key]
 
     def _active(self, key: tuple[str, str]) -> list[tuple[str, str]]:
         """What ``key`` depends on, with a frozen stage cut off from its upstream."""

@@ -30,7 +30,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,6 +41,7 @@ from dvcremote.errors import (
     DvcRemoteError,
     ImportSourceError,
     ObjectMissing,
+    ScmError,
     ScmPathError,
     TargetNotFound,
 )
@@ -135,6 +136,15 @@ def _without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
+def _scrubbed(text: str, url: str) -> str:
+    """``text`` (a git error) without the user name or password ``url`` carries."""
+    parts = urlsplit(url) if "://" in url else None
+    for secret in (parts.username, parts.password) if parts else ():
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def _local_path(url: str, root: str) -> str | None:
     """``url`` as a local path (relative ones relative to ``root``), or None for a URL."""
     if "://" in url or (":" in url.split("/", 1)[0] and not os.path.exists(url)):
@@ -152,7 +162,7 @@ class Source:
         self.project = project
         self.subdir = git.relpath(project)
         self.local = local
-        self._outputs: dict[str, list[Output]] = {}
+        self._all: list[Output] | None = None
 
     @classmethod
     @contextmanager
@@ -174,7 +184,10 @@ class Source:
                 if local is not None and not os.path.exists(local):
                     raise ScmPathError(local, "does not exist")
                 clone = tempfile.mkdtemp(prefix="dvcremote-import-")
-                git = Git.clone(local or imp.url, clone)
+                try:
+                    git = Git.clone(local or imp.url, clone)
+                except ScmError as exc:
+                    raise ScmError(_scrubbed(str(exc), imp.url)) from None
                 project = git.root
             else:
                 assert local is not None
@@ -212,22 +225,25 @@ class Source:
             if not url:
                 raise DvcFileError(imp.dvcfile, "the import's 'remote' has no 'url'")
             return RemoteConfig("import", config._resolve_url(url, dvc_dir), options)
+        if imp.remote is None and config.default_remote is None:
+            raise ImportSourceError(
+                imp.dvcfile,
+                imp.shown,
+                "the source has no default remote (give the import a 'remote:' in its repo: entry)",
+            )
         return config.remote(imp.remote)
 
     # -- what is at the import's path --------------------------------------------------------
     def outputs(self, path: str) -> list[Output]:
         """The source's outputs (``.dvc`` files, ``dvc.lock``) at ``path``, holding it,
-        or under it."""
-        found = self._outputs.get(path)
-        if found is None:
+        or under it. The commit's are read once, however many imports use it."""
+        if self._all is None:
             from dvcremote.history import read_outputs
             from dvcremote.scm import Revision
 
             revision = Revision(self.sha, (self.sha,))
-            outs, _ = read_outputs(self.git, self.project, [revision], targets=[path])
-            found = [o for o in outs if _covers(o.repo_path, path) or _covers(path, o.repo_path)]
-            self._outputs[path] = found
-        return found
+            self._all, _ = read_outputs(self.git, self.project, [revision])
+        return [o for o in self._all if _covers(o.repo_path, path) or _covers(path, o.repo_path)]
 
     def fetch_manifests(self, adapter: Remote, path: str, jobs: int | None) -> TransferSummary:
         """Bring into the cache the manifests of the directories at, holding or under
@@ -359,15 +375,22 @@ def fetch_imports(
     for items in groups.values():
         first = items[0][0]
         try:
-            with Source.open(first, repo.root) as source, source_remote(
-                repo, source, first
-            ) as adapter:
+            with (
+                Source.open(first, repo.root) as source,
+                source_remote(repo, source, first) as adapter,
+            ):
                 for imp, _, obj in items:
                     try:
                         part = fetch_one(repo, source, adapter, imp, obj, jobs, progress)
                     except DvcRemoteError as exc:
                         failed[obj.oid] = _error(imp, exc)
                         continue
+                    if part.missing:  # named by the .dvc file that needs them
+                        gone = ImportSourceError(
+                            imp.dvcfile, imp.shown, f"not on its remote {adapter.name!r}"
+                        )
+                        failed.update(dict.fromkeys(part.missing, gone))
+                        part = replace(part, missing=frozenset())
                     summary = part if summary is None else summary.merge(part)
         except DvcRemoteError as exc:
             for imp, _, obj in items:

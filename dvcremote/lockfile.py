@@ -9,13 +9,14 @@ sorted at the top level only.
 
 After a push to a version-aware remote an item may instead be in the cloud form: a
 file out with ``cloud: {remote: {etag, version_id}}``, a directory (out or dep) with
-``files:`` in place of ``md5``/``size``/``nfiles`` (:func:`recorded_oid` reads both).
+``files:`` in place of ``md5``/``size``/``nfiles`` (repro reads both forms).
 A stage that runs again writes the plain form, except that a file out whose content
 did not change keeps its recorded meta (:func:`keep_versions`), as dvc's
-``Output.merge_version_meta`` does. Writing replaces the stage's entry whole and keeps every other
-entry, including those of stages ``dvc.yaml`` no longer has; the file is changed
-through ruamel's round trip and replaced in one rename, and only when the entry
-changed.
+``Output.merge_version_meta`` does.
+
+Writing replaces the stage's entry whole and keeps every other entry, including those
+of stages ``dvc.yaml`` no longer has; the file is changed through ruamel's round trip
+and replaced in one rename, and only when the entry changed.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dvcremote import yamlio
-from dvcremote.dvcfile import has_version
+from dvcremote.dvcfile import Output, has_version
 from dvcremote.errors import DvcFileError
+from dvcremote.index import output_obj
 from dvcremote.manifest import Manifest, is_dir_oid
+from dvcremote.objects import Obj
 from dvcremote.pipeline import LOCK_SCHEMA
 from dvcremote.placing import Placer
 from dvcremote.stage import DEFAULT_PARAMS, Stage
@@ -56,26 +59,14 @@ def item(path: str, meta: Hashed) -> dict[str, Any]:
     return found
 
 
-def recorded_manifest(value: Mapping[str, Any], where: str) -> Manifest | None:
-    """The manifest a ``files:`` item carries (None for the plain form); ``where``
-    names the lock in errors."""
-    files = value.get("files")
-    if not isinstance(files, list):
+def recorded(item: Mapping[str, Any] | None) -> tuple[Obj, Manifest | None] | None:
+    """The object a lock item records (and the manifest its ``files:`` form carries,
+    as a version-aware push leaves a directory), or None when it records none. A DVC
+    2.x item (no ``hash: md5``) names an md5-dos2unix object, as dvc reads it."""
+    if item is None:
         return None
-    return Manifest.build(
-        ((str(e.get("relpath")), str(e.get("md5", ""))) for e in files if isinstance(e, Mapping)),
-        oid=where,
-    )
-
-
-def recorded_oid(value: Mapping[str, Any], where: str) -> str | None:
-    """The object id a lock item records: its ``md5``, or for the ``files:`` form the
-    id of the directory those files make (dvc computes it the same way)."""
-    md5 = value.get("md5")
-    if isinstance(md5, str):
-        return md5
-    manifest = recorded_manifest(value, where)
-    return manifest.oid if manifest is not None else None
+    obj, manifest = output_obj(Output(dict(item)))
+    return None if obj is None else (obj, manifest)
 
 
 def keep_versions(entry: Mapping[str, Any], locked: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -141,7 +132,25 @@ def read_entries(root: str, lock_path: str) -> dict[str, Any]:
         return {}
     if str(parsed.get("schema")) != LOCK_SCHEMA:
         raise DvcFileError(lock_path, f"invalid schema version {parsed.get('schema')!r}")
-    return _stages(parsed, lock_path)
+    stages = _stages(parsed, lock_path)
+    for name, entry in stages.items():
+        _check_entry(lock_path, str(name), entry)
+    return stages
+
+
+def _check_entry(lock_path: str, name: str, entry: object) -> None:
+    """A lock entry is hostile input: its items must have a path and real md5 ids
+    (one like ``../../x`` would name a file outside the cache), else DvcFileError."""
+    from dvcremote.dvcfile import _check_out
+
+    if not isinstance(entry, dict):
+        raise DvcFileError(lock_path, f"stage {name!r} is not a mapping")
+    for key in ("deps", "outs"):
+        items = entry.get(key) or []
+        if not isinstance(items, list):
+            raise DvcFileError(lock_path, f"stage {name!r}: {key!r} must be a list")
+        for i, item in enumerate(items):
+            _check_out(f"{lock_path}:{name} {key}", i, item)
 
 
 def write_entry(
@@ -198,7 +207,6 @@ __all__ = [
     "item",
     "keep_versions",
     "read_entries",
-    "recorded_manifest",
-    "recorded_oid",
+    "recorded",
     "write_entry",
 ]

@@ -19,6 +19,8 @@ from dvcremote import yamlio
 from dvcremote.errors import MissingParams
 
 _MISSING = object()
+#: What :func:`lookup` returns for a key the file does not have.
+MISSING = _MISSING
 
 
 def load_file(root: str, rel: str) -> dict[str, Any] | None:
@@ -85,4 +87,4 @@ def read_values(root: str, rel: str, keys: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-__all__ = ["load_file", "lookup", "read_values"]
+__all__ = ["MISSING", "load_file", "lookup", "read_values"]

@@ -79,6 +79,10 @@ class StageFile(DvcFile):
     """One stage of a ``dvc.lock``: ``path`` is the lock, ``raw`` the stage's entry."""
 
     stage: str = ""
+    #: The stage's body in ``dvc.yaml`` (deps, params, flags), and the folder its paths
+    #: are relative to (its ``wdir``, from the repo root).
+    definition: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    stage_wdir: str = ""
 
     @property
     def wdir(self) -> str:
@@ -244,7 +248,9 @@ def load_stages(
             raise DvcFileError(lock_path, f"stage {name!r}: 'outs' must be a list")
         wdir = _wdir(body, folder, yaml_path, str(name))
         flags = dict(declared_outputs(body))
-        stage = StageFile(lock_path, entry, [], lock, stage=str(name))
+        stage = StageFile(
+            lock_path, entry, [], lock, stage=str(name), definition=body, stage_wdir=wdir
+        )
         for i, out in enumerate(outs):
             _check_out(f"{lock_path}:{name}", i, out)
             output = LockOutput(

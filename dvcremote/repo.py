@@ -694,13 +694,20 @@ class Repo:
         self, targets: Targets = None, *, jobs: int | None = None
     ) -> WorkspaceStatus:
         from dvcremote.index import output_obj
+        from dvcremote.pipeline import StageFile
+        from dvcremote.stage_status import stage_changes, unlocked_stages
         from dvcremote.staging import Stager
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
         changes: dict[str, str] = {}
         by_file: dict[str, dict[str, str]] = {}
+        outputs = self.outputs(targets)
+        stages: dict[int, StageFile] = {}
+        for out in outputs:
+            if isinstance(out.dvcfile, StageFile):
+                stages.setdefault(id(out.dvcfile), out.dvcfile)
         try:
-            for out in self.outputs(targets):
+            for out in outputs:
                 obj, manifest = output_obj(out)
                 path = out.repo_path
                 # dvc's order: a cached output whose data the cache lacks is "not in
@@ -718,9 +725,27 @@ class Repo:
                 changes[path] = state
                 address = out.dvcfile.address if out.dvcfile is not None else path
                 by_file.setdefault(address, {})[path] = state
+
+            def current_oid(rel: str, hash_name: str) -> str:
+                return stager.stage(rel, commit=False, hash_name=hash_name).obj.oid
+
+            stage_status = {
+                s.address: stage_changes(self.root, s, current_oid) for s in stages.values()
+            }
+            if not targets:  # stages never run (no lock entry) are not targets' outputs
+                locked = {d.address for d in self.dvcfiles() if isinstance(d, StageFile)}
+                for address, outs, rest in unlocked_stages(self.root, locked, current_oid):
+                    for path, state in outs.items():
+                        changes[path] = state
+                        by_file.setdefault(address, {})[path] = state
+                    stage_status[address] = rest
         finally:
             self.state.commit()
-        return WorkspaceStatus(dict(sorted(changes.items())), dict(sorted(by_file.items())))
+        return WorkspaceStatus(
+            dict(sorted(changes.items())),
+            dict(sorted(by_file.items())),
+            {a: c for a, c in sorted(stage_status.items()) if c},
+        )
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
@@ -941,7 +966,7 @@ class Repo:
         URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
         the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
         commit as ``rev_lock``. The data comes from the source's remote (verified)."""
-        from dvcremote.importing import ImportOptions, import_repo
+        from dvcremote.import_commands import ImportOptions, import_repo
 
         return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
 
@@ -957,7 +982,7 @@ class Repo:
         """``dvc import-url`` of a local file or directory outside the workspace
         (``source``: absolute, or relative to the root): copy it to ``out`` (default:
         its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
-        from dvcremote.importing import import_url
+        from dvcremote.import_commands import import_url
 
         return import_url(self, source, out, jobs=jobs, progress=progress)
 

@@ -43,17 +43,16 @@ from dvcremote.errors import (
     TargetNotFound,
     UnsafePath,
 )
+from dvcremote.hashing import MD5, MD5_DOS2UNIX
 from dvcremote.lockfile import (
     Hashed,
     build_entry,
     hashed,
     keep_versions,
     read_entries,
-    recorded_manifest,
-    recorded_oid,
     write_entry,
 )
-from dvcremote.objects import Obj
+from dvcremote.lockfile import recorded as recorded_obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
 from dvcremote.runcache import RunCache
@@ -99,6 +98,7 @@ class Reproducer:
         self.restored: list[str] = []
         self.skipped: list[str] = []
         self.locks: list[str] = []
+        self._lock_cache: dict[str, dict[str, Any]] = {}
 
     # -- targets -------------------------------------------------------------------------
     def resolve(self, graph: Graph, targets: Sequence[str] | None) -> list[Node]:
@@ -137,10 +137,12 @@ class Reproducer:
                 and (not name or n.name == name or n.name.startswith(f"{name}@"))
             ]
         if not chosen:
-            what = f"stage {name!r} in {rel!r}" if name else repr(rel)
+            if not os.path.exists(self.repo.full_path(rel)):
+                raise StageNotFound(f"'{self._rel(rel)}' does not exist")
             raise StageNotFound(
-                f"{target!r}: no {what}"
-                + ("" if os.path.exists(self.repo.full_path(rel)) else " (file does not exist)")
+                f"'{self._rel(rel)}' does not have a stage named {name!r}"
+                if name
+                else f"'{self._rel(rel)}' has no stages"
             )
         return chosen
 
@@ -191,6 +193,12 @@ class Reproducer:
             self.log(f"'{self._rel(dvcfile.path)}' didn't change, skipping")
             self.skipped.append(dvcfile.path)
             return False
+        if dvcfile.raw.get("deps"):  # an import: its data comes from its source
+            self.log(
+                f"WARNING: '{self._rel(dvcfile.path)}' is an import whose data changed;"
+                " not added again (dvcremote does not update imports)"
+            )
+            return False
         self.log(f"Verifying data sources in stage: '{self._rel(dvcfile.path)}'")
         self.repo.add([self.repo.full_path(o.repo_path) for o in dvcfile.outs])
         self.ran.append(dvcfile.path)
@@ -202,7 +210,7 @@ class Reproducer:
                 f"WARNING: stage: '{self._addr(stage)}' is frozen. Its dependencies are"
                 " not going to be reproduced."
             )
-        locked = read_entries(self.repo.root, stage.lock_path).get(stage.name)
+        locked = self._entries(stage.lock_path).get(stage.name)
         locked = locked if isinstance(locked, dict) else None
         if not (self.force or run or self.changed(stage, locked)):
             self.log(f"Stage '{self._addr(stage)}' didn't change, skipping")
@@ -244,8 +252,16 @@ class Reproducer:
             shown=self._rel(stage.lock_path),
         ):
             self.locks.append(stage.lock_path)
+        self._entries(stage.lock_path)[stage.name] = entry
         (self.restored if restored else self.ran).append(stage.addressing)
         return True
+
+    def _entries(self, lock_path: str) -> dict[str, Any]:
+        """The lock's entries, read once per run and kept up to date as entries are
+        written (a pipeline of thousands of stages would parse its lock each time)."""
+        if lock_path not in self._lock_cache:
+            self._lock_cache[lock_path] = dict(read_entries(self.repo.root, lock_path))
+        return self._lock_cache[lock_path]
 
     def _rel(self, path: str) -> str:
         """A repo path as dvc shows it: relative to the current folder."""
@@ -287,7 +303,8 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != recorded_oid(item, stage.lock_path):
+            obj = recorded_obj(item)
+            if obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid:
                 return True
         values = locked.get("params") or {}
         for file, keys in stage.params_deps().items():
@@ -302,13 +319,11 @@ class Reproducer:
     def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
         for out in stage.outs:
-            item = recorded.get(out.path)
-            oid = None if item is None else recorded_oid(item, stage.lock_path)
-            if item is None or oid is None:
+            found = recorded_obj(recorded.get(out.path))
+            if found is None:
                 return True
-            obj = Obj(oid)
+            obj, manifest = found
             rel = stage.repo_path(out.path)
-            manifest = recorded_manifest(item, stage.lock_path)
             if out.use_cache and not self.repo._cached(obj, manifest):
                 if missing_ok:
                     continue
@@ -317,13 +332,16 @@ class Reproducer:
                 if missing_ok:
                     continue
                 return True
-            if self._oid(rel) != obj.oid:
+            if self._oid(rel, obj.legacy) != obj.oid:
                 return True
         return False
 
-    def _oid(self, rel: str) -> str | None:
+    def _oid(self, rel: str, legacy: bool = False) -> str | None:
+        """What ``rel`` hashes to now (with DVC 2.x's md5-dos2unix for a legacy item)."""
         try:
-            return self.hasher.stage(rel, commit=False).obj.oid
+            return self.hasher.stage(
+                rel, commit=False, hash_name=MD5_DOS2UNIX if legacy else MD5
+            ).obj.oid
         except OSError:
             return None
 
@@ -409,14 +427,13 @@ class Reproducer:
         records a hash for every output the stage declares."""
         if locked is None or locked.get("cmd") != stage.cmd:
             return None
-        where = stage.lock_path
-        if _without_meta(current.get("deps"), where) != _without_meta(
-            locked.get("deps"), where
-        ) or (current.get("params") != locked.get("params")):
+        if _without_meta(current.get("deps")) != _without_meta(locked.get("deps")) or (
+            current.get("params") != locked.get("params")
+        ):
             return None
         recorded = _items(locked.get("outs"))
         items = [recorded.get(o.path) for o in stage.outs]
-        if any(i is None or recorded_oid(i, where) is None for i in items):
+        if any(recorded_obj(i) is None for i in items):
             return None
         return {"outs": items}
 
@@ -470,11 +487,8 @@ class Reproducer:
 
     def _checkout_entry(self, stage: Stage, items: Sequence[Mapping[str, Any]]) -> bool:
         """Check out the outputs ``items`` (lock items) if all are in the cache."""
-        where = stage.lock_path
-        if not all(
-            self.repo._cached(Obj(str(recorded_oid(i, where))), recorded_manifest(i, where))
-            for i in items
-        ):
+        found = [recorded_obj(i) for i in items]
+        if not all(f is not None and self.repo._cached(*f) for f in found):
             return False
         self.log(f"Stage '{self._addr(stage)}' is cached - skipping run, checking out outputs")
         from dvcremote.checkout import checkout_outputs
@@ -536,10 +550,11 @@ def _items(value: object) -> dict[str, Mapping[str, Any]]:
     return {str(i["path"]): i for i in value if isinstance(i, Mapping) and "path" in i}
 
 
-def _without_meta(value: object, where: str) -> list[tuple[str, Any]]:
-    """Items compared by path and hash only (dvc compares hashes, not size, isexec or
-    the form a pushed directory is written in)."""
-    return sorted((str(i.get("path")), recorded_oid(i, where)) for i in _items(value).values())
+def _without_meta(value: object) -> list[tuple[str, str | None]]:
+    """Items compared by path and object only (dvc compares hashes, not size, isexec
+    or the ``files:`` form a version-aware push leaves a directory dep in)."""
+    found = ((str(i.get("path")), recorded_obj(i)) for i in _items(value).values())
+    return sorted((path, None if rec is None else rec[0].oid) for path, rec in found)
 
 
 def _unprotect(full: str) -> None:

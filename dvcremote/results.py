@@ -238,6 +238,21 @@ class GCResult:
 
 
 @dataclass(frozen=True)
+class StageChanges:
+    """What ``status`` reports about a locked pipeline stage besides its outputs, as dvc:
+    ``deps`` repo path -> ``modified`` / ``deleted``; ``params`` params file ->
+    ``{key: "modified" | "deleted" | "new"}``, or ``"deleted"`` / ``"new"`` for the
+    whole file; ``always_changed`` for a stage marked so (it is never up to date)."""
+
+    deps: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
+    always_changed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.deps or self.params or self.always_changed)
+
+
+@dataclass(frozen=True)
 class WorkspaceStatus:
     """Workspace vs. ``.dvc`` files: path -> ``modified`` / ``deleted`` / ``not in cache``.
 
@@ -248,10 +263,13 @@ class WorkspaceStatus:
 
     changes: Mapping[str, str] = field(default_factory=dict)
     by_file: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: Stage address (as in ``by_file``) -> its dependencies' changes, for the stages
+    #: with some (dvc's ``changed deps`` and ``always changed``).
+    stages: Mapping[str, StageChanges] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.stages
 
 
 @dataclass(frozen=True)

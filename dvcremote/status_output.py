@@ -22,6 +22,8 @@ EMPTY_PROJECT = (
 )
 _STATE_WIDTH = 20
 _CHANGED_OUTS = "changed outs"
+_CHANGED_DEPS = "changed deps"
+_ALWAYS_CHANGED = "always changed"
 
 
 class Namer:
@@ -49,21 +51,50 @@ def _state(state: str) -> str:
     return f"{state}:".ljust(_STATE_WIDTH)
 
 
-def workspace_json(status: WorkspaceStatus, namer: Namer) -> dict[str, object]:
-    """``{"foo.dvc": [{"changed outs": {"foo": "modified"}}]}``."""
-    return {
-        namer.address(key): [{_CHANGED_OUTS: {namer.path(p): s for p, s in outs.items()}}]
-        for key, outs in status.by_file.items()
-    }
+def workspace_json(status: WorkspaceStatus, namer: Namer) -> dict[str, list[object]]:
+    """``{"foo.dvc": [{"changed outs": {"foo": "modified"}}], "train": [{"changed deps":
+    {"data": "modified", "params.yaml": {"lr": "modified"}}}, "always changed"]}``."""
+    report: dict[str, list[object]] = {}
+    for key in sorted({*status.by_file, *status.stages}):
+        entries: list[object] = []
+        stage = status.stages.get(key)
+        if stage is not None and (stage.deps or stage.params):
+            deps: dict[str, object] = {namer.path(p): s for p, s in stage.deps.items()}
+            for p, s in stage.params.items():
+                deps[namer.path(p)] = s if isinstance(s, str) else dict(s)
+            entries.append({_CHANGED_DEPS: deps})
+        outs = status.by_file.get(key)
+        if outs:
+            entries.append({_CHANGED_OUTS: {namer.path(p): s for p, s in outs.items()}})
+        if stage is not None and stage.always_changed:
+            entries.append(_ALWAYS_CHANGED)
+        report[namer.address(key)] = entries
+    return report
 
 
 def workspace_lines(status: WorkspaceStatus, namer: Namer) -> list[str]:
-    """``foo.dvc:`` / ``\\tchanged outs:`` / ``\\t\\tmodified:           foo``."""
+    """``foo.dvc:`` / ``\tchanged outs:`` / ``\t\tmodified:           foo``."""
     lines: list[str] = []
-    for key, outs in status.by_file.items():
-        lines += [f"{namer.address(key)}:", f"\t{_CHANGED_OUTS}:"]
-        lines += [f"\t\t{_state(s)}{namer.path(p)}" for p, s in outs.items()]
+    _show(workspace_json(status, namer), 0, lines)
     return lines
+
+
+def _show(node: object, indent: int, lines: list[str]) -> None:
+    """dvc's ``CmdDataStatus._show``: strings as lines, ``{path: state}`` as padded
+    states, other mappings as ``key:`` with their content one tab further in."""
+    tabs = "\t" * indent
+    if isinstance(node, str):
+        lines.append(f"{tabs}{node}")
+    elif isinstance(node, list):
+        for entry in node:
+            _show(entry, indent, lines)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str):
+                lines.append(f"{tabs}{_state(value)}{key}")
+            elif value:
+                lines.append(f"{tabs}{key}:")
+                _show(value, indent + 1, lines)
 
 
 def cloud_json(status: StatusResult, namer: Namer) -> dict[str, str]:

@@ -122,3 +122,39 @@ def test_import_commands_refuse_unsafe_targets(tmp_path: Path, dvcrepo: Repo) ->
     result = dvcrepo.import_repo(str(src), "data.txt", out=ws / "sub" / "in.txt")
     assert (ws / "sub" / "in.txt").read_bytes() == DATA
     assert result.outputs[0].dvcfile == "sub/in.txt.dvc"
+
+
+def test_fetch_of_a_revision_brings_an_import_only_history_holds(
+    tmp_path: Path, git_repo: Repo
+) -> None:
+    """``fetch --rev`` reads the import's ``.dvc`` file from the commit and fetches
+    from the source as for the workspace; the error names the file at that revision."""
+    src, sha = _source(tmp_path)
+    shutil.rmtree(src / ".dvc" / "cache")
+    ws = Path(git_repo.root)
+    _import(ws, str(src), sha)
+    with hidden_git_config(tmp_path / "no-git-config"), Git.open(ws) as git:
+        git.add(["data.txt.dvc"])
+        first = git.commit("import")
+        git.remove(["data.txt.dvc"])
+        git.commit("no import")
+    fetched = git_repo.fetch(revs=first)
+    assert fetched.ok and len(fetched.transferred) == 1
+    shutil.rmtree(ws / ".dvc" / "cache")
+    shutil.rmtree(tmp_path / "src-store")
+    failed = git_repo.fetch(revs=first)
+    assert "data.txt.dvc at revision" in str(next(iter(failed.failed.values()), failed))
+
+
+def test_source_problems_name_the_dvc_file_and_no_credential(tmp_path: Path, dvcrepo: Repo) -> None:
+    """A cloned source without a default remote, and a URL carrying a password that
+    cannot be reached: each a failure of its ``.dvc`` file, the password never shown."""
+    src, sha = _source(tmp_path, push=False)
+    ws = Path(dvcrepo.root)
+    _import(ws, f"file://{src}", sha)
+    (error,) = dvcrepo.fetch().failed.values()
+    assert "data.txt.dvc" in str(error) and "no default remote" in str(error)
+    _import(ws, "https://someone:s3cr3t-t0ken@127.0.0.1:1/source.git", sha)
+    (error,) = dvcrepo.fetch().failed.values()
+    assert "data.txt.dvc" in str(error) and "cannot clone" in str(error)
+    assert "s3cr3t-t0ken" not in str(error), error

@@ -51,8 +51,17 @@ def _entry(added: dict[str, tuple[str, int, int | None]], path: str) -> dict[str
     return item
 
 
-def _lock(stages: dict[str, list[dict[str, object]]]) -> str:
-    body = {name: {"cmd": name, "outs": outs} for name, outs in stages.items()}
+def _lock(
+    stages: dict[str, list[dict[str, object]]],
+    deps: dict[str, list[dict[str, object]]] | None = None,
+) -> str:
+    """A ``dvc.lock``: each stage's outs and, as dvc records them, its deps' hashes."""
+    body: dict[str, dict[str, object]] = {}
+    for name, outs in stages.items():
+        body[name] = {"cmd": name}
+        if deps and name in deps:
+            body[name]["deps"] = deps[name]
+        body[name]["outs"] = outs
     return yaml.safe_dump({"schema": "2.0", "stages": body}, sort_keys=False)
 
 
@@ -74,7 +83,12 @@ def make_pipeline(repo: Repo, ws: Path) -> dict[str, str]:
                 "train": [_entry(added, "model.pkl")],
                 "evaluate": [metrics, _entry(added, "eval/notes.txt")],
                 "deleted-stage": [_entry(added, "gone.bin")],
-            }
+            },
+            {
+                "prepare": [_entry(added, "data.xml")],
+                "train": [_entry(added, "prepared")],
+                "evaluate": [_entry(added, "model.pkl")],
+            },
         )
     )
     (ws / "pipe").mkdir()

@@ -11,11 +11,13 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 from core_helpers import cache_file, md5, snapshot, write_tree
 
 from dvcremote.cli import main
 from dvcremote.errors import (
     CyclicPipeline,
+    DvcFileError,
     MissingParams,
     OutputDuplication,
     PipelineError,
@@ -79,7 +81,7 @@ def test_lock_write_replaces_one_entry_and_keeps_the_rest(dvcrepo: Repo, workspa
     original = (
         "schema: '2.0'\nstages:\n  gone:  # deleted from dvc.yaml by hand\n    cmd: old\n"
         "  s:\n    cmd: before\n    outs:\n    - path: x\n      hash: md5\n"
-        "      md5: 00000000000000000000000000000000\n      size: 1\n  last:\n    cmd: z\n"
+        "      md5: acbd18db4cc2f85cedef654fccc4a4d8\n      size: 1\n  last:\n    cmd: z\n"
     )
     (workspace / "dvc.lock").write_text(original)
     lines: list[str] = []
@@ -368,6 +370,7 @@ def test_stage_add_run(git_repo: Repo, workspace: Path, capsys: pytest.CaptureFi
     )
     out = capsys.readouterr().out
     assert "Running stage 'copy':" in out
+    assert out.endswith("\tgit add .gitignore dvc.lock dvc.yaml\n")
     assert (workspace / "dvc.lock").read_text() == COPY_LOCK
     assert (workspace / ".gitignore").read_text() == "/bar\n"
 
@@ -564,3 +567,174 @@ def test_stages_named_from_the_current_folder(
     out = capsys.readouterr().out
     assert "Running stage 'sub/dvc.yaml:x':" in out
     assert (workspace / "sub" / "name").read_text() == "sub/dvc.yaml:x\n"
+
+
+def test_dvc2_lock_entry_is_read_with_its_own_hash(dvcrepo: Repo, workspace: Path) -> None:
+    """A DVC 2.x lock (items without ``hash: md5``, md5-dos2unix values) of an
+    unchanged text pipeline is up to date, as dvc 3 reads it."""
+    write_tree(workspace, {"in": "a\r\nb\r\n"})
+    dvcrepo.stage_add("s", "cp in out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    legacy = md5("a\nb\n")  # dos2unix: CRLF read as LF
+    (workspace / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  s:\n    cmd: cp in out\n    deps:\n    - path: in\n"
+        f"      md5: {legacy}\n      size: 6\n    outs:\n    - path: out\n"
+        f"      md5: {legacy}\n      size: 6\n"
+    )
+    legacy_obj = workspace / ".dvc" / "cache" / legacy[:2] / legacy[2:]
+    legacy_obj.parent.mkdir(parents=True)
+    legacy_obj.write_bytes(b"a\r\nb\r\n")
+    lines, _ = _messages(dvcrepo)
+    assert lines == ["Stage 's' didn't change, skipping"]
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", None])
+def test_command_runs_in_the_users_shell(
+    dvcrepo: Repo, workspace: Path, monkeypatch: pytest.MonkeyPatch, shell: str | None
+) -> None:
+    if shell is None:
+        monkeypatch.delenv("SHELL", raising=False)
+    else:
+        monkeypatch.setenv("SHELL", shell)
+    dvcrepo.stage_add("sh", 'echo "$0" > out', outs=["out"])
+    dvcrepo.reproduce()
+    assert (workspace / "out").read_text() == f"{shell or '/bin/sh'}\n"
+
+
+def test_missing_targets_named_as_dvc(dvcrepo: Repo, workspace: Path) -> None:
+    with pytest.raises(StageNotFound, match=r"'dvc\.yaml' does not exist"):
+        dvcrepo.reproduce()
+    dvcrepo.stage_add("a", "echo")
+    with pytest.raises(StageNotFound, match=r"'dvc\.yaml' does not have a stage named 'b'"):
+        dvcrepo.reproduce(["b"])
+
+
+def test_hostile_lock_ids_refused(dvcrepo: Repo, workspace: Path, tmp_path: Path) -> None:
+    """A lock md5 like ``../../x`` would name a file outside the cache: refused, naming
+    dvc.lock, and nothing is checked out from there."""
+    secret = tmp_path / "secret"
+    secret.write_text("s")
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add("s", "echo made > out", deps=["in"], outs=["out"])
+    dvcrepo.reproduce()
+    text = (workspace / "dvc.lock").read_text()
+    bad = os.path.relpath(secret, workspace / ".dvc" / "cache" / "files" / "md5" / "xx")
+    (workspace / "dvc.lock").write_text(text.replace(md5("made\n"), "xx" + bad))
+    (workspace / "out").unlink()
+    with pytest.raises(DvcFileError, match=r"dvc\.lock"):
+        dvcrepo.reproduce()
+    assert not (workspace / "out").exists()
+    assert secret.read_text() == "s"
+
+
+def test_changed_import_is_not_added_again(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"file.txt": "abc"})
+    dvcrepo.add("file.txt")
+    dvcfile = workspace / "file.txt.dvc"
+    dvcfile.write_text(
+        "md5: 019cc425e0c722089f52f250dfb4898a\nfrozen: true\ndeps:\n"
+        "- md5: 900150983cd24fb0d6963f7d28e17f72\n  size: 3\n  hash: md5\n  path: /ext/file.txt\n"
+        + dvcfile.read_text()
+    )
+    before = dvcfile.read_bytes()
+    (workspace / "file.txt").unlink()
+    (workspace / "file.txt").write_text("changed")
+    dvcrepo.stage_add("s", "cat file.txt > o", deps=["file.txt"], outs=["o"])
+    lines, _ = _messages(dvcrepo)
+    assert lines[0].startswith("WARNING: 'file.txt.dvc' is an import whose data changed")
+    assert dvcfile.read_bytes() == before
+
+
+def test_cli_git_hint_only_inside_git(
+    git_repo: Repo,
+    workspace: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (workspace / "sub").mkdir()
+    git_repo.stage_add("x", "echo > o", outs=["o"], pipeline="sub")
+    monkeypatch.chdir(workspace / "sub")
+    capsys.readouterr()
+    assert main(["repro"]) == 0
+    assert "\tgit add dvc.lock\n" in capsys.readouterr().out
+    (workspace / "nogit").mkdir()
+    monkeypatch.chdir(workspace / "nogit")
+    Repo.init(workspace / "nogit", no_scm=True).stage_add("y", "echo > o", outs=["o"])
+    assert main(["repro"]) == 0
+    assert "git add" not in capsys.readouterr().out
+
+
+def test_a_folder_dep_waits_for_every_output_inside_it(dvcrepo: Repo, workspace: Path) -> None:
+    (workspace / "data").mkdir()
+    dvcrepo.stage_add("use", "ls data > listing", deps=["data"], outs=["listing"])
+    dvcrepo.stage_add("b", "echo b > data/b", outs=["data/b"])
+    dvcrepo.stage_add("a", "echo a > data/a", outs=["data/a"])
+    lines, _ = _messages(dvcrepo, ["use"])
+    ran = [line for line in lines if line.startswith("Running")]
+    assert ran[-1] == "Running stage 'use':" and len(ran) == 3
+    assert (workspace / "listing").read_text() == "a\nb\n"
+
+
+def test_version_aware_lock_is_up_to_date_and_keeps_cloud(
+    dvcrepo: Repo, workspace: Path, tmp_path: Path
+) -> None:
+    """After a push to a version-aware remote the lock has ``cloud:`` (a file) and
+    ``files:`` (a directory): the stages are unchanged; ``repro -f`` puts the directory
+    back to md5/size/nfiles and keeps the unchanged file's ``cloud:``, as dvc does."""
+    write_tree(workspace, {"in": "i"})
+    dvcrepo.stage_add(
+        "s", "mkdir -p d && echo a > d/a && echo m > model", deps=["in"], outs=["d", "model"]
+    )
+    dvcrepo.reproduce()
+    store = tmp_path / "store"
+    store.mkdir()
+    dvcrepo.remote_add("store", str(store), default=True, versioning=True, version_aware=True)
+    assert dvcrepo.push().ok
+    lock = (workspace / "dvc.lock").read_text()
+    assert "files:" in lock and "version_id" in lock
+    lines, _ = _messages(dvcrepo)
+    assert lines == ["Stage 's' didn't change, skipping"]
+    dvcrepo.reproduce(force=True)
+    data = yaml.safe_load((workspace / "dvc.lock").read_text())
+    d, model = data["stages"]["s"]["outs"]
+    assert "files" not in d and d["nfiles"] == 1
+    assert list(model) == ["path", "hash", "md5", "size", "cloud"]
+
+
+@pytest.mark.parametrize(("name", "opts"), [("bash", "--noprofile --norc"), ("zsh", "--no-rcs")])
+def test_shell_rc_files_are_skipped(
+    dvcrepo: Repo,
+    workspace: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    opts: str,
+) -> None:
+    """As dvc: bash gets ``--noprofile --norc`` and zsh ``--no-rcs``, so rc files cannot
+    change the command's environment."""
+    shell = tmp_path / "bin" / name
+    shell.parent.mkdir()
+    shell.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/args\nshift {len(opts.split())}\nexec /bin/sh "$@"\n'
+    )
+    shell.chmod(0o755)
+    monkeypatch.setenv("SHELL", str(shell))
+    dvcrepo.stage_add("s", "echo hi > out", outs=["out"])
+    dvcrepo.reproduce()
+    assert (tmp_path / "args").read_text() == f"{opts} -c echo hi > out\n"
+    assert (workspace / "out").read_text() == "hi\n"
+
+
+def test_frozen_stage_with_missing_output_fails_as_dvc(dvcrepo: Repo, workspace: Path) -> None:
+    write_tree(workspace, {"a": "a"})
+    dvcrepo.stage_add("s", "cp a b", deps=["a"], outs=["b"])
+    dvcrepo.reproduce()
+    (workspace / "dvc.yaml").write_text((workspace / "dvc.yaml").read_text() + "    frozen: true\n")
+    (workspace / "b").unlink()
+    lines: list[str] = []
+    with pytest.raises(PipelineError, match="failed to reproduce 's': missing data 'source': b"):
+        dvcrepo.reproduce(log=lines.append)
+    assert lines == [
+        "WARNING: stage: 's' is frozen. Its dependencies are not going to be reproduced.",
+        "Verifying outputs in frozen stage: 's'",
+    ]

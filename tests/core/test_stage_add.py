@@ -43,7 +43,7 @@ def test_cli_stage_add(git_repo: Repo, workspace: Path, capsys: pytest.CaptureFi
     assert (workspace / "dvc.yaml").read_text() == COPY_YAML
     out = capsys.readouterr().out
     assert "Added stage 'copy' in 'dvc.yaml'" in out
-    assert "git add dvc.yaml .gitignore" in out
+    assert "git add .gitignore dvc.yaml" in out
 
 
 def test_every_flag_in_dvc_order(dvcrepo: Repo, workspace: Path) -> None:

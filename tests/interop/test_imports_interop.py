@@ -82,19 +82,36 @@ IMPORTED = {
 }
 
 
+def _replace_in_dvcfiles(ws: Path, old: str, new: str, pattern: str = "*.dvc") -> None:
+    for dvcfile in (p for p in ws.glob(pattern) if p.is_file()):
+        dvcfile.write_text(dvcfile.read_text().replace(old, new))
+
+
 def _objects(root: Path) -> set[str]:
     return set(store_files(root)) if root.exists() else set()
 
 
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, dvc_pycache: Path) -> tuple[Path, str, Path]:
+    """A dvc-made source (its sha) and a consumer importing from it, made once for the
+    module: tests work on copies and leave these alone."""
+    root = tmp_path_factory.mktemp("imports")
+    dvc = DvcRunner(root / "dvc-home", dvc_pycache)
+    src, sha = _source(root, dvc, dvc)
+    return src, sha, _consumer(root, src, dvc)
+
+
 @pytest.mark.parametrize("source_tool", ["dvc", "dvcremote"])
 def test_pull_brings_repo_imports_from_the_source_repository(
-    tmp_path: Path, real_dvc: DvcRunner, source_tool: str
+    tmp_path: Path, real_dvc: DvcRunner, request: pytest.FixtureRequest, source_tool: str
 ) -> None:
     """Both tools pull every import from the source's remote (and git) into a fresh
     copy of the consumer: the same workspace and the same cache."""
-    tool = real_dvc if source_tool == "dvc" else run_dvcremote
-    src, _ = _source(tmp_path, tool, real_dvc)
-    ws = _consumer(tmp_path, src, real_dvc)
+    if source_tool == "dvc":
+        src, _, ws = request.getfixturevalue("project")
+    else:
+        src, _ = _source(tmp_path, run_dvcremote, real_dvc)
+        ws = _consumer(tmp_path, src, real_dvc)
     results = {}
     for name, puller in (("dvc", real_dvc), ("ours", run_dvcremote)):
         copy = clone_workspace(ws, tmp_path / f"pull-{name}")
@@ -103,13 +120,6 @@ def test_pull_brings_repo_imports_from_the_source_repository(
         results[name] = _objects(copy / ".dvc" / "cache")
     assert results["ours"] == results["dvc"]
     assert not (src / ".dvc" / "cache").exists()  # nothing came from the source's cache
-
-
-@pytest.fixture
-def project(tmp_path: Path, real_dvc: DvcRunner) -> tuple[Path, str, Path]:
-    """A dvc-made source (its sha) and a consumer importing from it."""
-    src, sha = _source(tmp_path, real_dvc, real_dvc)
-    return src, sha, _consumer(tmp_path, src, real_dvc)
 
 
 def test_fetch_of_one_import_target(tmp_path: Path, project: tuple[Path, str, Path]) -> None:
@@ -126,8 +136,7 @@ def test_source_by_file_url_is_cloned(
     src, _, ws = project
     for name, puller in (("dvc", real_dvc), ("ours", run_dvcremote)):
         copy = clone_workspace(ws, tmp_path / f"pull-{name}")
-        for dvcfile in (p for p in copy.glob("*.dvc") if p.is_file()):
-            dvcfile.write_text(dvcfile.read_text().replace(f"url: {src}", f"url: file://{src}"))
+        _replace_in_dvcfiles(copy, f"url: {src}", f"url: file://{src}")
         puller("pull", cwd=copy)
         assert workspace_data(copy) == IMPORTED, name
 
@@ -145,7 +154,7 @@ def test_unreachable_source_is_an_error_naming_the_dvc_file(
 ) -> None:
     src, _, ws = project
     copy = clone_workspace(ws, tmp_path / "copy")
-    shutil.rmtree(src)
+    _replace_in_dvcfiles(copy, f"url: {src}", f"url: {tmp_path}/gone")
     assert "data.dvc: cannot import from" in _pull_fails(copy)
 
 
@@ -154,10 +163,10 @@ def test_missing_rev_lock_is_an_error_naming_the_dvc_file(
 ) -> None:
     _, sha, ws = project
     copy = clone_workspace(ws, tmp_path / "copy")
-    dvcfile = copy / "renamed.txt.dvc"
-    dvcfile.write_text(dvcfile.read_text().replace(sha, "dead" * 10))
+    _replace_in_dvcfiles(copy, sha, "dead" * 10, "renamed.txt.dvc")
     stderr = _pull_fails(copy, "renamed.txt", "own")
     assert "renamed.txt.dvc" in stderr and "dead" * 10 in stderr
+    assert stderr.count("renamed.txt.dvc: cannot import from") == 1  # reported once
 
 
 def test_gc_removes_exactly_what_dvc_gc_removes(

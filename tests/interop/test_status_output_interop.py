@@ -172,3 +172,110 @@ def test_empty_project_message_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> No
     ours, theirs = _both(real_dvc, ws)
     assert ours.stdout == theirs.stdout
     assert ours.stdout.startswith("There are no data or pipelines tracked")
+
+
+STAGES = """\
+stages:
+  train:
+    cmd: cat in.txt ind/x > out.txt
+    deps:
+    - in.txt
+    - ind
+    params:
+    - lr
+    - model.depth
+    outs:
+    - out.txt
+  whole:
+    cmd: cat conf.yaml > w.txt
+    params:
+    - conf.yaml:
+    outs:
+    - w.txt
+  cold:
+    cmd: cat in.txt > f.txt
+    deps:
+    - in.txt
+    outs:
+    - f.txt
+  other:
+    cmd: echo o > o.txt
+    outs:
+    - o.txt
+"""
+
+
+def test_stage_dependencies_print_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """A stage's changed dependencies, parameters (named keys and a whole file) and
+    ``always changed``, as dvc prints them; a frozen stage's dependencies are not shown."""
+    ws = tmp_path / "ws"
+    (ws / "ind").mkdir(parents=True)
+    (ws / "in.txt").write_text("in\n")
+    (ws / "ind" / "x").write_text("x\n")
+    (ws / "params.yaml").write_text("lr: 0.1\nmodel:\n  depth: 3\n  width: 8\n")
+    (ws / "conf.yaml").write_text("a: 1\nb: [1, 2]\n")
+    real_dvc("init", "--no-scm", cwd=ws)
+    (ws / "dvc.yaml").write_text(STAGES)
+    real_dvc("repro", cwd=ws)
+    ours, theirs = _both(real_dvc, ws)
+    assert ours.stdout == theirs.stdout == "Data and pipelines are up to date.\n"
+
+    (ws / "in.txt").write_text("changed\n")
+    (ws / "ind" / "x").write_text("changed\n")
+    (ws / "params.yaml").write_text("lr: 0.2\nmodel:\n  width: 8\n")
+    (ws / "conf.yaml").write_text("a: 1\nb: [1, 3]\nc: new\n")
+    (ws / "new.txt").write_text("n\n")
+    (ws / "dvc.yaml").write_text(
+        STAGES.replace("    - ind\n", "    - ind\n    - new.txt\n    - gone.txt\n")
+        .replace("  cold:\n", "  cold:\n    frozen: true\n")
+        .replace("  other:\n", "  other:\n    always_changed: true\n")
+    )
+    ours, theirs = _both(real_dvc, ws)
+    _same(ours, theirs)
+    assert "\t\tparams.yaml:\n\t\t\tmodified:           lr\n" in ours.stdout
+    assert "other:\n\talways changed\n" in ours.stdout and "cold" not in ours.stdout
+    ours, theirs = _both(real_dvc, ws, "--json")
+    assert ours.json() == theirs.json()
+    assert ours.json()["train"] == [
+        {
+            "changed deps": {
+                "in.txt": "modified",
+                "ind": "modified",
+                "new.txt": "modified",
+                "gone.txt": "deleted",
+                "params.yaml": {"lr": "modified", "model.depth": "deleted"},
+            }
+        }
+    ]
+    assert ours.json()["whole"][0]["changed deps"]["conf.yaml"] == {"b": "modified", "c": "new"}
+    ours, theirs = _both(real_dvc, ws / "ind")  # names relative to a sub-folder
+    _same(ours, theirs)
+
+
+def test_a_stage_never_run_prints_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """A stage ``dvc.yaml`` declares and ``dvc.lock`` does not record: every dep
+    ``modified`` (or ``deleted``), its params file ``new``, every output ``modified``
+    (or ``deleted``), metrics included."""
+    ws = tmp_path / "ws"
+    (ws / "sub").mkdir(parents=True)
+    (ws / "in.txt").write_text("in\n")
+    (ws / "params.yaml").write_text("lr: 1\n")
+    (ws / "present.txt").write_text("p\n")
+    real_dvc("init", "--no-scm", cwd=ws)
+    (ws / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: cp in.txt out.txt\n    deps:\n    - in.txt\n"
+        "    - missing.txt\n    params:\n    - lr\n    outs:\n    - out.txt\n"
+        "    - present.txt\n    metrics:\n    - m.json:\n        cache: false\n"
+    )
+    (ws / "sub" / "dvc.yaml").write_text(
+        "stages:\n  ran:\n    cmd: echo r > r.txt\n    outs:\n    - r.txt\n"
+    )
+    real_dvc("repro", "sub/dvc.yaml:ran", cwd=ws)
+    ours, theirs = _both(real_dvc, ws)
+    _same(ours, theirs)
+    assert "\t\tnew:                params.yaml\n" in ours.stdout
+    assert ours.returncode == 1
+    ours, theirs = _both(real_dvc, ws, "--json")
+    assert ours.json() == theirs.json() and list(ours.json()) == ["train"]
+    ours, theirs = _both(real_dvc, ws / "sub")
+    _same(ours, theirs)
