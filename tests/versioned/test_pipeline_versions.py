@@ -12,6 +12,7 @@ import yaml
 from versioned_helpers import Store, fresh, remove, write_tree
 
 from dvcremote.repo import Repo
+from dvcremote_testing.dvc import run_dvcremote
 
 TREE: dict[str, Any] = {"foo": "foo", "data": {"a": "a", "sub": {"b": "bb"}}}
 
@@ -57,6 +58,8 @@ def test_push_writes_dirs_as_files_and_repro_reads_them(
     ] * 3
     assert "upstream" in copy["bar"]["cloud"] and "md5" not in copy["out_dir"]
     pushed = (workspace / "dvc.lock").read_bytes()
+    status = run_dvcremote("status", cwd=workspace).stdout
+    assert status == "Data and pipelines are up to date.\n"
 
     result = repo.reproduce()
     assert result.skipped == ("data.dvc", "copy", "second")
