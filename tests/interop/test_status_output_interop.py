@@ -169,9 +169,11 @@ def test_empty_project_message_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> No
     ws = tmp_path / "ws"
     ws.mkdir()
     real_dvc("init", "--no-scm", cwd=ws)
-    ours, theirs = _both(real_dvc, ws)
-    assert ours.stdout == theirs.stdout
-    assert ours.stdout.startswith("There are no data or pipelines tracked")
+    for args in ((), ("-c",)):  # -c needs no remote then
+        ours, theirs = _both(real_dvc, ws, *args)
+        assert ours.stdout == theirs.stdout, args
+        assert ours.stdout.startswith("There are no data or pipelines tracked")
+        assert ours.returncode == 0
 
 
 STAGES = """\
