@@ -8,9 +8,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
-from versioned_helpers import Store, fresh, remove, write_tree
+from versioned_helpers import Store, fresh, read_tree, remove, write_tree
 
+from dvcremote.errors import UnsafePath
 from dvcremote.repo import Repo
 from dvcremote_testing.dvc import run_dvcremote
 
@@ -93,3 +95,25 @@ def test_pull_into_an_empty_cache_is_up_to_date(repo: Repo, workspace: Path, sto
         assert repo.reproduce().ran == ()
     finally:
         repo.close()
+
+
+def test_a_hostile_files_entry_in_the_lock_is_refused(
+    repo: Repo, workspace: Path, store: Store
+) -> None:
+    """A ``files:`` relpath leading out of its directory, in a dep or an out, is refused
+    (UnsafePath naming ``dvc.lock``) before any command runs; nothing is written."""
+    _pipeline(repo, workspace, store)
+    assert repo.push().ok
+    pushed = (workspace / "dvc.lock").read_text()
+    for hostile in (
+        pushed.replace(
+            "- relpath: sub/b\n        md5: 21ad", "- relpath: ../../b\n        md5: 21ad", 1
+        ),
+        pushed.replace("relpath: c\n", "relpath: ../c\n", 1),
+    ):
+        assert hostile != pushed
+        (workspace / "dvc.lock").write_text(hostile)
+        before = read_tree(workspace)
+        with pytest.raises(UnsafePath, match=r"dvc\.lock.*files: entry.*\.\./"):
+            repo.reproduce()
+        assert read_tree(workspace) == before
