@@ -327,7 +327,11 @@ def cmd_checkout(args: argparse.Namespace, out: _Out) -> int:
 def cmd_update(args: argparse.Namespace, out: _Out) -> int:
     with _repo(args) as repo:
         result = repo.update(
-            _targets(args), remote=args.remote, jobs=args.jobs, progress=_progress(args)
+            _targets(args),
+            remote=args.remote,
+            rev=args.rev,
+            jobs=args.jobs,
+            progress=_progress(args),
         )
     for path, why in result.skipped.items():
         out.warn(f"WARNING: {path}: {why}")
@@ -833,9 +837,12 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs(p)
     _wait(p)
 
-    p = command("update", cmd_update, "bring changes made on a worktree remote into .dvc files")
+    p = command(
+        "update", cmd_update, "update imports from their source, worktree outputs from their remote"
+    )
     p.add_argument("targets", nargs="*", metavar="TARGET", help=".dvc files or tracked paths")
     p.add_argument("-r", "--remote", metavar="NAME", help="worktree remote (default: recorded)")
+    p.add_argument("--rev", metavar="REV", help="repo imports: the source revision to take")
     _jobs(p)
     _wait(p)
 

@@ -121,7 +121,7 @@ def import_repo(repo: Repo, url: str, path: str, options: ImportOptions) -> AddR
     if not summary.ok:
         error = next(iter(summary.failed.values()), None)
         raise error or RepoError(f"{imp.path!r}: objects missing from the source's remote")
-    size, nfiles = _measure(repo, obj)
+    size, nfiles = measure(repo, obj)
     out_raw: dict[str, Any] = {"md5": obj.oid, "size": size}
     if nfiles is not None:
         out_raw["nfiles"] = nfiles
@@ -139,7 +139,7 @@ def import_repo(repo: Repo, url: str, path: str, options: ImportOptions) -> AddR
     return AddResult((added,), _ignore(repo, rel))
 
 
-def _measure(repo: Repo, obj: Obj) -> tuple[int, int | None]:
+def measure(repo: Repo, obj: Obj) -> tuple[int, int | None]:
     """(size, nfiles) of a cached object as dvc records them (a directory: its files)."""
     cache = repo.cache
     if not obj.is_dir:
@@ -169,7 +169,7 @@ def import_url(
     real_root = os.path.realpath(repo.root)
     if os.path.realpath(full) == real_root or os.path.realpath(full).startswith(real_root + os.sep):
         raise RepoError(f"{given!r} is inside the workspace: track it with add")
-    _copy_in(full, repo.full_path(rel))
+    copy_in(full, repo.full_path(rel))
     result = repo.add(rel, jobs=jobs, progress=progress)
     out_raw = dict(dvcfile_mod.load(repo.root, dvcfile_rel).outs[0].raw)
     dep = {k: v for k, v in out_raw.items() if k in ("md5", "size", "nfiles", "hash")}
@@ -182,7 +182,7 @@ def import_url(
     return result
 
 
-def _copy_in(src: str, dst: str) -> None:
+def copy_in(src: str, dst: str) -> None:
     """Copy ``src`` to the new path ``dst`` through a temp beside it, renamed at the end,
     so an interrupted copy leaves no half output."""
     os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -201,4 +201,4 @@ def _copy_in(src: str, dst: str) -> None:
         raise
 
 
-__all__ = ["import_repo", "import_url", "stage_md5"]
+__all__ = ["copy_in", "import_repo", "import_url", "measure", "stage_md5"]

@@ -152,6 +152,12 @@ def _local_path(url: str, root: str) -> str | None:
     return os.path.normpath(os.path.join(root, os.path.expanduser(url)))
 
 
+def local_source(url: str, root: str) -> bool:
+    """Whether ``url`` names a local folder (read in place, so cheap to ask)."""
+    local = _local_path(url, root)
+    return local is not None and os.path.isdir(local)
+
+
 class Source:
     """A source repository's git, opened at one commit; read only."""
 

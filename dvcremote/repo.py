@@ -49,6 +49,7 @@ from dvcremote.results import (
     PullResult,
     ReproResult,
     StageAdded,
+    StageChanges,
     StatusResult,
     TransferSummary,
     WorkspaceStatus,
@@ -732,6 +733,7 @@ class Repo:
             stage_status = {
                 s.address: stage_changes(self.root, s, current_oid) for s in stages.values()
             }
+            stage_status.update(self._import_updates(outputs))
             if not targets:  # stages never run (no lock entry) are not targets' outputs
                 locked = {d.address for d in self.dvcfiles() if isinstance(d, StageFile)}
                 for address, outs, rest in unlocked_stages(self.root, locked, current_oid):
@@ -746,6 +748,20 @@ class Repo:
             dict(sorted(by_file.items())),
             {a: c for a, c in sorted(stage_status.items()) if c},
         )
+
+    def _import_updates(self, outputs: Sequence[Output]) -> dict[str, StageChanges]:
+        """Plain ``status`` of repo imports whose local source moved on (see
+        :func:`dvcremote.import_update.update_available`)."""
+        from dvcremote.import_update import update_available
+
+        found: dict[str, StageChanges] = {}
+        for out in outputs:
+            dvcfile = out.dvcfile
+            if isinstance(dvcfile, DvcFile) and dvcfile.address not in found:
+                shown = update_available(self, dvcfile)
+                if shown is not None:
+                    found[dvcfile.address] = StageChanges(imports={shown: "update available"})
+        return found
 
     def _cached(self, obj: Obj, manifest: Manifest | None) -> bool:
         """Whether the cache holds ``obj`` whole: a directory's manifest and every file."""
@@ -992,14 +1008,17 @@ class Repo:
         targets: Targets = None,
         *,
         remote: str | None = None,
+        rev: str | None = None,
         jobs: int | None = None,
         progress: Progress = NULL,
     ) -> UpdateResult:
-        """Bring changes made on a worktree remote out of band into the targets' ``.dvc``
-        files and the workspace (see :mod:`dvcremote.update`)."""
+        """``dvc update``, decided by what each target is: an import ``.dvc`` file is
+        brought to its source's ``rev`` (a new one with ``rev``) or source file's current
+        content (see :mod:`dvcremote.import_update`); other outputs take the changes made
+        on their worktree remote out of band (see :mod:`dvcremote.update`)."""
         from dvcremote.update import update
 
-        return update(self, targets, remote=remote, jobs=jobs, progress=progress)
+        return update(self, targets, remote=remote, rev=rev, jobs=jobs, progress=progress)
 
     # -- checkout ------------------------------------------------------------------------
     @_writes

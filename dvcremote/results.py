@@ -247,9 +247,12 @@ class StageChanges:
     deps: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str | Mapping[str, str]] = field(default_factory=dict)
     always_changed: bool = False
+    #: A repo import's dependency as dvc names it (``"data (../src)"``) -> ``"update
+    #: available"`` when its source moved past ``rev_lock``.
+    imports: Mapping[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.deps or self.params or self.always_changed)
+        return bool(self.deps or self.params or self.always_changed or self.imports)
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,9 @@ def workspace_json(status: WorkspaceStatus, namer: Namer) -> dict[str, list[obje
     for key in sorted({*status.by_file, *status.stages}):
         entries: list[object] = []
         stage = status.stages.get(key)
-        if stage is not None and (stage.deps or stage.params):
+        if stage is not None and (stage.deps or stage.params or stage.imports):
             deps: dict[str, object] = {namer.path(p): s for p, s in stage.deps.items()}
+            deps.update(stage.imports)
             for p, s in stage.params.items():
                 deps[namer.path(p)] = s if isinstance(s, str) else dict(s)
             entries.append({_CHANGED_DEPS: deps})

@@ -1,4 +1,5 @@
-"""``update``: bring changes made on a worktree remote out of band into the repository.
+"""``update``: bring changes made on a worktree remote out of band into the repository
+(imports are updated from their source instead: :mod:`dvcremote.import_update`).
 
 Someone edits the files of a worktree remote directly (a new version of one file,
 a new file, a deleted one). ``update`` makes the targets' ``.dvc`` files record the
@@ -11,16 +12,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from dvcremote.errors import ConfigError
+from dvcremote.errors import ConfigError, RepoError
 from dvcremote.index import outputs_of
 from dvcremote.progress import NULL, Progress
 from dvcremote.results import TransferSummary, UpdateResult  # its home; also importable here
 
 if TYPE_CHECKING:
-    from dvcremote.dvcfile import Output
+    from dvcremote.dvcfile import DvcFile, Output
     from dvcremote.repo import Repo
 
 
@@ -43,10 +44,44 @@ def update(
     targets: Sequence[str | os.PathLike[str]] | None = None,
     *,
     remote: str | None = None,
+    rev: str | None = None,
     jobs: int | None = None,
     progress: Progress = NULL,
 ) -> UpdateResult:
-    """Record the worktree remote's current files in the targets' ``.dvc`` files.
+    """Update the targets as dvc does, by what each is: an import ``.dvc`` file from
+    its source (:mod:`dvcremote.import_update`), any other output from its worktree
+    remote (below). ``rev`` (repo imports only) is refused for the others, before
+    anything changes; with no targets, every import and worktree output is updated.
+    """
+    from dvcremote.import_update import import_kind, update_import
+
+    dvcfiles = repo.dvcfiles(targets)
+    imports = [d for d in dvcfiles if import_kind(d) is not None]
+    others = [d for d in dvcfiles if import_kind(d) is None]
+    if others and rev is not None:
+        raise RepoError("--rev applies to imports only; it can't be used with worktree update")
+    if remote is not None and imports and not others:
+        raise RepoError("--remote names a worktree remote; imports are updated from their source")
+    repo.paths.check_outputs(outputs_of(imports))
+    updated = [update_import(repo, d, rev, jobs=jobs, progress=progress) for d in imports]
+    result = _worktree_update(repo, others, remote, jobs, progress) if others else UpdateResult()
+    changed = [u for u in updated if u.changed]
+    return replace(
+        result,
+        modified=tuple(sorted({*result.modified, *(u.path for u in changed)})),
+        unchanged=result.unchanged + len(updated) - len(changed),
+        dvcfiles=tuple(sorted({*result.dvcfiles, *(u.dvcfile for u in changed)})),
+    )
+
+
+def _worktree_update(
+    repo: Repo,
+    dvcfiles: list[DvcFile],
+    remote: str | None,
+    jobs: int | None,
+    progress: Progress,
+) -> UpdateResult:
+    """Record the worktree remote's current files in ``dvcfiles``.
 
     Each output is updated from ``remote`` if given, else from the remote it is
     pinned to (``remote:``), else the one its version records name, else the
@@ -57,7 +92,6 @@ def update(
     from dvcremote.remotes import WORKTREE, adapter_kind
     from dvcremote.remotes.worktree import WorktreeRemote
 
-    dvcfiles = repo.dvcfiles(targets)
     outputs = outputs_of(dvcfiles)
     repo.paths.check_outputs(outputs)
     groups = _by_remote(outputs, remote, set(repo.config.remote_names()))

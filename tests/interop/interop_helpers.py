@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from dvcremote.scm import Git
+from dvcremote_testing.gitconfig import hidden_git_config
 from dvcremote_testing.tmp_dir import TmpDir
 
 Tree = Mapping[str, Any]
@@ -152,3 +154,28 @@ def sample_tree() -> dict[str, Any]:
 
 #: What ``add`` is given for :func:`sample_tree`, one output each.
 SAMPLE_TARGETS = ("foo", "crlf.txt", "model.bin", "my data \u00fc.txt", "data")
+
+
+# ------------------------------------------------------------------------------ imports
+IMPORT_SOURCE = {
+    "data": {"a.txt": b"alpha\n", "sub": {"b.txt": b"beta\n"}},
+    "file.txt": b"file\n",
+    "gitfile.txt": b"in git\n",
+}
+
+
+def import_source(tmp_path: Path, tool: Callable[..., Any]) -> tuple[Path, str]:
+    """``tmp_path/src``: ``data`` and ``file.txt`` added by ``tool`` and pushed to its
+    default remote ``tmp_path/src-store``, ``gitfile.txt`` in git; committed, then the
+    source's cache is dropped. Returns the source and its commit."""
+    src = tmp_path / "src"
+    write_tree(src, {**IMPORT_SOURCE, "no-git-config": {}})
+    with hidden_git_config(src / "no-git-config"), Git.init(src) as git:
+        tool("init", cwd=src)
+        tool("add", "data", "file.txt", cwd=src)
+        tool("remote", "add", "-d", "store", str(tmp_path / "src-store"), cwd=src)
+        tool("push", cwd=src)
+        git.add([".dvc", ".dvcignore", ".gitignore", "data.dvc", "file.txt.dvc", "gitfile.txt"])
+        sha = git.commit("source data")
+    shutil.rmtree(src / ".dvc" / "cache")
+    return src, sha

@@ -15,44 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from interop_helpers import IMPORT_SOURCE as SOURCE
 from interop_helpers import (
     clone_workspace,
     dvcfiles,
     md5,
     store_files,
     workspace_data,
-    write_tree,
 )
+from interop_helpers import import_source as _source
 
-from dvcremote.scm import Git
 from dvcremote_testing.dvc import DvcRunner, run_dvcremote
-from dvcremote_testing.gitconfig import hidden_git_config
 
 Tool = Callable[..., Any]
-
-SOURCE = {
-    "data": {"a.txt": b"alpha\n", "sub": {"b.txt": b"beta\n"}},
-    "file.txt": b"file\n",
-    "gitfile.txt": b"in git\n",
-}
-
-
-def _source(tmp_path: Path, tool: Tool, real_dvc: DvcRunner) -> tuple[Path, str]:
-    """``tmp_path/src``: ``data`` and ``file.txt`` added by ``tool`` and pushed to its
-    default remote ``tmp_path/src-store``, ``gitfile.txt`` in git; committed, then the
-    source's cache is dropped. Returns the source and its commit."""
-    src = tmp_path / "src"
-    write_tree(src, {**SOURCE, "no-git-config": {}})
-    with hidden_git_config(src / "no-git-config"), Git.init(src) as git:
-        tool("init", cwd=src)
-        tool("add", "data", "file.txt", cwd=src)
-        tool("remote", "add", "-d", "store", str(tmp_path / "src-store"), cwd=src)
-        tool("push", cwd=src)
-        git.add([".dvc", ".dvcignore", ".gitignore", "data.dvc", "file.txt.dvc", "gitfile.txt"])
-        sha = git.commit("source data")
-    shutil.rmtree(src / ".dvc" / "cache")
-    return src, sha
-
 
 def _consumer(tmp_path: Path, src: Path, real_dvc: DvcRunner) -> Path:
     """``tmp_path/ws``, a dvc project (no git) importing from ``src`` with the real dvc:
@@ -97,7 +72,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, dvc_pycache: Path) -> tupl
     module: tests work on copies and leave these alone."""
     root = tmp_path_factory.mktemp("imports")
     dvc = DvcRunner(root / "dvc-home", dvc_pycache)
-    src, sha = _source(root, dvc, dvc)
+    src, sha = _source(root, dvc)
     return src, sha, _consumer(root, src, dvc)
 
 
@@ -110,7 +85,7 @@ def test_pull_brings_repo_imports_from_the_source_repository(
     if source_tool == "dvc":
         src, _, ws = request.getfixturevalue("project")
     else:
-        src, _ = _source(tmp_path, run_dvcremote, real_dvc)
+        src, _ = _source(tmp_path, run_dvcremote)
         ws = _consumer(tmp_path, src, real_dvc)
     results = {}
     for name, puller in (("dvc", real_dvc), ("ours", run_dvcremote)):
@@ -194,7 +169,7 @@ IMPORTS = (
 
 def test_import_writes_the_same_dvc_files_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
     """``dvcremote import`` writes dvc's bytes (stage md5, rev_lock, sizes) and the data."""
-    src, _ = _source(tmp_path, real_dvc, real_dvc)
+    src, _ = _source(tmp_path, real_dvc)
     made = {}
     for name, tool in (("dvc", real_dvc), ("ours", run_dvcremote)):
         ws = tmp_path / name
