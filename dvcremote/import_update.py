@@ -39,14 +39,11 @@ def import_kind(dvcfile: DvcFile) -> str | None:
     None (a plain ``.dvc`` file or a pipeline stage)."""
     from dvcremote.pipeline import StageFile
 
-    if isinstance(dvcfile, StageFile):
+    if isinstance(dvcfile, StageFile) or not dvcfile.is_import or len(dvcfile.outs) != 1:
         return None
-    deps = dvcfile.raw.get("deps")
-    if not isinstance(deps, list) or len(deps) != 1 or not isinstance(deps[0], dict):
+    if not isinstance(dvcfile.raw["deps"][0], dict):
         return None
-    if len(dvcfile.outs) != 1:
-        return None
-    return REPO if isinstance(deps[0].get("repo"), dict) else URL
+    return REPO if dvcfile.is_repo_import else URL
 
 
 @dataclass(frozen=True)
@@ -161,6 +158,8 @@ def _update_url_import(repo: Repo, dvcfile: DvcFile, jobs: int | None) -> Import
     full = _source_path(repo, dvcfile)
     dep = dvcfile.raw["deps"][0]
     out = dvcfile.outs[0]
+    if out.oid is None:
+        raise RepoError(f"{dvcfile.path}: a partial import (--no-download): use dvc update")
     if not os.path.exists(full):
         raise ImportSourceError(dvcfile.path, repr(dep["path"]), "no such file or directory")
     if source_hash(full) == dep.get("md5"):

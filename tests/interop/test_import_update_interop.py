@@ -175,3 +175,24 @@ def test_update_of_import_url_rehashes_the_source_as_dvc(
     assert dvcfiles(copies["ours"]) != before
     assert workspace_data(copies["ours"]) == workspace_data(copies["dvc"])
     assert workspace_data(copies["ours"])["dir/c"] == b"c\n"
+
+
+def test_import_url_source_gone_and_rev_of_a_plain_output_are_refused(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """Typed errors naming the file; nothing written, the workspace left as it was."""
+    ext, ws = tmp_path / "ext", tmp_path / "ws"
+    write_tree(ext, EXTERNAL)
+    write_tree(ws, {"own": b"own\n"})
+    real_dvc("init", "--no-scm", cwd=ws)
+    real_dvc("import-url", str(ext / "file.txt"), cwd=ws)
+    real_dvc("add", "own", cwd=ws)
+    before, data = dvcfiles(ws), workspace_data(ws)
+    refused = run_dvcremote("update", "--rev", "v1", "own.dvc", cwd=ws, check=False)
+    assert refused.returncode != 0
+    assert "--rev" in refused.stderr
+    (ext / "file.txt").unlink()
+    gone = run_dvcremote("update", "file.txt.dvc", cwd=ws, check=False)
+    assert gone.returncode != 0
+    assert "file.txt.dvc" in gone.stderr
+    assert (dvcfiles(ws), workspace_data(ws)) == (before, data)
