@@ -158,6 +158,9 @@ def _update_url_import(repo: Repo, dvcfile: DvcFile, jobs: int | None) -> Import
     full = _source_path(repo, dvcfile)
     dep = dvcfile.raw["deps"][0]
     out = dvcfile.outs[0]
+    real_root = os.path.realpath(repo.root)
+    if os.path.realpath(full) == real_root or os.path.realpath(full).startswith(real_root + os.sep):
+        raise RepoError(f"{dvcfile.path}: its source {dep['path']!r} is inside the workspace")
     if out.oid is None:
         raise RepoError(f"{dvcfile.path}: a partial import (--no-download): use dvc update")
     if not os.path.exists(full):

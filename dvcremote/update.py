@@ -63,8 +63,9 @@ def update(
     if remote is not None and imports and not others:
         raise RepoError("--remote names a worktree remote; imports are updated from their source")
     repo.paths.check_outputs(outputs_of(imports))
+    groups = _worktree_groups(repo, others, remote)  # refused here, before any import moves
     updated = [update_import(repo, d, rev, jobs=jobs, progress=progress) for d in imports]
-    result = _worktree_update(repo, others, remote, jobs, progress) if others else UpdateResult()
+    result = _worktree_update(repo, others, groups, jobs, progress) if others else UpdateResult()
     changed = [u for u in updated if u.changed]
     return replace(
         result,
@@ -74,23 +75,14 @@ def update(
     )
 
 
-def _worktree_update(
-    repo: Repo,
-    dvcfiles: list[DvcFile],
-    remote: str | None,
-    jobs: int | None,
-    progress: Progress,
-) -> UpdateResult:
-    """Record the worktree remote's current files in ``dvcfiles``.
-
-    Each output is updated from ``remote`` if given, else from the remote it is
-    pinned to (``remote:``), else the one its version records name, else the
-    default remote. A remote that is not a worktree remote is refused before
-    anything changes.
-    """
-    from dvcremote.checkout import checkout_outputs
+def _worktree_groups(
+    repo: Repo, dvcfiles: list[DvcFile], remote: str | None
+) -> dict[str | None, list[Output]]:
+    """The outputs of ``dvcfiles`` by the worktree remote each is updated from:
+    ``remote`` if given, else the remote it is pinned to (``remote:``), else the one
+    its version records name, else the default remote. A remote that is not a
+    worktree remote is refused."""
     from dvcremote.remotes import WORKTREE, adapter_kind
-    from dvcremote.remotes.worktree import WorktreeRemote
 
     outputs = outputs_of(dvcfiles)
     repo.paths.check_outputs(outputs)
@@ -104,6 +96,21 @@ def _worktree_update(
                 f" {kind.replace('_', '-')} (set: dvcremote remote modify {config.name}"
                 " worktree true)"
             )
+    return groups
+
+
+def _worktree_update(
+    repo: Repo,
+    dvcfiles: list[DvcFile],
+    groups: dict[str | None, list[Output]],
+    jobs: int | None,
+    progress: Progress,
+) -> UpdateResult:
+    """Record the worktree remotes' current files in ``dvcfiles`` (``groups``: their
+    outputs by remote, from :func:`_worktree_groups`)."""
+    from dvcremote.checkout import checkout_outputs
+    from dvcremote.remotes.worktree import WorktreeRemote
+
     changes = UpdateChanges()
     changed: list[Output] = []
     fetched: TransferSummary | None = None

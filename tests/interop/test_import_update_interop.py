@@ -9,6 +9,7 @@ run ``update``: the ``.dvc`` files must be byte-identical and the workspaces equ
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -195,4 +196,40 @@ def test_import_url_source_gone_and_rev_of_a_plain_output_are_refused(
     gone = run_dvcremote("update", "file.txt.dvc", cwd=ws, check=False)
     assert gone.returncode != 0
     assert "file.txt.dvc" in gone.stderr
+    assert (dvcfiles(ws), workspace_data(ws)) == (before, data)
+
+
+def test_without_targets_a_non_worktree_remote_is_refused_before_any_import_moves(
+    tmp_path: Path, real_dvc: DvcRunner, moved: tuple[Path, Path, str]
+) -> None:
+    """dvc updates the imports, then fails on the plain output; dvcremote refuses first."""
+    _, ws, _ = moved
+    write_tree(ws, {"own": b"own\n"})
+    run_dvcremote("add", "own", cwd=ws)
+    run_dvcremote("remote", "add", "-d", "store", str(tmp_path / "store"), cwd=ws)
+    before, data = dvcfiles(ws), workspace_data(ws)
+    refused = run_dvcremote("update", cwd=ws, check=False)
+    assert refused.returncode != 0
+    assert "worktree" in refused.stderr
+    assert (dvcfiles(ws), workspace_data(ws)) == (before, data)
+    run_dvcremote("update", *IMPORTS, cwd=ws)
+    assert workspace_data(ws)["renamed.txt"] == b"file 2\n"
+
+
+def test_an_import_url_source_inside_the_workspace_is_refused(
+    tmp_path: Path, real_dvc: DvcRunner
+) -> None:
+    """A ``.dvc`` file whose dependency points into the workspace (hand-edited) is not
+    copied into itself."""
+    ext, ws = tmp_path / "ext", tmp_path / "ws"
+    write_tree(ext, EXTERNAL)
+    ws.mkdir()
+    real_dvc("init", "--no-scm", cwd=ws)
+    real_dvc("import-url", str(ext / "dir"), cwd=ws)
+    dvcfile = ws / "dir.dvc"
+    dvcfile.write_text(re.sub(r"path:\s+/\S+/ext/dir\n", "path: .\n", dvcfile.read_text()))
+    before, data = dvcfiles(ws), workspace_data(ws)
+    run = run_dvcremote("update", "dir.dvc", cwd=ws, check=False)
+    assert run.returncode != 0
+    assert "inside the workspace" in run.stderr
     assert (dvcfiles(ws), workspace_data(ws)) == (before, data)
