@@ -285,9 +285,12 @@ class StageAdded:
 @dataclass(frozen=True)
 class ReproResult:
     """``repro``: stages (by dvc's addressing) that ran, were restored from the run
-    cache, or were skipped as unchanged; lock files written."""
+    cache, or were skipped as unchanged; lock files written; with ``keep_going``, the
+    stages that failed (their dependents are in none of the lists). With ``dry``,
+    ``ran`` and ``restored`` say what would have happened."""
 
     ran: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     locks: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
