@@ -155,6 +155,24 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
+def cmd_commit(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.errors import PipelineError
+
+    repo = _repo(args)
+    with repo:
+        try:
+            repo.commit(
+                _stage_targets(args.targets) if args.targets else None, force=args.force,
+                with_deps=args.with_deps, recursive=args.recursive, confirm=_confirm,
+                log=out.info, cwd=os.getcwd(),
+            )
+        except PipelineError as exc:  # dvc's "failed to commit[ TARGET] - ..."
+            target = f" {' '.join(args.targets)}" if args.targets else ""
+            out.warn(f"ERROR: failed to commit{target} - {exc}")
+            return EXIT_FAILED
+    return EXIT_OK
+
+
 def _confirm(question: str) -> bool:
     """dvc's ``prompt.confirm``: only a terminal can answer yes (EOF is no)."""
     if not sys.stdin.isatty():
@@ -929,6 +947,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="go on after a failure, skipping nothing")
     p.add_argument("-i", "--interactive", action="store_true",
                    help="ask before each stage runs (no terminal: no)")
+    _wait(p)
+
+    p = command("commit", cmd_commit,
+                "record the stages' current deps and outputs in dvc.lock and the cache")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="stages, dvc.yaml or .dvc files, or outputs (default: all)")
+    p.add_argument("-f", "--force", action="store_true",
+                   help="record changed stages without asking")
+    p.add_argument("-d", "--with-deps", action="store_true",
+                   help="also the stages the targets depend on")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="targets are folders: every stage below them")
     _wait(p)
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")

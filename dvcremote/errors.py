@@ -426,6 +426,10 @@ class ReproductionFailed(PipelineError):
         super().__init__(f"failed to reproduce{many} {names}")
 
 
+class StageCommitRefused(PipelineError):
+    """``commit`` of a changed stage without ``force`` (or the user's yes): nothing written."""
+
+
 class MissingParams(PipelineError):
     """A params file or key a stage tracks is absent or unreadable."""
 

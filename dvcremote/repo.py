@@ -45,6 +45,7 @@ from dvcremote.results import (
     AddedOutput,
     AddResult,
     CheckoutResult,
+    CommitResult,
     GCResult,
     PullResult,
     ReproResult,
@@ -610,6 +611,32 @@ class Repo:
             targets, single_item=single_item, run=run, recursive=recursive, glob=glob,
             pipeline=pipeline, all_pipelines=all_pipelines, downstream=downstream,
         )
+
+    @_writes
+    def commit(
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        with_deps: bool = False,
+        recursive: bool = False,
+        confirm: Callable[[str], bool] | None = None,
+        log: Callable[[str], None] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> CommitResult:
+        """Record the stages' current deps and outputs in ``dvc.lock`` (``.dvc`` files
+        for data sources) and their outputs in the cache, as ``dvc commit``; see
+        :mod:`dvcremote.stage_commit`. ``targets`` as :meth:`reproduce` reads them, or
+        an output path; None: every stage and ``.dvc`` file. A stage that changed is
+        recorded only with ``force`` or ``confirm(question)`` answering yes, else
+        StageCommitRefused is raised with nothing written."""
+        from dvcremote.stage_commit import Committer
+
+        job = Committer(
+            self, force=force, log=log or (lambda _m: None),
+            cwd=None if cwd is None else os.fspath(cwd),
+        )
+        return job.record(targets, with_deps=with_deps, recursive=recursive, confirm=confirm)
 
     # -- status --------------------------------------------------------------------------
     @overload

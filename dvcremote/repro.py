@@ -60,7 +60,7 @@ from dvcremote.objects import Obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
 from dvcremote.runcache import RunCache
-from dvcremote.stage import PIPELINE, Stage
+from dvcremote.stage import PIPELINE, Stage, StageOut
 from dvcremote.staging import Stager
 
 if TYPE_CHECKING:
@@ -349,11 +349,27 @@ class Reproducer:
             if not restored:
                 self._run(stage)
                 deps, params = self._hash_deps(stage)
+        self._check_outs_exist(stage)  # before the .gitignore entries
+        self._ignore_outs(stage)
+        self._record(stage, locked, deps, params, save_run=self.commit)
+        (self.restored if restored else self.ran).append(stage.addressing)
+        return True
+
+    def _record(
+        self,
+        stage: Stage,
+        locked: Mapping[str, Any] | None,
+        deps: Mapping[str, Hashed],
+        params: Mapping[str, Mapping[str, Any]],
+        *,
+        save_run: bool,
+    ) -> None:
+        """Outputs hashed (and committed), the run-cache entry saved (``save_run``,
+        when the stage may use it), the lock entry written."""
         outs = self._save_outs(stage)
         entry = build_entry(stage, deps, params, outs)
-        if self.commit and stage.saves_run_cache and not stage.frozen:
+        if save_run and stage.saves_run_cache and not stage.frozen:
             self._save_run(stage, entry)
-        self._ignore_outs(stage)
         _keep_cloud(entry, locked)
         if write_entry(
             self.repo.root,
@@ -366,8 +382,6 @@ class Reproducer:
         ):
             self.locks.append(stage.lock_path)
         self._entries(stage.lock_path)[stage.name] = entry
-        (self.restored if restored else self.ran).append(stage.addressing)
-        return True
 
     def _entries(self, lock_path: str) -> dict[str, Any]:
         """The lock's entries, read once per run and kept up to date as entries are
@@ -407,47 +421,67 @@ class Reproducer:
 
     def _deps_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("deps"))
-        for dep in stage.deps:
-            rel = stage.repo_path(dep)
-            item = recorded.get(dep)
-            if item is None:
-                return True
-            if not os.path.lexists(self.repo.full_path(rel)):
-                if missing_ok:
-                    continue
-                return True
-            obj = _recorded(item)
-            if obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid:
-                return True
+        return any(
+            self.dep_changed(stage, dep, recorded, missing_ok) for dep in stage.deps
+        ) or bool(self.params_changed(stage, locked))
+
+    def dep_changed(
+        self,
+        stage: Stage,
+        dep: str,
+        recorded: Mapping[str, Mapping[str, Any]],
+        missing_ok: bool = False,
+    ) -> bool:
+        """Whether ``dep`` differs from its lock item (``recorded`` by path); absent
+        counts only without ``missing_ok``."""
+        rel = stage.repo_path(dep)
+        item = recorded.get(dep)
+        if item is None:
+            return True
+        if not os.path.lexists(self.repo.full_path(rel)):
+            return not missing_ok
+        obj = _recorded(item)
+        return obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid
+
+    def params_changed(self, stage: Stage, locked: Mapping[str, Any]) -> list[str]:
+        """The params files whose tracked values differ from the lock's (or are missing)."""
         values = locked.get("params") or {}
+        changed: list[str] = []
         for file, keys in stage.params_deps().items():
             try:
                 current = read_values(self.repo.root, stage.repo_path(file), keys)
             except MissingParams:
-                return True
+                changed.append(file)
+                continue
             if not isinstance(values, Mapping) or current != values.get(file):
-                return True
-        return False
+                changed.append(file)
+        return changed
 
     def _outs_changed(self, stage: Stage, locked: Mapping[str, Any], missing_ok: bool) -> bool:
         recorded = _items(locked.get("outs"))
-        for out in stage.outs:
-            found = _recorded(recorded.get(out.path))
-            if found is None:
-                return True
-            obj, manifest = found
-            rel = stage.repo_path(out.path)
-            if out.use_cache and not self.repo._cached(obj, manifest):
-                if missing_ok:
-                    continue
-                return True
-            if not os.path.lexists(self.repo.full_path(rel)):
-                if missing_ok:
-                    continue
-                return True
-            if self._oid(rel, obj.legacy) != obj.oid:
-                return True
-        return False
+        return any(self.out_changed(stage, out, recorded, missing_ok) for out in stage.outs)
+
+    def out_changed(
+        self,
+        stage: Stage,
+        out: StageOut,
+        recorded: Mapping[str, Mapping[str, Any]],
+        missing_ok: bool = False,
+        *,
+        in_cache: bool = True,
+    ) -> bool:
+        """Whether ``out`` is not in the cache (looked at with ``in_cache``), absent
+        (both fine with ``missing_ok``) or differs from its lock item."""
+        found = _recorded(recorded.get(out.path))
+        if found is None:
+            return True
+        obj, manifest = found
+        rel = stage.repo_path(out.path)
+        if in_cache and out.use_cache and not self.repo._cached(obj, manifest):
+            return not missing_ok
+        if not os.path.lexists(self.repo.full_path(rel)):
+            return not missing_ok
+        return self._oid(rel, obj.legacy) != obj.oid
 
     def _oid(self, rel: str, legacy: bool = False) -> str | None:
         """What ``rel`` hashes to now (with DVC 2.x's md5-dos2unix for a legacy item)."""

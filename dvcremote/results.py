@@ -283,6 +283,15 @@ class StageAdded:
 
 
 @dataclass(frozen=True)
+class CommitResult:
+    """``commit``: the stages and ``.dvc`` files committed (dvc's addressing), lock
+    files written."""
+
+    committed: tuple[str, ...] = ()
+    locks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReproResult:
     """``repro``: stages (by dvc's addressing) that ran, were restored from the run
     cache, or were skipped as unchanged; lock files written; with ``keep_going``, the
