@@ -173,6 +173,14 @@ def cmd_commit(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
+def cmd_remove(args: argparse.Namespace, out: _Out) -> int:
+    repo = _repo(args)
+    with repo:
+        for target in args.targets:  # relative to the current folder, as in dvc
+            repo.remove(target, outs=args.outs, cwd=os.getcwd())
+    return EXIT_OK
+
+
 def _confirm(question: str) -> bool:
     """dvc's ``prompt.confirm``: only a terminal can answer yes (EOF is no)."""
     if not sys.stdin.isatty():
@@ -960,6 +968,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-R", "--recursive", action="store_true",
                    help="targets are folders: every stage below them")
     _wait(p)
+
+    for name in ("remove", "rm"):
+        p = command(name, cmd_remove, "remove stages from dvc.yaml / stop tracking .dvc files")
+        p.add_argument("targets", nargs="+", metavar="TARGET",
+                       help="stage names ([path/dvc.yaml:]name), dvc.yaml or .dvc files")
+        p.add_argument("--outs", action="store_true", help="delete the outputs as well")
+        _wait(p)
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
     p.add_argument("targets", nargs="*", metavar="PATH")

@@ -48,6 +48,7 @@ from dvcremote.results import (
     CommitResult,
     GCResult,
     PullResult,
+    RemoveResult,
     ReproResult,
     StageAdded,
     StatusResult,
@@ -637,6 +638,23 @@ class Repo:
             cwd=None if cwd is None else os.fspath(cwd),
         )
         return job.record(targets, with_deps=with_deps, recursive=recursive, confirm=confirm)
+
+    @_writes
+    def remove(
+        self,
+        target: str,
+        *,
+        outs: bool = False,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> RemoveResult:
+        """Stop tracking a stage or a ``.dvc`` file, as ``dvc remove``
+        (:mod:`dvcremote.stage_remove`): ``name`` (of the ``dvc.yaml`` in ``cwd``, default
+        the root), ``path/dvc.yaml:name``, a ``dvc.yaml`` (all its stages) or a ``.dvc``
+        file, paths relative to ``cwd``. Outputs stay (as plain files) unless ``outs``."""
+        from dvcremote.stage_remove import remove
+
+        here = self.repo_path(cwd) if cwd is not None else ""
+        return remove(self, target, outs=outs, here=here)
 
     # -- status --------------------------------------------------------------------------
     @overload

@@ -292,6 +292,17 @@ class CommitResult:
 
 
 @dataclass(frozen=True)
+class RemoveResult:
+    """``remove``: the stages (dvc's addressing) or ``.dvc`` file removed, the files
+    changed or deleted (``dvc.lock``, ``dvc.yaml``, the ``.dvc`` file), and the outputs
+    deleted (with ``outs``)."""
+
+    removed: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    deleted_outs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReproResult:
     """``repro``: stages (by dvc's addressing) that ran, were restored from the run
     cache, or were skipped as unchanged; lock files written; with ``keep_going``, the
