@@ -428,39 +428,22 @@ def cmd_status(args: argparse.Namespace, out: _Out) -> int:
     if args.json_objects and not cloud:
         out.warn("ERROR: --json-objects compares the cache with a remote: add -c")
         return EXIT_USAGE
+    if not cloud and any(history.values()):
+        out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
+        return EXIT_USAGE
     with _repo(args) as repo:
         namer = fmt.Namer(repo.root, os.getcwd())
-        if cloud:
-            result = repo.remote_status(
-                _targets(args), remote=args.remote, jobs=args.jobs, **history
-            )
-            code = EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
-            if args.quiet:
-                return code
-            if args.json_objects:
-                out.data(json.dumps(result.to_json()))
-            elif args.json:
-                out.data(json.dumps(fmt.cloud_json(result, namer)))
-            elif result.changed():
-                for line in fmt.cloud_lines(result, namer, indent=args.cloud):
-                    out.info(line)
-            elif not _tracks_anything(repo.root):
+        if not _tracks_anything(repo.root) and not args.json_objects and not any(
+            history.values()
+        ):
+            # as dvc: nothing to compare, so no remote is needed either
+            if args.json and not args.quiet:
+                out.data("{}")
+            elif not args.quiet:
                 out.info(fmt.EMPTY_PROJECT)
-            elif result.in_sync:
-                name = args.remote or repo.config.default_remote
-                out.info(fmt.IN_SYNC.format(remote=name))
-            if not args.json and not args.json_objects and not result.in_sync and (
-                any(history.values()) or not result.changed()
-            ):
-                # A path shows one state; its other revisions' objects are counted here.
-                counts = ", ".join(
-                    f"{n} {s}" for s, n in result.counts().items() if n and s != "ok"
-                )
-                out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
-            return code
-        if any(history.values()):
-            out.warn("ERROR: --rev and --all-* compare the cache with a remote: add -c")
-            return EXIT_USAGE
+            return EXIT_OK
+        if cloud:
+            return _cloud_status(args, out, repo, namer, history)
         ws = repo.workspace_status(_targets(args), jobs=args.jobs)
         code = EXIT_OK if ws.clean else EXIT_NOT_IN_SYNC
         if args.quiet:
@@ -470,11 +453,38 @@ def cmd_status(args: argparse.Namespace, out: _Out) -> int:
         elif not ws.clean:
             for line in fmt.workspace_lines(ws, namer):
                 out.info(line)
-        elif not _tracks_anything(repo.root):
-            out.info(fmt.EMPTY_PROJECT)
         else:
             out.info(fmt.UP_TO_DATE)
         return code
+
+
+def _cloud_status(
+    args: argparse.Namespace, out: _Out, repo: Any, namer: Any, history: dict[str, Any]
+) -> int:
+    """``status -c`` / ``-r``: dvc's lines or JSON, or ``--json-objects``."""
+    import json
+
+    from dvcremote import status_output as fmt
+
+    result = repo.remote_status(_targets(args), remote=args.remote, jobs=args.jobs, **history)
+    code = EXIT_OK if result.in_sync else EXIT_NOT_IN_SYNC
+    if args.quiet:
+        return code
+    if args.json_objects:
+        out.data(json.dumps(result.to_json()))
+        return code
+    if args.json:
+        out.data(json.dumps(fmt.cloud_json(result, namer)))
+        return code
+    for line in fmt.cloud_lines(result, namer, indent=args.cloud):
+        out.info(line)
+    if result.in_sync:
+        out.info(fmt.IN_SYNC.format(remote=args.remote or repo.config.default_remote))
+    elif any(history.values()) or not result.changed():
+        # A path shows one state; its other revisions' objects are counted here.
+        counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n and s != "ok")
+        out.info(f"Objects not in sync with remote {result.remote!r}: {counts}")
+    return code
 
 
 def _tracks_anything(root: str) -> bool:

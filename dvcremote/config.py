@@ -37,17 +37,22 @@ READ_LEVELS = (SYSTEM, GLOBAL, *LEVELS)
 
 
 def outer_config_files() -> dict[str, str]:
-    """Where dvc keeps the system and global config on Linux (``dvc/dirs.py``):
-    ``$DVC_SYSTEM_CONFIG_DIR`` or the first ``$XDG_CONFIG_DIRS`` entry (``/etc/xdg``) +
-    ``/dvc``; ``$DVC_GLOBAL_CONFIG_DIR`` or ``$XDG_CONFIG_HOME`` (``~/.config``) + ``/dvc``."""
+    """Where dvc keeps the system and global config (``dvc/dirs.py``): the
+    ``$DVC_SYSTEM_CONFIG_DIR`` / ``$DVC_GLOBAL_CONFIG_DIR`` folders, else what platformdirs
+    gives dvc for ("dvc", "iterative"), so each OS gets dvc's own places (Linux: the
+    first ``$XDG_CONFIG_DIRS`` entry and ``$XDG_CONFIG_HOME``, default ``/etc/xdg/dvc``
+    and ``~/.config/dvc``; macOS: ``Library/Application Support/dvc``; Windows: ProgramData
+    and LOCALAPPDATA, under ``iterative/dvc``)."""
+    import platformdirs
+
     env = os.environ
-    system = env.get("DVC_SYSTEM_CONFIG_DIR") or os.path.join(
-        (env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)[0], "dvc"
-    )
-    user = env.get("DVC_GLOBAL_CONFIG_DIR") or os.path.join(
-        env.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "dvc"
-    )
+    system = env.get("DVC_SYSTEM_CONFIG_DIR") or platformdirs.site_config_dir(_APP, _AUTHOR)
+    user = env.get("DVC_GLOBAL_CONFIG_DIR") or platformdirs.user_config_dir(_APP, _AUTHOR)
     return {SYSTEM: os.path.join(system, "config"), GLOBAL: os.path.join(user, "config")}
+
+
+#: The names dvc gives platformdirs (``dvc/dirs.py``: APPNAME, APPAUTHOR).
+_APP, _AUTHOR = "dvc", "iterative"
 
 #: Keys never written to the repository config.
 SECRET_KEYS = frozenset(

@@ -81,6 +81,8 @@ def _onto(new: Any, old: Any) -> Any:
 
 #: What a new ``files:`` entry records beside relpath and md5 (``size``, ``isexec``).
 FileMeta = Callable[[str], Mapping[str, Any]]
+#: The manifest of a directory object (id, legacy) from the cache, None when absent.
+ManifestOf = Callable[[str, bool], Manifest | None]
 
 
 @dataclass
@@ -223,7 +225,7 @@ class Output:
         """
         same = self.oid == oid and self.is_legacy == legacy
         keep = _VERSION_KEYS if same else frozenset()
-        if same and _has_version(self.raw):
+        if same and has_version(self.raw):
             keep |= {"isexec"}
         raw = {k: v for k, v in self.raw.items() if k not in _CONTENT_KEYS or k in keep}
         if "isexec" not in keep and isexec and not is_dir_oid(oid):
@@ -286,7 +288,7 @@ def _file_entry(relpath: str, md5: str, meta: Mapping[str, Any]) -> dict[str, An
     return _ordered({**meta, "relpath": relpath, "md5": md5}, _FILE_ORDER)
 
 
-def _has_version(item: Mapping[str, Any]) -> bool:
+def has_version(item: Mapping[str, Any]) -> bool:
     """Whether an output or ``files:`` entry records a version (DVC reads the first
     remote of ``cloud:`` into its meta)."""
     if isinstance(item.get("version_id"), str):
@@ -300,7 +302,7 @@ def _versioned_meta(new: dict[str, Any], old: Mapping[str, Any] | None) -> dict[
     """``new`` (given a version record) with the meta DVC would leave: a first record
     replaces the recorded meta with the storage's, which has no ``isexec``; a file
     that had one already keeps its meta."""
-    if _has_version(new) and not (old is not None and _has_version(old)):
+    if has_version(new) and not (old is not None and has_version(old)):
         new.pop("isexec", None)
     return new
 
@@ -385,6 +387,10 @@ class DvcFile:
     @property
     def changed(self) -> bool:
         return self.original is None or self.to_data() != self._loaded
+
+    def versions_recorded(self, manifest_of: ManifestOf) -> None:
+        """Hook: a version-aware remote recorded versions into this file's outputs
+        (a pipeline stage then writes its directory deps in the ``files:`` form)."""
 
     def write(self, root: str | os.PathLike[str]) -> bool:
         """Write under ``root`` if the content changed; True when the file was written."""

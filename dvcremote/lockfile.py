@@ -4,11 +4,19 @@ written into the lock as dvc writes them (``dvc/stage/serialize.py:to_single_sta
 
 An entry is ``cmd``, ``deps``, ``params``, ``outs`` (empty ones left out); deps and
 outs sorted by path, each item ``path, hash: md5, md5, size, nfiles (dirs),
-isexec (executable files)``; params by file, ``params.yaml`` first, keys sorted at
-the top level only. Writing replaces the stage's entry whole and keeps every other
-entry, including those of stages ``dvc.yaml`` no longer has; the file is changed
-through ruamel's round trip and replaced in one rename, and only when the entry
-changed.
+isexec (executable files), cloud``; params by file, ``params.yaml`` first, keys
+sorted at the top level only.
+
+After a push to a version-aware remote an item may instead be in the cloud form: a
+file out with ``cloud: {remote: {etag, version_id}}``, a directory (out or dep) with
+``files:`` in place of ``md5``/``size``/``nfiles`` (repro reads both forms).
+A stage that runs again writes the plain form, except that a file out whose content
+did not change keeps its recorded meta (:func:`keep_versions`), as dvc's
+``Output.merge_version_meta`` does.
+
+Writing replaces the stage's entry whole and keeps every other entry, including those
+of stages ``dvc.yaml`` no longer has; the file is changed through ruamel's round trip
+and replaced in one rename, and only when the entry changed.
 """
 
 from __future__ import annotations
@@ -18,7 +26,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dvcremote import yamlio
+from dvcremote.dvcfile import Output, has_version
 from dvcremote.errors import DvcFileError
+from dvcremote.index import output_obj
+from dvcremote.manifest import Manifest, is_dir_oid
+from dvcremote.objects import Obj
 from dvcremote.pipeline import LOCK_SCHEMA
 from dvcremote.placing import Placer
 from dvcremote.stage import DEFAULT_PARAMS, Stage
@@ -41,10 +53,48 @@ def hashed(staged: Staged) -> dict[str, Any]:
 def item(path: str, meta: Hashed) -> dict[str, Any]:
     """One deps/outs item in dvc's key order."""
     found: dict[str, Any] = {"path": path, "hash": "md5"}
-    for key in ("md5", "size", "nfiles", "isexec"):
+    for key in ("md5", "size", "nfiles", "isexec", "cloud"):
         if key in meta:
             found[key] = meta[key]
     return found
+
+
+def recorded(item: Mapping[str, Any] | None) -> tuple[Obj, Manifest | None] | None:
+    """The object a lock item records (and the manifest its ``files:`` form carries,
+    as a version-aware push leaves a directory), or None when it records none. A DVC
+    2.x item (no ``hash: md5``) names an md5-dos2unix object, as dvc reads it."""
+    if item is None:
+        return None
+    obj, manifest = output_obj(Output(dict(item)))
+    return None if obj is None else (obj, manifest)
+
+
+def keep_versions(entry: Mapping[str, Any], locked: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``entry`` with each file out whose content is what ``locked`` recorded with a
+    version keeping that recorded meta (its ``cloud:``), as dvc's ``save_outs`` does;
+    directories stay in the plain form (dvc writes their versions only on push)."""
+    result = dict(entry)
+    old_outs = (locked or {}).get("outs")
+    if "outs" not in entry or not isinstance(old_outs, list):
+        return result
+    old = {str(i.get("path")): i for i in old_outs if isinstance(i, Mapping)}
+    outs: list[dict[str, Any]] = []
+    for new in entry["outs"]:
+        before = old.get(str(new["path"]))
+        md5 = new.get("md5")
+        if (
+            before is not None
+            and isinstance(md5, str)
+            and not is_dir_oid(md5)
+            and before.get("hash") == new.get("hash")
+            and before.get("md5") == md5
+            and has_version(before)
+        ):
+            outs.append(item(str(new["path"]), before))
+        else:
+            outs.append(dict(new))
+    result["outs"] = outs
+    return result
 
 
 def build_entry(
@@ -151,4 +201,12 @@ def write_entry(
     return True
 
 
-__all__ = ["build_entry", "hashed", "item", "read_entries", "write_entry"]
+__all__ = [
+    "build_entry",
+    "hashed",
+    "item",
+    "keep_versions",
+    "read_entries",
+    "recorded",
+    "write_entry",
+]

@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvcremote import yamlio
-from dvcremote.dvcfile import DvcFile, Output, _check_out
+from dvcremote.dvcfile import DvcFile, ManifestOf, Output, _check_out
 from dvcremote.errors import DvcFileError
+from dvcremote.hashing import MD5
+from dvcremote.manifest import is_dir_oid
 from dvcremote.templating import ParsingOptions as Parsing
 from dvcremote.templating import ReadFile, expand_stages
 from dvcremote.workspace_paths import protected_part
@@ -99,6 +101,22 @@ class StageFile(DvcFile):
     def dumps(self) -> bytes:
         raise DvcFileError(self.path, "a stage's lock entry is written with the whole lock")
 
+    def versions_recorded(self, manifest_of: ManifestOf) -> None:
+        """As dvc's ``stage.dump(with_files=True)`` after a push to a version-aware
+        remote: every directory of the entry, deps included, goes into the ``files:``
+        form (a dep's files with ``relpath`` and ``md5`` only). The files come from the
+        directory's manifest in the cache; where the cache has none (a plain directory
+        dep) the item keeps its ``md5``, where dvc would drop it (see docs)."""
+        deps = self.raw.get("deps")
+        if isinstance(deps, list):
+            self.raw["deps"] = [_with_files(d, manifest_of) for d in deps]
+        for out in self.outs:
+            oid = out.oid
+            if out.files is None and oid is not None and is_dir_oid(oid):
+                manifest = manifest_of(oid, out.is_legacy)
+                if manifest is not None:
+                    out.set_files({"relpath": r, "md5": m} for r, m in manifest)
+
     def write(self, root: str | os.PathLike[str]) -> bool:
         """Write this stage's entry into ``dvc.lock`` if its outputs changed (a push to a
         version-aware remote records versions there, as DVC does); other stages stay."""
@@ -113,6 +131,19 @@ class StageFile(DvcFile):
         stages[self.stage] = self.to_data()
         self._publish(full, yamlio.dumps(data).encode("utf-8"))
         return True
+
+
+def _with_files(dep: Any, manifest_of: ManifestOf) -> Any:
+    """A directory dep item in the ``files:`` form when its manifest is known."""
+    md5 = dep.get("md5") if isinstance(dep, Mapping) else None
+    if not (isinstance(md5, str) and is_dir_oid(md5)) or "files" in dep:
+        return dep
+    manifest = manifest_of(md5, dep.get("hash") != MD5)
+    if manifest is None:
+        return dep
+    item = {k: v for k, v in dep.items() if k not in ("md5", "size", "nfiles")}
+    item["files"] = [{"relpath": r, "md5": m} for r, m in manifest]
+    return item
 
 
 def _parse(data: bytes, path: str) -> dict[str, Any]:

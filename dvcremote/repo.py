@@ -760,7 +760,7 @@ class Repo:
     ) -> WorkspaceStatus:
         from dvcremote.index import output_obj
         from dvcremote.pipeline import StageFile
-        from dvcremote.stage_status import stage_changes
+        from dvcremote.stage_status import stage_changes, unlocked_stages
         from dvcremote.staging import Stager
 
         stager = Stager(self.root, self.state, None, jobs=jobs)
@@ -797,6 +797,13 @@ class Repo:
             stage_status = {
                 s.address: stage_changes(self.root, s, current_oid) for s in stages.values()
             }
+            if not targets:  # stages never run (no lock entry) are not targets' outputs
+                locked = {d.address for d in self.dvcfiles() if isinstance(d, StageFile)}
+                for address, outs, rest in unlocked_stages(self.root, locked, current_oid):
+                    for path, state in outs.items():
+                        changes[path] = state
+                        by_file.setdefault(address, {})[path] = state
+                    stage_status[address] = rest
         finally:
             self.state.commit()
         return WorkspaceStatus(
@@ -1024,7 +1031,7 @@ class Repo:
         URL; ``rev``: a branch, tag or commit, default its HEAD) into ``out`` (default:
         the path's name, at the root) and write ``<out>.dvc`` as dvc does, with the
         commit as ``rev_lock``. The data comes from the source's remote (verified)."""
-        from dvcremote.importing import ImportOptions, import_repo
+        from dvcremote.import_commands import ImportOptions, import_repo
 
         return import_repo(self, url, path, ImportOptions(out, rev, jobs, progress))
 
@@ -1040,7 +1047,7 @@ class Repo:
         """``dvc import-url`` of a local file or directory outside the workspace
         (``source``: absolute, or relative to the root): copy it to ``out`` (default:
         its name, at the root), track it, and write ``<out>.dvc`` as dvc does."""
-        from dvcremote.importing import import_url
+        from dvcremote.import_commands import import_url
 
         return import_url(self, source, out, jobs=jobs, progress=progress)
 

@@ -53,10 +53,15 @@ from dvcremote.errors import (
     UnsafePath,
 )
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
-from dvcremote.index import output_obj
-from dvcremote.lockfile import Hashed, build_entry, hashed, read_entries, write_entry
-from dvcremote.manifest import Manifest
-from dvcremote.objects import Obj
+from dvcremote.lockfile import (
+    Hashed,
+    build_entry,
+    hashed,
+    keep_versions,
+    read_entries,
+    write_entry,
+)
+from dvcremote.lockfile import recorded as recorded_obj
 from dvcremote.params import read_values
 from dvcremote.results import ReproResult
 from dvcremote.runcache import RunCache
@@ -369,8 +374,8 @@ class Reproducer:
         outs = self._save_outs(stage)
         entry = build_entry(stage, deps, params, outs)
         if save_run and stage.saves_run_cache and not stage.frozen:
-            self._save_run(stage, entry)
-        _keep_cloud(entry, locked)
+            self._save_run(stage, entry)  # a run-cache entry never records versions
+        entry = keep_versions(entry, locked)
         if write_entry(
             self.repo.root,
             self.repo.dvc_dir,
@@ -440,7 +445,7 @@ class Reproducer:
             return True
         if not os.path.lexists(self.repo.full_path(rel)):
             return not missing_ok
-        obj = _recorded(item)
+        obj = recorded_obj(item)
         return obj is None or self._oid(rel, obj[0].legacy) != obj[0].oid
 
     def params_changed(self, stage: Stage, locked: Mapping[str, Any]) -> list[str]:
@@ -472,7 +477,7 @@ class Reproducer:
     ) -> bool:
         """Whether ``out`` is not in the cache (looked at with ``in_cache``), absent
         (both fine with ``missing_ok``) or differs from its lock item."""
-        found = _recorded(recorded.get(out.path))
+        found = recorded_obj(recorded.get(out.path))
         if found is None:
             return True
         obj, manifest = found
@@ -610,7 +615,7 @@ class Reproducer:
         return self._checkout_entry(stage, items)
 
     def _all_cached(self, items: Sequence[Mapping[str, Any]]) -> bool:
-        found = [_recorded(i) for i in items]
+        found = [recorded_obj(i) for i in items]
         return all(f is not None and self.repo._cached(*f) for f in found)
 
     def _from_lock(
@@ -626,7 +631,7 @@ class Reproducer:
             return None
         recorded = _items(locked.get("outs"))
         items = [recorded.get(o.path) for o in stage.outs]
-        if any(_recorded(i) is None for i in items):
+        if any(recorded_obj(i) is None for i in items):
             return None
         return {"outs": items}
 
@@ -752,26 +757,6 @@ def _inside(graph: Graph, folder: str) -> list[Node]:
     return [n for n in everything if node_key(n)[0].startswith(prefix)]
 
 
-def _keep_cloud(entry: dict[str, Any], locked: Mapping[str, Any] | None) -> None:
-    """As dvc: a file output whose content did not change keeps the ``cloud:`` record a
-    version-aware push left in the lock (a directory goes back to md5/size/nfiles)."""
-    before = _items((locked or {}).get("outs"))
-    for item in entry.get("outs", []):
-        old = before.get(item["path"])
-        if old is not None and "cloud" in old and old.get("md5") == item.get("md5"):
-            item["cloud"] = old["cloud"]
-
-
-def _recorded(item: Mapping[str, Any] | None) -> tuple[Obj, Manifest | None] | None:
-    """The object a lock item records (and the manifest its ``files:`` form carries,
-    as a version-aware push leaves a directory), or None when it records none. A DVC
-    2.x item (no ``hash: md5``) names an md5-dos2unix object, as dvc reads it."""
-    if item is None:
-        return None
-    obj, manifest = output_obj(Output(dict(item)))
-    return None if obj is None else (obj, manifest)
-
-
 def _items(value: object) -> dict[str, Mapping[str, Any]]:
     """Lock deps/outs items by path."""
     if not isinstance(value, list):
@@ -779,9 +764,11 @@ def _items(value: object) -> dict[str, Mapping[str, Any]]:
     return {str(i["path"]): i for i in value if isinstance(i, Mapping) and "path" in i}
 
 
-def _without_meta(value: object) -> list[tuple[str, Any]]:
-    """Items compared by path and hash only (dvc compares hashes, not size or isexec)."""
-    return sorted((str(i.get("path")), i.get("md5")) for i in _items(value).values())
+def _without_meta(value: object) -> list[tuple[str, str | None]]:
+    """Items compared by path and object only (dvc compares hashes, not size, isexec
+    or the ``files:`` form a version-aware push leaves a directory dep in)."""
+    found = ((str(i.get("path")), recorded_obj(i)) for i in _items(value).values())
+    return sorted((path, None if rec is None else rec[0].oid) for path, rec in found)
 
 
 def _unprotect(full: str) -> None:

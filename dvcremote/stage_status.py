@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from dvcremote.hashing import MD5, MD5_DOS2UNIX
+from dvcremote.lockfile import recorded as recorded_obj
 from dvcremote.params import MISSING, load_file, lookup
 from dvcremote.pipeline import PIPELINE, StageFile
 from dvcremote.results import StageChanges
@@ -33,11 +34,40 @@ def stage_changes(root: str, stage_file: StageFile, current_oid: Hasher) -> Stag
     """The ``changed deps`` and ``always changed`` of one locked stage."""
     pipeline = posixpath.join(posixpath.dirname(stage_file.path), PIPELINE)
     stage = Stage.from_body(stage_file.stage, stage_file.definition, pipeline)
+    return _changes(root, stage, stage_file.raw, current_oid)
+
+
+def unlocked_stages(
+    root: str, locked: Collection[str], current_oid: Hasher
+) -> Iterator[tuple[str, dict[str, str], StageChanges]]:
+    """(address, outputs' states, the rest) of every stage a ``dvc.yaml`` declares that
+    no ``dvc.lock`` records (``locked`` holds the addresses of those it does), as dvc
+    reports a stage never run: every dependency ``modified`` (or ``deleted``), every
+    params file ``new``, every output ``modified`` (or ``deleted``)."""
+    from dvcremote.dag import load_pipeline
+    from dvcremote.index import find_pipelines
+
+    for path in find_pipelines(root):
+        for stage in load_pipeline(root, path):
+            address = f"{stage.pipeline}:{stage.name}"
+            if address in locked:
+                continue
+            outs: dict[str, str] = {}
+            for out in stage.outs:
+                rel = stage.repo_path(out.path)
+                there = os.path.exists(os.path.join(root, *rel.split("/")))
+                outs[rel] = "modified" if there else "deleted"
+            yield address, outs, _changes(root, stage, {}, current_oid)
+
+
+def _changes(
+    root: str, stage: Stage, locked: Mapping[str, Any], current_oid: Hasher
+) -> StageChanges:
     if stage.frozen:
         return StageChanges(always_changed=stage.always_changed)
     return StageChanges(
-        _deps(root, stage, stage_file.raw, current_oid),
-        _params(root, stage, stage_file.raw),
+        _deps(root, stage, locked, current_oid),
+        _params(root, stage, locked),
         stage.always_changed,
     )
 
@@ -64,9 +94,9 @@ def _deps(
             found[rel] = "deleted"
             continue
         item = recorded.get(path, {})
-        oid = item.get("md5")
+        obj = recorded_obj(item)  # md5, or the files: form a version-aware push leaves
         hash_name = MD5 if item.get("hash") == MD5 else MD5_DOS2UNIX
-        if oid is None or current_oid(rel, hash_name) != str(oid):
+        if obj is None or current_oid(rel, hash_name) != obj[0].oid:
             found[rel] = "modified"
     return found
 
@@ -105,4 +135,4 @@ def _params(
     return found
 
 
-__all__ = ["stage_changes"]
+__all__ = ["stage_changes", "unlocked_stages"]

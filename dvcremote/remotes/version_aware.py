@@ -23,6 +23,7 @@ from dvcremote import transfer
 from dvcremote.backend.capabilities import Capability
 from dvcremote.errors import (
     BackendError,
+    DvcRemoteError,
     NotAFile,
     NotFound,
     ObjectMissing,
@@ -202,6 +203,12 @@ class VersionAwareRemote(Remote):
                 )
         return found
 
+    def _cached_manifest(self, oid: str, legacy: bool) -> Manifest | None:
+        try:
+            return self.cache.load_manifest(Obj(oid, legacy))
+        except DvcRemoteError:
+            return None
+
     def _cached_size(self, obj: Obj) -> int | None:
         try:
             return os.stat(self.cache.path(obj)).st_size
@@ -336,6 +343,9 @@ class VersionAwareRemote(Remote):
             progress.close()
             for t in tracked:
                 self.record(t, plan.records)
+            touched = {id(t.out.dvcfile): t.out.dvcfile for t in tracked if t.out.dvcfile}
+            for dvcfile in touched.values():
+                dvcfile.versions_recorded(self._cached_manifest)
         return TransferSummary(
             remote=self.name,
             transferred=frozenset(o.oid for o in uploaded | plan.extra_transferred),
@@ -520,6 +530,7 @@ class VersionAwareRemote(Remote):
             self.backend, self.cache, todo, jobs=self.jobs(jobs), progress=progress.update
         )
         progress.close()
+        self._keep_manifests(tracked)
         gone = {o for o, e in failed.items() if isinstance(e, NotFound)}
         return TransferSummary(
             remote=self.name,
@@ -528,6 +539,15 @@ class VersionAwareRemote(Remote):
             missing=frozenset(o.oid for o in missing | gone),
             up_to_date=len(local),
         )
+
+    def _keep_manifests(self, tracked: Sequence[TrackedOutput]) -> None:
+        """A directory recorded in the ``files:`` form gets its manifest into the cache
+        (dvc's fetch saves it too), so status and repro find the directory whole."""
+        for t in tracked:
+            manifest = t.manifest
+            if manifest is None or t.obj.legacy or not t.is_dir or self.cache.exists(t.obj):
+                continue
+            self.cache.add_bytes(t.obj, manifest.to_bytes())
 
     def _fetched_manifests(self, tracked: Sequence[TrackedOutput]) -> set[Obj]:
         """Manifests this run brought from the remote (worktree remotes keep some)."""

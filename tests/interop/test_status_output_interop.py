@@ -169,9 +169,11 @@ def test_empty_project_message_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> No
     ws = tmp_path / "ws"
     ws.mkdir()
     real_dvc("init", "--no-scm", cwd=ws)
-    ours, theirs = _both(real_dvc, ws)
-    assert ours.stdout == theirs.stdout
-    assert ours.stdout.startswith("There are no data or pipelines tracked")
+    for args in ((), ("-c",)):  # -c needs no remote then
+        ours, theirs = _both(real_dvc, ws, *args)
+        assert ours.stdout == theirs.stdout, args
+        assert ours.stdout.startswith("There are no data or pipelines tracked")
+        assert ours.returncode == 0
 
 
 STAGES = """\
@@ -249,4 +251,33 @@ def test_stage_dependencies_print_as_dvc(tmp_path: Path, real_dvc: DvcRunner) ->
     ]
     assert ours.json()["whole"][0]["changed deps"]["conf.yaml"] == {"b": "modified", "c": "new"}
     ours, theirs = _both(real_dvc, ws / "ind")  # names relative to a sub-folder
+    _same(ours, theirs)
+
+
+def test_a_stage_never_run_prints_as_dvc(tmp_path: Path, real_dvc: DvcRunner) -> None:
+    """A stage ``dvc.yaml`` declares and ``dvc.lock`` does not record: every dep
+    ``modified`` (or ``deleted``), its params file ``new``, every output ``modified``
+    (or ``deleted``), metrics included."""
+    ws = tmp_path / "ws"
+    (ws / "sub").mkdir(parents=True)
+    (ws / "in.txt").write_text("in\n")
+    (ws / "params.yaml").write_text("lr: 1\n")
+    (ws / "present.txt").write_text("p\n")
+    real_dvc("init", "--no-scm", cwd=ws)
+    (ws / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: cp in.txt out.txt\n    deps:\n    - in.txt\n"
+        "    - missing.txt\n    params:\n    - lr\n    outs:\n    - out.txt\n"
+        "    - present.txt\n    metrics:\n    - m.json:\n        cache: false\n"
+    )
+    (ws / "sub" / "dvc.yaml").write_text(
+        "stages:\n  ran:\n    cmd: echo r > r.txt\n    outs:\n    - r.txt\n"
+    )
+    real_dvc("repro", "sub/dvc.yaml:ran", cwd=ws)
+    ours, theirs = _both(real_dvc, ws)
+    _same(ours, theirs)
+    assert "\t\tnew:                params.yaml\n" in ours.stdout
+    assert ours.returncode == 1
+    ours, theirs = _both(real_dvc, ws, "--json")
+    assert ours.json() == theirs.json() and list(ours.json()) == ["train"]
+    ours, theirs = _both(real_dvc, ws / "sub")
     _same(ours, theirs)

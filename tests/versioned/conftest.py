@@ -14,6 +14,7 @@ import pytest
 
 from dvcremote.backends.memory import MemoryBackend
 from dvcremote.repo import Repo
+from dvcremote_testing.dvc import bytecode_cache
 
 # Test modules are imported in importlib mode: make the shared helpers importable by name.
 _spec = importlib.util.spec_from_file_location(
@@ -73,3 +74,9 @@ def s3_server() -> Iterator[Any]:
     )
     with testing.moto_thread_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the real dvc's bytecode goes (kept between runs when pytest's cache is on)."""
+    return bytecode_cache(request.config, tmp_path_factory)

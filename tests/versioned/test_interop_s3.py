@@ -11,16 +11,11 @@ import pytest
 from versioned_helpers import DATA_DIR, flatten, read_tree, remove, write_tree
 
 from dvcremote.repo import Repo
-from dvcremote_testing.dvc import DvcRunner, bytecode_cache
+from dvcremote_testing.dvc import DvcRunner
 
 REMOTE = "upstream"
 DVCFILES = ("foo.dvc", "data_dir.dvc")
 TRACKED = {"foo": b"foo", **{f"data_dir/{r}": d for r, d in flatten(DATA_DIR).items()}}
-
-
-@pytest.fixture(scope="session")
-def dvc_pycache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bytecode_cache(request.config, tmp_path_factory)
 
 
 def dvc_workspace(dvc: DvcRunner, ws: Path, url: str, endpoint: str) -> None:
