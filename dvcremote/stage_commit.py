@@ -89,7 +89,8 @@ class Committer(Reproducer):
         from the cache is not a change: commit is how it gets there), a changed command."""
         if isinstance(node, DvcFile):
             changes = self.repo.workspace_status([self.repo.full_path(node.path)]).changes
-            return [], [o.repo_path for o in node.outs] if changes else [], None
+            paths = [o.repo_path for o in node.outs]
+            return [], [p for p in paths if changes.get(p, "not in cache") != "not in cache"], None
         locked = self._locked(node)
         if locked is None:  # no lock entry: every dep counts as modified, as in dvc
             return [*node.deps, *node.params_files()], [], None

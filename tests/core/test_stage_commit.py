@@ -96,3 +96,17 @@ def test_unchanged_stage_commits_its_outputs_without_asking(
     assert not cache_file(workspace, md5("x")).exists()
     made_by_hand.commit()  # outputs missing from the cache are no change
     assert cache_file(workspace, md5("x")).exists()
+
+
+def test_dvc_file_missing_from_the_cache_is_committed_without_asking(
+    dvcrepo: Repo, workspace: Path
+) -> None:
+    write_tree(workspace, {"a": "a"})
+    dvcrepo.add("a")
+    cache_file(workspace, md5("a")).chmod(0o644)
+    cache_file(workspace, md5("a")).unlink()
+    dvcrepo.commit()  # as dvc: "not in cache" is no change
+    assert cache_file(workspace, md5("a")).read_text() == "a"
+    (workspace / "a").write_text("b")
+    with pytest.raises(StageCommitRefused, match=r"changed stage: 'a\.dvc'"):
+        dvcrepo.commit()
