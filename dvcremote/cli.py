@@ -146,9 +146,50 @@ def cmd_repro(args: argparse.Namespace, out: _Out) -> int:
             _stage_targets(args.targets),
             force=args.force, single_item=args.single_item, run_cache=not args.no_run_cache,
             pull=args.pull, commit=not args.no_commit, log=out.info, cwd=os.getcwd(),
+            dry=args.dry, recursive=args.recursive, glob=args.glob, pipeline=args.pipeline,
+            all_pipelines=args.all_pipelines, downstream=args.downstream,
+            force_downstream=args.force_downstream, on_error=args.on_error,
+            confirm=_confirm if args.interactive else None,
         )
-        _repro_hint(out, result, repo)
+        _repro_hint(out, result, repo, dry=args.dry)
     return EXIT_OK
+
+
+def cmd_commit(args: argparse.Namespace, out: _Out) -> int:
+    from dvcremote.errors import PipelineError
+
+    repo = _repo(args)
+    with repo:
+        try:
+            repo.commit(
+                _stage_targets(args.targets) if args.targets else None, force=args.force,
+                with_deps=args.with_deps, recursive=args.recursive, confirm=_confirm,
+                log=out.info, cwd=os.getcwd(),
+            )
+        except PipelineError as exc:  # dvc's "failed to commit[ TARGET] - ..."
+            target = f" {' '.join(args.targets)}" if args.targets else ""
+            out.warn(f"ERROR: failed to commit{target} - {exc}")
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, out: _Out) -> int:
+    repo = _repo(args)
+    with repo:
+        for target in args.targets:  # relative to the current folder, as in dvc
+            repo.remove(target, outs=args.outs, cwd=os.getcwd())
+    return EXIT_OK
+
+
+def _confirm(question: str) -> bool:
+    """dvc's ``prompt.confirm``: only a terminal can answer yes (EOF is no)."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(f"{question} [y/n] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _stage_targets(targets: Sequence[str]) -> list[str]:
@@ -167,9 +208,11 @@ def _stage_targets(targets: Sequence[str]) -> list[str]:
     return found or [here]
 
 
-def _repro_hint(out: _Out, result: Any, repo: Any) -> None:
+def _repro_hint(out: _Out, result: Any, repo: Any, *, dry: bool = False) -> None:
     if not (result.ran or result.restored):
         out.info("Data and pipelines are up to date.")
+        return
+    if dry:
         return
     if result.locks and repo.git is not None:
         locks = " ".join(os.path.relpath(repo.full_path(p)) for p in result.locks)
@@ -910,7 +953,45 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pull the run cache and missing data from the default remote")
     p.add_argument("--no-commit", action="store_true",
                    help="do not store outputs in the cache (nor save the run cache)")
+    p.add_argument("--dry", action="store_true",
+                   help="only print what would run; change nothing")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="targets are folders: every stage below them")
+    p.add_argument("--glob", action="store_true", help="stage names may be patterns (tr*)")
+    p.add_argument("-p", "--pipeline", action="store_true",
+                   help="every stage of the pipelines the targets belong to")
+    p.add_argument("-P", "--all-pipelines", action="store_true", help="every stage")
+    p.add_argument("--downstream", action="store_true",
+                   help="the targets and what depends on them (not what they depend on)")
+    p.add_argument("--force-downstream", action="store_true",
+                   help="also run what depends on a stage that ran")
+    p.add_argument("-k", "--keep-going", action="store_const", const="keep-going",
+                   dest="on_error", default="fail",
+                   help="go on after a failure; skip what depends on the failed stage")
+    p.add_argument("--ignore-errors", action="store_const", const="ignore", dest="on_error",
+                   help="go on after a failure, skipping nothing")
+    p.add_argument("-i", "--interactive", action="store_true",
+                   help="ask before each stage runs (no terminal: no)")
     _wait(p)
+
+    p = command("commit", cmd_commit,
+                "record the stages' current deps and outputs in dvc.lock and the cache")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="stages, dvc.yaml or .dvc files, or outputs (default: all)")
+    p.add_argument("-f", "--force", action="store_true",
+                   help="record changed stages without asking")
+    p.add_argument("-d", "--with-deps", action="store_true",
+                   help="also the stages the targets depend on")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="targets are folders: every stage below them")
+    _wait(p)
+
+    for name in ("remove", "rm"):
+        p = command(name, cmd_remove, "remove stages from dvc.yaml / stop tracking .dvc files")
+        p.add_argument("targets", nargs="+", metavar="TARGET",
+                       help="stage names ([path/dvc.yaml:]name), dvc.yaml or .dvc files")
+        p.add_argument("--outs", action="store_true", help="delete the outputs as well")
+        _wait(p)
 
     p = command("check-ignore", cmd_check_ignore, "show which paths .dvcignore rules leave out")
     p.add_argument("targets", nargs="*", metavar="PATH")

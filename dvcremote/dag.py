@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import posixpath
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dvcremote import dvcfile as dvcfile_mod
@@ -23,6 +23,8 @@ from dvcremote.stage import PIPELINE, Stage
 
 #: A node: a pipeline stage, or a ``.dvc`` file (a data source).
 Node = Stage | DvcFile
+#: A node's key: ``(dvc.yaml path, stage name)`` or ``(.dvc path, "")``.
+Key = tuple[str, str]
 
 
 def addressing(node: Node) -> str:
@@ -150,6 +152,7 @@ class Graph:
     nodes: list[Node]
     edges: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     _by_key: dict[tuple[str, str], Node] = field(default_factory=dict, repr=False)
+    _reverse: dict[Key, list[Key]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, nodes: Sequence[Node]) -> Graph:
@@ -208,27 +211,68 @@ class Graph:
                     state[key] = 2
                     path.pop()
 
-    def plan(self, targets: Sequence[Node] | None, *, single_item: bool = False) -> list[Node]:
-        """The nodes to reproduce, each after everything it depends on (post-order);
-        ``targets`` None: all; ``single_item``: the targets alone."""
-        if single_item and targets is not None:
-            return list(targets)
-        wanted = [node_key(n) for n in (targets if targets is not None else self.nodes)]
-        # The subgraph of the targets and everything upstream, walked in node order.
-        reach: set[tuple[str, str]] = set()
-        todo = list(wanted)
+    def dependents(self, key: Key) -> list[Key]:
+        """What depends on ``key`` (a frozen stage does not: it is cut off), in node order."""
+        if self._reverse is None:
+            self._reverse = {node_key(n): [] for n in self.nodes}
+            for node in self.nodes:
+                for up in self._active(node_key(node)):
+                    self._reverse[up].append(node_key(node))
+        return self._reverse[key]
+
+    def reachable(self, keys: Iterable[Key], step: Callable[[Key], list[Key]]) -> set[Key]:
+        """``keys`` and every key ``step`` leads to from them (``_active``: upstream,
+        :meth:`dependents`: downstream)."""
+        reach: set[Key] = set()
+        todo = list(keys)
         while todo:
             key = todo.pop()
             if key not in reach:
                 reach.add(key)
-                todo.extend(self._active(key))
-        order: list[tuple[str, str]] = []
-        done: set[tuple[str, str]] = set()
-        for start in (node_key(n) for n in self.nodes if node_key(n) in reach):
+                todo.extend(step(key))
+        return reach
+
+    def plan(
+        self,
+        targets: Sequence[Node] | None,
+        *,
+        single_item: bool = False,
+        downstream: bool = False,
+        pipeline: bool = False,
+    ) -> list[Node]:
+        """The nodes to reproduce, each after everything it depends on (post-order), as
+        dvc's ``plan_repro``: ``targets`` None or empty: all; else the targets and their
+        upstream, or with ``downstream`` the targets and what depends on them, or with
+        ``pipeline`` every node connected to a target; ``single_item``: the targets alone."""
+        if single_item and targets:
+            return list(targets)
+        if not targets:
+            return self.order({node_key(n) for n in self.nodes})
+        wanted = [node_key(n) for n in targets]
+        if pipeline:
+            chosen = self.reachable(wanted, lambda k: [*self._active(k), *self.dependents(k)])
+        elif downstream:
+            chosen = self.reachable(wanted, self.dependents)
+        else:
+            chosen = self.reachable(wanted, self._active)
+        return self.order(chosen)
+
+    def order(self, chosen: set[Key], *, active: bool = True) -> list[Node]:
+        """The ``chosen`` nodes in post-order of the graph they induce, roots taken in
+        node order (``networkx.dfs_postorder_nodes`` on dvc's graph); ``active=False``
+        keeps a frozen stage's edges to its upstream."""
+
+        def succ(key: Key) -> Iterator[Key]:
+            edges = self._active(key) if active else self.edges.get(key, [])
+            return (k for k in edges if k in chosen)
+
+        order: list[Key] = []
+        done: set[Key] = set()
+        for start in (node_key(n) for n in self.nodes if node_key(n) in chosen):
             if start in done:
                 continue
             done.add(start)
-            stack = [(start, iter(self._active(start)))]
+            stack = [(start, succ(start))]
             while stack:
                 key, it = stack[-1]
                 nxt = next((k for k in it if k not in done), None)
@@ -237,8 +281,8 @@ class Graph:
                     order.append(key)
                 else:
                     done.add(nxt)
-                    stack.append((nxt, iter(self._active(nxt))))
+                    stack.append((nxt, succ(nxt)))
         return [self.node(k) for k in order]
 
 
-__all__ = ["Graph", "Node", "addressing", "check_outputs", "load_nodes", "load_pipeline"]
+__all__ = ["Graph", "Key", "Node", "addressing", "check_outputs", "load_nodes", "load_pipeline"]

@@ -415,6 +415,21 @@ class StageCommandFailed(PipelineError):
         )
 
 
+class ReproductionFailed(PipelineError):
+    """``repro --keep-going``: some stages failed (each was reported as it failed);
+    ``result`` is what the run did, ``stages`` the failed ones (dvc's message)."""
+
+    def __init__(self, stages: list[str], names: str, result: object) -> None:
+        self.stages = stages
+        self.result = result
+        many = " stages:" if len(stages) > 1 else ""
+        super().__init__(f"failed to reproduce{many} {names}")
+
+
+class StageCommitRefused(PipelineError):
+    """``commit`` of a changed stage without ``force`` (or the user's yes): nothing written."""
+
+
 class MissingParams(PipelineError):
     """A params file or key a stage tracks is absent or unreadable."""
 

@@ -30,6 +30,13 @@ def ignore(git: Git, path: str) -> str | None:
     return os.path.join(git.root, *changed.split("/")) if changed else None
 
 
+def unignore(git: Git, path: str) -> str | None:
+    """Drop the ``/name`` entry of ``path`` from the ``.gitignore`` beside it (deleted
+    once empty, as dvc does); returns that file's absolute path when it changed."""
+    changed = git.ignore_remove(path)
+    return os.path.join(git.root, *changed.split("/")) if changed else None
+
+
 def stage(git: Git, paths: Iterable[str]) -> None:
     """``git add`` these absolute paths (the ``.dvc`` files, ``.gitignore`` files, config)."""
     todo = sorted(set(paths))

@@ -2,21 +2,19 @@
 
 ``dvc/dependency/param.py``: a listed key is looked up as a dotted path
 (``train.epochs``; a digit picks a list item) and recorded under that dotted name,
-so a subtree is recorded whole; a file tracked without keys records all of it. YAML
-is read with YAML 1.2 rules, JSON and TOML with the standard library.
+so a subtree is recorded whole; a file tracked without keys records all of it. The
+file is parsed by :func:`dvcremote.paramsfile.parse_params` (the one parser of params
+and vars files: YAML, ``.json``, ``.toml``, ``.py`` read with ``ast``, never run).
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
-import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dvcremote import yamlio
 from dvcremote.errors import MissingParams
+from dvcremote.paramsfile import ParamsFileError, parse_params
 
 _MISSING = object()
 #: What :func:`lookup` returns for a key the file does not have.
@@ -33,22 +31,10 @@ def load_file(root: str, rel: str) -> dict[str, Any] | None:
         return None
     except IsADirectoryError:
         raise MissingParams(f"'{rel}' is a directory, expected a parameters file") from None
-    ext = posixpath.splitext(rel)[1].lower()
     try:
-        if ext == ".json":
-            parsed = json.loads(data)
-        elif ext == ".toml":
-            parsed = importlib.import_module("tomllib").loads(data.decode("utf-8"))
-        elif ext in (".yaml", ".yml", ""):
-            parsed = yamlio.loads(data)
-        else:
-            raise MissingParams(
-                f"Unable to read parameters from '{rel}': {ext} files are not supported"
-            )
-    except MissingParams:
-        raise
-    except Exception:  # noqa: BLE001 - any parse failure names the file
-        raise MissingParams(f"Unable to read parameters from '{rel}'") from None
+        parsed = parse_params(rel, data)
+    except ParamsFileError as exc:
+        raise MissingParams(f"Unable to read parameters from '{rel}': {exc}") from None
     if parsed is None:
         return {}
     if not isinstance(parsed, dict):

@@ -45,8 +45,10 @@ from dvcremote.results import (
     AddedOutput,
     AddResult,
     CheckoutResult,
+    CommitResult,
     GCResult,
     PullResult,
+    RemoveResult,
     ReproResult,
     StageAdded,
     StageChanges,
@@ -573,24 +575,87 @@ class Repo:
         run: bool = False,
         log: Callable[[str], None] | None = None,
         cwd: str | os.PathLike[str] | None = None,
+        dry: bool = False,
+        recursive: bool = False,
+        glob: bool = False,
+        pipeline: bool = False,
+        all_pipelines: bool = False,
+        downstream: bool = False,
+        force_downstream: bool = False,
+        on_error: str = "fail",
+        confirm: Callable[[str], bool] | None = None,
     ) -> ReproResult:
         """Run the stages that changed, as ``dvc repro`` (see :mod:`dvcremote.repro`).
 
         ``targets``: ``[path/]dvc.yaml`` (all its stages), ``path/dvc.yaml:name``, a
         stage name of the root ``dvc.yaml``, or a ``.dvc`` file; None: the root
-        ``dvc.yaml``. Their upstream stages run first unless ``single_item``. ``force``
-        runs every stage; ``commit=False`` hashes outputs without caching them; ``run``
-        runs the targets even when unchanged. ``log`` receives dvc's progress lines;
-        ``cwd`` is the folder they (and ``DVC_STAGE``) name stages from, as dvc names
-        them from the current directory (default: the root).
-        A failing command raises StageCommandFailed with its lock entry untouched."""
+        ``dvc.yaml``; with ``recursive`` a folder (every stage below it), with ``glob``
+        a name may be a pattern (``tr*``). Their upstream stages run first unless
+        ``single_item``; ``downstream``: the targets and what depends on them instead;
+        ``pipeline``: every stage connected to them; ``all_pipelines``: every stage.
+        ``force`` runs every stage, ``force_downstream`` what depends on a stage that
+        ran; ``commit=False`` hashes outputs without caching them; ``run`` runs the
+        targets even when unchanged; ``dry`` only logs what would run. ``log``
+        receives dvc's progress lines; ``cwd`` is the folder they (and ``DVC_STAGE``)
+        name stages from (default: the root). ``confirm(question)`` is asked before
+        each stage runs (``-i``). A failing command raises StageCommandFailed with its
+        lock entry untouched; with ``on_error="keep-going"`` the stages that do not
+        depend on it still run and ReproductionFailed is raised at the end
+        (``"ignore"``: nothing is skipped or raised)."""
         from dvcremote.repro import Reproducer
 
         job = Reproducer(
             self, force=force, run_cache=run_cache, pull=pull, commit=commit,
             log=log or (lambda _m: None), cwd=None if cwd is None else os.fspath(cwd),
+            dry=dry, on_error=on_error, force_downstream=force_downstream, confirm=confirm,
         )
-        return job.reproduce(targets, single_item=single_item, run=run)
+        return job.reproduce(
+            targets, single_item=single_item, run=run, recursive=recursive, glob=glob,
+            pipeline=pipeline, all_pipelines=all_pipelines, downstream=downstream,
+        )
+
+    @_writes
+    def commit(
+        self,
+        targets: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        with_deps: bool = False,
+        recursive: bool = False,
+        confirm: Callable[[str], bool] | None = None,
+        log: Callable[[str], None] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> CommitResult:
+        """Record the stages' current deps and outputs in ``dvc.lock`` (``.dvc`` files
+        for data sources) and their outputs in the cache, as ``dvc commit``; see
+        :mod:`dvcremote.stage_commit`. ``targets`` as :meth:`reproduce` reads them, or
+        an output path; None: every stage and ``.dvc`` file. A stage that changed is
+        recorded only with ``force`` or ``confirm(question)`` answering yes, else
+        StageCommitRefused is raised with nothing written."""
+        from dvcremote.stage_commit import Committer
+
+        job = Committer(
+            self, force=force, log=log or (lambda _m: None),
+            cwd=None if cwd is None else os.fspath(cwd),
+        )
+        return job.record(targets, with_deps=with_deps, recursive=recursive, confirm=confirm)
+
+    @_writes
+    def remove(
+        self,
+        target: str,
+        *,
+        outs: bool = False,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> RemoveResult:
+        """Stop tracking a stage or a ``.dvc`` file, as ``dvc remove``
+        (:mod:`dvcremote.stage_remove`): ``name`` (of the ``dvc.yaml`` in ``cwd``, default
+        the root), ``path/dvc.yaml:name``, a ``dvc.yaml`` (all its stages) or a ``.dvc``
+        file, paths relative to ``cwd``. Outputs stay (as plain files) unless ``outs``."""
+        from dvcremote.stage_remove import remove
+
+        here = self.repo_path(cwd) if cwd is not None else ""
+        return remove(self, target, outs=outs, here=here)
 
     # -- status --------------------------------------------------------------------------
     @overload

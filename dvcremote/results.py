@@ -286,11 +286,34 @@ class StageAdded:
 
 
 @dataclass(frozen=True)
+class CommitResult:
+    """``commit``: the stages and ``.dvc`` files committed (dvc's addressing), lock
+    files written."""
+
+    committed: tuple[str, ...] = ()
+    locks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    """``remove``: the stages (dvc's addressing) or ``.dvc`` file removed, the files
+    changed or deleted (``dvc.lock``, ``dvc.yaml``, the ``.dvc`` file), and the outputs
+    deleted (with ``outs``)."""
+
+    removed: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    deleted_outs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReproResult:
     """``repro``: stages (by dvc's addressing) that ran, were restored from the run
-    cache, or were skipped as unchanged; lock files written."""
+    cache, or were skipped as unchanged; lock files written; with ``keep_going``, the
+    stages that failed (their dependents are in none of the lists). With ``dry``,
+    ``ran`` and ``restored`` say what would have happened."""
 
     ran: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     locks: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()

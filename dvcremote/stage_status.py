@@ -8,7 +8,7 @@ dependencies, then parameters, in ``dvc.yaml`` order; a missing path is ``delete
 one without a recorded hash ``modified``; a frozen stage's dependencies are not looked
 at. The stage is read with :class:`dvcremote.stage.Stage` and its parameters with
 :mod:`dvcremote.params`, as ``repro`` reads them. Not looked at: URLs and paths
-outside the repository (external dependencies) and Python params files.
+outside the repository (external dependencies).
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def _params(
     found: dict[str, str | Mapping[str, str]] = {}
     for name, keys in stage.params_deps().items():
         rel = _in_repo(stage, name)
-        if rel is None or posixpath.splitext(rel)[1].lower() == ".py":
-            continue  # dvc imports a Python params file; dvcremote does not run it
+        if rel is None:
+            continue
         config = load_file(root, rel)
         if config is None:
             found[rel] = "deleted"
