@@ -153,9 +153,12 @@ def _local_path(url: str, root: str) -> str | None:
 
 
 def local_source(url: str, root: str) -> bool:
-    """Whether ``url`` names a local folder (read in place, so cheap to ask)."""
+    """Whether ``url`` names a local project or git work tree (read in place, not
+    cloned, so cheap to ask)."""
     local = _local_path(url, root)
-    return local is not None and os.path.isdir(local)
+    return local is not None and any(
+        os.path.exists(os.path.join(local, name)) for name in (".dvc", ".git")
+    )
 
 
 class Source:
